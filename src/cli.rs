@@ -1,0 +1,258 @@
+//! Command-line definitions (clap). Parsing only: each command runs in its own module.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Examples:
+  kolla-dash demo                         start a local cluster and open the dashboard on it
+  kolla-dash                              open the dashboard on the current kubeconfig context
+  kolla-dash deploy                       deploy the whole stack in dependency order
+  kolla-dash bootstrap mariadb            the guide's verbs, one service at a time
+  kolla-dash resource create mariadb pvc  ... or one resource kind at a time
+  kolla-dash resource status mariadb      what exists and what is ready
+  kolla-dash dev-cluster up               a local control plane for development
+
+Configuration is read from etc/kolla-kubernetes.yml and etc/globals.yml (see --config-dir).
+The cluster comes from KUBECONFIG / ~/.kube/config (or in-cluster config), like kubectl.";
+
+/// A terminal dashboard that deploys and watches an OpenStack control plane (kolla) on
+/// Kubernetes. With no command it opens the dashboard.
+#[derive(Debug, Parser)]
+#[command(name = "kolla-dash", version, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command understands.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Directory holding kolla-kubernetes.yml and globals.yml [default: ./etc if it exists,
+    /// else the built-in defaults]
+    #[arg(long, global = true, env = "KOLLA_DASH_CONFIG_DIR", value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+
+    /// Kubeconfig context to use instead of the current one
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Namespace for kolla's objects [default: kolla_kubernetes_namespace from the config]
+    #[arg(short = 'n', long, global = true, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// File that receives the diagnostic log (never the screen)
+    #[arg(long, global = true, env = "KOLLA_DASH_LOG", value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start a throwaway local cluster, open the dashboard on it, stop the cluster on exit
+    Demo(DemoArgs),
+
+    /// Open the dashboard (the default when no command is given)
+    Dash(DashArgs),
+
+    /// Create a service's bootstrap resources: configmap, disk, pv, pvc and bootstrap job
+    Bootstrap(ServicesArgs),
+
+    /// Create a service's running resources: configmap, svc and pod
+    Run(ServicesArgs),
+
+    /// Delete every resource of a service in reverse order (data kinds only with --delete-data)
+    Kill(KillArgs),
+
+    /// Create, delete, inspect or print one resource kind of one service
+    #[command(subcommand)]
+    Resource(ResourceCommand),
+
+    /// Deploy services (default: all) and what they depend on, waiting on real conditions
+    Deploy(DeployArgs),
+
+    /// Remove services (default: all) in reverse dependency order
+    Teardown(TeardownArgs),
+
+    /// Manage the local development control plane (etcd, apiserver, scheduler, kwok nodes)
+    #[command(subcommand, name = "dev-cluster")]
+    DevCluster(DevClusterCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Number of simulated nodes
+    #[arg(long, default_value_t = 3)]
+    pub nodes: u32,
+    #[command(flatten)]
+    pub dash: DashArgs,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct DashArgs {
+    /// Hide and refuse every action that changes the cluster
+    #[arg(long)]
+    pub readonly: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServicesArgs {
+    /// Service names from the catalog (see `kolla-dash resource map`)
+    #[arg(required = true, value_name = "SERVICE")]
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KillArgs {
+    #[arg(required = true, value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Also delete data kinds (disk, pv, pvc): the service's data is lost
+    #[arg(long)]
+    pub delete_data: bool,
+}
+
+/// Output format for commands that report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    #[default]
+    Table,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ResourceCommand {
+    /// Create (server-side apply) a resource kind; re-running changes nothing
+    Create(ResourceArgs),
+    /// Delete a resource kind (disk, pv, pvc only with --delete-data)
+    Delete(ResourceDeleteArgs),
+    /// Show existence and readiness of a service's objects, by kind
+    Status(ResourceStatusArgs),
+    /// Print the rendered YAML of one resource kind (no cluster needed)
+    Template(ResourceArgs),
+    /// Print the catalog: service -> kind -> template
+    Map,
+}
+
+/// `<service> <kind>`; the old kind-first order is accepted too.
+#[derive(Debug, Args)]
+pub struct ResourceArgs {
+    #[arg(value_name = "SERVICE")]
+    pub first: String,
+    #[arg(value_name = "KIND")]
+    pub second: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ResourceDeleteArgs {
+    #[command(flatten)]
+    pub target: ResourceArgs,
+    /// Allow deleting a data kind (disk, pv, pvc): the service's data is lost
+    #[arg(long)]
+    pub delete_data: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResourceStatusArgs {
+    #[arg(value_name = "SERVICE")]
+    pub first: String,
+    /// One kind only [default: every kind of the service]
+    #[arg(value_name = "KIND")]
+    pub second: Option<String>,
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// Services to deploy, with their dependencies [default: every service]
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Print the plan (steps, waits, order) without touching the cluster
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Per-step timeout in seconds
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub timeout: u64,
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct TeardownArgs {
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Also delete data kinds (disk, pv, pvc): the data is lost
+    #[arg(long)]
+    pub delete_data: bool,
+    /// Print the plan without touching the cluster
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub timeout: u64,
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: Output,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevClusterCommand {
+    /// Build-check, start every component, create nodes, wait until they are Ready
+    Up(DevUpArgs),
+    /// Report each component and node
+    Status(StateDirArg),
+    /// Stop every process of the cluster and remove its state
+    Down(StateDirArg),
+    /// Make a node NotReady (kwok's chaos stage)
+    FailNode(NodeArg),
+    /// Make a failed node Ready again
+    RestoreNode(NodeArg),
+}
+
+#[derive(Debug, Args)]
+pub struct StateDirArg {
+    /// Where the cluster keeps its certificates, data, logs and kubeconfig
+    #[arg(long, env = "KOLLA_DASH_DEV_CLUSTER", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DevUpArgs {
+    /// Number of simulated nodes (labelled as kolla controller and compute hosts)
+    #[arg(long, default_value_t = 3)]
+    pub nodes: u32,
+    #[command(flatten)]
+    pub state: StateDirArg,
+}
+
+#[derive(Debug, Args)]
+pub struct NodeArg {
+    #[arg(value_name = "NODE")]
+    pub node: String,
+    #[command(flatten)]
+    pub state: StateDirArg,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn resource_create_takes_two_words() {
+        let cli = Cli::try_parse_from(["kolla-dash", "resource", "create", "mariadb", "pvc"])
+            .expect("parses");
+        match cli.command {
+            Some(Command::Resource(ResourceCommand::Create(a))) => {
+                assert_eq!((a.first.as_str(), a.second.as_str()), ("mariadb", "pvc"));
+            }
+            other => panic!("unexpected parse: {other:?}"),
+        }
+    }
+}
