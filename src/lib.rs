@@ -7,3 +7,7 @@
 pub mod cli;
 pub mod kind;
 pub mod model;
+pub mod app;
+pub mod commands;
+pub mod devcluster;
+pub mod labels;

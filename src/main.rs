@@ -1,7 +1,6 @@
 use clap::Parser;
 use kolla_dash::cli::Cli;
 
-fn main() -> anyhow::Result<()> {
-    let _cli = Cli::parse();
-    Ok(())
+fn main() -> std::process::ExitCode {
+    kolla_dash::app::main(Cli::parse())
 }

@@ -1,0 +1,3 @@
+//! The headless commands: each turns parsed arguments into calls on the engine.
+
+pub mod template;
