@@ -2,9 +2,54 @@
 
 use std::process::ExitCode;
 
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
 use crate::cli::{Cli, Command};
 
+/// Where the diagnostic log goes unless `--log-file` says otherwise.
+pub fn default_log_file() -> PathBuf {
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir);
+    state.join("kolla-dash").join("kolla-dash.log")
+}
+
+/// Tracing always goes to a file: kube-client logs every failed connect, which would
+/// corrupt the dashboard's screen and clutter scripts' stderr. `RUST_LOG` sets the filter.
+fn init_tracing(file: Option<&Path>) -> anyhow::Result<tracing_appender::non_blocking::WorkerGuard> {
+    let path = file.map_or_else(default_log_file, Path::to_path_buf);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the log directory {}", dir.display()))?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("cannot open the log file {}", path.display()))?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false)
+        .init();
+    Ok(guard)
+}
+
 pub fn main(cli: Cli) -> ExitCode {
+    // Kept alive until exit so buffered log lines are flushed.
+    let _log_guard = match init_tracing(cli.global.log_file.as_deref()) {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("kolla-dash: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

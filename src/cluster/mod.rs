@@ -1,0 +1,7 @@
+//! The only code that talks to Kubernetes: connecting, applying, watching, events and logs.
+
+pub mod apply;
+pub mod client;
+pub mod logs;
+pub mod summarize;
+pub mod watch;

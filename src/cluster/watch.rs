@@ -1,0 +1,182 @@
+//! One watcher per object kind, label-scoped to what kolla-dash manages (nodes: all),
+//! each turning objects into summaries and sending `WatchMsg`s. Never polls.
+//!
+//! After any watch error the stream is dropped and, after a backoff, recreated: the fresh
+//! list is sent as `Resynced`, so objects deleted while disconnected disappear.
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::time::Duration;
+
+use futures::StreamExt as _;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service,
+};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::api::events::v1::Event;
+use k8s_openapi::api::storage::v1::StorageClass;
+use kube::runtime::watcher::{self, watcher};
+use kube::{Api, Client, Resource};
+use serde::de::DeserializeOwned;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinSet;
+
+use super::summarize::{summarize_event, Summarize};
+use crate::labels;
+use crate::model::summary::WatchMsg;
+
+const BACKOFF_MIN: Duration = Duration::from_millis(250);
+const BACKOFF_MAX: Duration = Duration::from_secs(5);
+
+/// Starts every watcher; they run until the returned set is dropped or `tx` closes.
+pub fn start(client: &Client, namespace: &str, tx: UnboundedSender<WatchMsg>) -> JoinSet<()> {
+    let mut set = JoinSet::new();
+    let managed = || watcher::Config::default().labels(labels::SELECTOR);
+    macro_rules! namespaced {
+        ($ty:ty) => {
+            set.spawn(watch_kind::<$ty>(
+                Api::namespaced(client.clone(), namespace),
+                managed(),
+                tx.clone(),
+            ));
+        };
+    }
+    namespaced!(Pod);
+    namespaced!(Job);
+    namespaced!(Deployment);
+    namespaced!(StatefulSet);
+    namespaced!(Service);
+    // The EndpointSlice controller copies the Service's labels onto its slices.
+    namespaced!(EndpointSlice);
+    namespaced!(ConfigMap);
+    namespaced!(Secret);
+    namespaced!(PersistentVolumeClaim);
+    set.spawn(watch_kind::<PersistentVolume>(Api::all(client.clone()), managed(), tx.clone()));
+    set.spawn(watch_kind::<StorageClass>(Api::all(client.clone()), managed(), tx.clone()));
+    set.spawn(watch_kind::<Node>(Api::all(client.clone()), watcher::Config::default(), tx.clone()));
+    // Field selectors cannot OR, so pod and job events are two watches.
+    for kind in ["Pod", "Job"] {
+        set.spawn(watch_events(
+            Api::namespaced(client.clone(), namespace),
+            watcher::Config::default().fields(&format!("regarding.kind={kind}")),
+            tx.clone(),
+        ));
+    }
+    set
+}
+
+/// Doubles the delay after each failure, resets after a successful sync.
+struct Backoff(Duration);
+
+impl Backoff {
+    fn new() -> Self {
+        Backoff(BACKOFF_MIN)
+    }
+    async fn wait(&mut self) {
+        tokio::time::sleep(self.0).await;
+        self.0 = (self.0 * 2).min(BACKOFF_MAX);
+    }
+    fn reset(&mut self) {
+        self.0 = BACKOFF_MIN;
+    }
+}
+
+fn is_forbidden(err: &watcher::Error) -> bool {
+    let api_err = match err {
+        watcher::Error::InitialListFailed(e)
+        | watcher::Error::WatchStartFailed(e)
+        | watcher::Error::WatchFailed(e) => e,
+        _ => return false,
+    };
+    matches!(api_err, kube::Error::Api(s) if s.is_forbidden())
+}
+
+async fn watch_kind<K>(api: Api<K>, config: watcher::Config, tx: UnboundedSender<WatchMsg>)
+where
+    K: Summarize + Resource + Clone + DeserializeOwned + Debug + Send + 'static,
+{
+    let mut backoff = Backoff::new();
+    loop {
+        let mut stream = watcher(api.clone(), config.clone()).boxed();
+        let mut listing = Vec::new();
+        let failure = loop {
+            let msg = match stream.next().await {
+                Some(Ok(watcher::Event::Init)) => {
+                    listing.clear();
+                    continue;
+                }
+                Some(Ok(watcher::Event::InitApply(obj))) => {
+                    listing.push(obj.summarize());
+                    continue;
+                }
+                Some(Ok(watcher::Event::InitDone)) => {
+                    backoff.reset();
+                    WatchMsg::Resynced(K::KIND, std::mem::take(&mut listing))
+                }
+                Some(Ok(watcher::Event::Apply(obj))) => WatchMsg::Applied(obj.summarize()),
+                Some(Ok(watcher::Event::Delete(obj))) => {
+                    WatchMsg::Deleted(obj.summarize().obj)
+                }
+                Some(Err(e)) => break e,
+                None => return,
+            };
+            if tx.send(msg).is_err() {
+                return;
+            }
+        };
+        tracing::warn!(kind = %K::KIND, error = %failure, "watch failed; relisting after backoff");
+        let msg = if is_forbidden(&failure) {
+            WatchMsg::Forbidden(K::KIND)
+        } else {
+            WatchMsg::Lost {
+                kind: K::KIND,
+                error: failure.to_string(),
+            }
+        };
+        if tx.send(msg).is_err() {
+            return;
+        }
+        backoff.wait().await;
+    }
+}
+
+/// Events are a log, not state: each occurrence is sent once, also across relists.
+async fn watch_events(api: Api<Event>, config: watcher::Config, tx: UnboundedSender<WatchMsg>) {
+    // Event name -> occurrences already sent. Bounded: cleared when it grows large, which
+    // at worst repeats a few old lines after a relist.
+    let mut sent: HashMap<String, u32> = HashMap::new();
+    let mut backoff = Backoff::new();
+    loop {
+        let mut stream = watcher(api.clone(), config.clone()).boxed();
+        let failure = loop {
+            let event = match stream.next().await {
+                Some(Ok(watcher::Event::InitApply(e) | watcher::Event::Apply(e))) => e,
+                Some(Ok(watcher::Event::InitDone)) => {
+                    backoff.reset();
+                    continue;
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => break e,
+                None => return,
+            };
+            let Some(summary) = summarize_event(&event) else {
+                continue;
+            };
+            let name = event.metadata.name.clone().unwrap_or_default();
+            if sent.get(&name).is_some_and(|&n| n >= summary.count) {
+                continue;
+            }
+            if sent.len() > 50_000 {
+                sent.clear();
+            }
+            sent.insert(name, summary.count);
+            if tx.send(WatchMsg::Event(summary)).is_err() {
+                return;
+            }
+        };
+        tracing::warn!(error = %failure, "event watch failed; relisting after backoff");
+        backoff.wait().await;
+    }
+}
