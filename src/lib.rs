@@ -12,3 +12,4 @@ pub mod commands;
 pub mod devcluster;
 pub mod labels;
 pub mod cluster;
+pub mod workflow;

@@ -1,0 +1,3 @@
+//! The workflow engine: a plan of steps with real wait conditions, and its executor.
+
+pub mod plan;
