@@ -1,3 +1,5 @@
 //! The workflow engine: a plan of steps with real wait conditions, and its executor.
 
+pub mod conditions;
 pub mod plan;
+pub mod schedule;

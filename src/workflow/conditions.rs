@@ -1,0 +1,178 @@
+//! Evaluates a step's wait condition against the objects the watchers reported.
+
+use std::collections::HashMap;
+
+use super::plan::WaitFor;
+use super::schedule::Readiness;
+use crate::model::summary::{JobState, ObjRef, ObjState, ObjectSummary, VolumePhase};
+
+/// The latest summary of every watched object.
+pub type Objects = HashMap<ObjRef, ObjectSummary>;
+
+/// Whether `wait` holds for the objects a step rendered (`expected`).
+pub fn evaluate(wait: WaitFor, expected: &[ObjRef], objects: &Objects) -> Readiness {
+    if wait == WaitFor::Gone {
+        let left: Vec<&str> = expected
+            .iter()
+            .filter(|r| objects.contains_key(r))
+            .map(|r| r.name.as_str())
+            .collect();
+        return if left.is_empty() {
+            Readiness::Ready
+        } else {
+            Readiness::NotYet(format!("deleting {}", left.join(", ")))
+        };
+    }
+    let mut missing = Vec::new();
+    for obj in expected {
+        let Some(summary) = objects.get(obj) else {
+            missing.push(format!("{}/{}", obj.kind, obj.name));
+            continue;
+        };
+        match object_readiness(summary) {
+            Readiness::Ready => {}
+            other => return other,
+        }
+    }
+    if missing.is_empty() {
+        Readiness::Ready
+    } else {
+        Readiness::NotYet(format!("waiting for {} to appear", missing.join(", ")))
+    }
+}
+
+/// One object's readiness by its Kubernetes kind: Jobs complete, claims bound, workloads
+/// with every replica ready; anything else is ready by existing.
+pub fn object_readiness(s: &ObjectSummary) -> Readiness {
+    let name = &s.obj.name;
+    if s.deleting {
+        return Readiness::NotYet(format!("{} {name} is terminating", s.obj.kind));
+    }
+    match &s.state {
+        ObjState::Job { state, .. } => match state {
+            JobState::Complete => Readiness::Ready,
+            JobState::Running => Readiness::NotYet(format!("job {name} running")),
+            JobState::Failed { reason, message } if message.is_empty() => {
+                Readiness::Failed(format!("Job {name} failed: {reason}"))
+            }
+            JobState::Failed { reason, message } => {
+                Readiness::Failed(format!("Job {name} failed: {reason}: {message}"))
+            }
+        },
+        ObjState::Pvc { phase, .. } => match phase {
+            VolumePhase::Bound => Readiness::Ready,
+            VolumePhase::Lost | VolumePhase::Failed => {
+                Readiness::Failed(format!("PVC {name} is {phase:?}"))
+            }
+            _ => Readiness::NotYet(format!("waiting for PVC {name} to bind")),
+        },
+        ObjState::Workload { desired, ready, .. } => {
+            if ready >= desired {
+                Readiness::Ready
+            } else {
+                Readiness::NotYet(format!("{name}: {ready}/{desired} pods ready"))
+            }
+        }
+        _ => Readiness::Ready,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::summary::ObjKind;
+
+    fn summary(kind: ObjKind, name: &str, state: ObjState) -> (ObjRef, ObjectSummary) {
+        let obj = ObjRef {
+            kind,
+            name: name.into(),
+        };
+        let s = ObjectSummary {
+            obj: obj.clone(),
+            owner: None,
+            deleting: false,
+            created: 0,
+            state,
+        };
+        (obj, s)
+    }
+
+    #[test]
+    fn pvc_must_be_bound() {
+        let (r, pending) = summary(
+            ObjKind::PersistentVolumeClaim,
+            "mariadb",
+            ObjState::Pvc {
+                phase: VolumePhase::Pending,
+                volume: None,
+            },
+        );
+        let mut objects = Objects::from([(r.clone(), pending)]);
+        assert_eq!(
+            evaluate(WaitFor::Bound, std::slice::from_ref(&r), &objects),
+            Readiness::NotYet("waiting for PVC mariadb to bind".into())
+        );
+        let (_, bound) = summary(
+            ObjKind::PersistentVolumeClaim,
+            "mariadb",
+            ObjState::Pvc {
+                phase: VolumePhase::Bound,
+                volume: Some("mariadb".into()),
+            },
+        );
+        objects.insert(r.clone(), bound);
+        assert_eq!(evaluate(WaitFor::Bound, &[r], &objects), Readiness::Ready);
+    }
+
+    #[test]
+    fn failed_job_fails_with_its_reason_and_missing_objects_wait() {
+        let (r, job) = summary(
+            ObjKind::Job,
+            "keystone-create-db",
+            ObjState::Job {
+                state: JobState::Failed {
+                    reason: "BackoffLimitExceeded".into(),
+                    message: String::new(),
+                },
+                active: 0,
+                succeeded: 0,
+                failed: 1,
+            },
+        );
+        let other = ObjRef {
+            kind: ObjKind::Job,
+            name: "keystone-manage-db".into(),
+        };
+        let objects = Objects::from([(r.clone(), job)]);
+        assert_eq!(
+            evaluate(WaitFor::JobComplete, &[other.clone()], &objects),
+            Readiness::NotYet("waiting for Job/keystone-manage-db to appear".into())
+        );
+        assert_eq!(
+            evaluate(WaitFor::JobComplete, &[r.clone(), other], &objects),
+            Readiness::Failed("Job keystone-create-db failed: BackoffLimitExceeded".into())
+        );
+        assert_eq!(
+            evaluate(WaitFor::Gone, &[r], &objects),
+            Readiness::NotYet("deleting keystone-create-db".into())
+        );
+    }
+
+    #[test]
+    fn workloads_need_every_replica_ready() {
+        let (r, d) = summary(
+            ObjKind::Deployment,
+            "keystone",
+            ObjState::Workload {
+                desired: 3,
+                ready: 2,
+                updated: 3,
+            },
+        );
+        let objects = Objects::from([(r.clone(), d)]);
+        assert_eq!(
+            evaluate(WaitFor::PodsReady, &[r], &objects),
+            Readiness::NotYet("keystone: 2/3 pods ready".into())
+        );
+    }
+}

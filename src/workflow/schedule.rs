@@ -1,0 +1,235 @@
+//! The executor's bookkeeping, kept pure: which steps may start, and how a result, a
+//! condition or a timeout moves a step on. A failed step blocks everything after it while
+//! independent branches go on.
+
+use super::plan::Plan;
+
+/// Where one step is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", content = "reason", rename_all = "kebab-case")]
+pub enum StepState {
+    Queued,
+    /// The action (apply/delete) is in flight.
+    Acting,
+    /// Acted; waiting for the condition. The reason says what is still missing.
+    Waiting(String),
+    Done,
+    /// Nothing to do: the cell was already in the wanted state.
+    Skipped,
+    Failed(String),
+    /// A step it depends on failed.
+    Blocked(String),
+    Cancelled,
+}
+
+impl StepState {
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            StepState::Done
+                | StepState::Skipped
+                | StepState::Failed(_)
+                | StepState::Blocked(_)
+                | StepState::Cancelled
+        )
+    }
+
+    fn satisfied(&self) -> bool {
+        matches!(self, StepState::Done | StepState::Skipped)
+    }
+}
+
+/// The live state of a plan being executed.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub plan: Plan,
+    pub states: Vec<StepState>,
+}
+
+impl Schedule {
+    pub fn new(plan: Plan) -> Self {
+        let states = plan
+            .steps
+            .iter()
+            .map(|s| if s.skip { StepState::Skipped } else { StepState::Queued })
+            .collect();
+        Schedule { plan, states }
+    }
+
+    /// Queued steps whose predecessors are all satisfied, in plan order.
+    pub fn runnable(&self) -> Vec<usize> {
+        self.plan
+            .steps
+            .iter()
+            .filter(|s| self.states[s.id] == StepState::Queued)
+            .filter(|s| s.after.iter().all(|&a| self.states[a].satisfied()))
+            .map(|s| s.id)
+            .collect()
+    }
+
+    pub fn start(&mut self, id: usize) {
+        self.states[id] = StepState::Acting;
+    }
+
+    /// The action finished; on success the step waits for its condition.
+    pub fn acted(&mut self, id: usize, result: Result<(), String>) {
+        match result {
+            Ok(()) => self.states[id] = StepState::Waiting("waiting".into()),
+            Err(e) => self.fail(id, e),
+        }
+    }
+
+    /// A waiting step's condition was re-evaluated.
+    pub fn observe(&mut self, id: usize, readiness: Readiness) {
+        if !matches!(self.states[id], StepState::Waiting(_)) {
+            return;
+        }
+        match readiness {
+            Readiness::Ready => self.states[id] = StepState::Done,
+            Readiness::NotYet(why) => self.states[id] = StepState::Waiting(why),
+            Readiness::Failed(why) => self.fail(id, why),
+        }
+    }
+
+    pub fn timed_out(&mut self, id: usize, after_secs: u64) {
+        if !self.states[id].is_final() {
+            let what = match &self.states[id] {
+                StepState::Waiting(why) => format!("timed out after {after_secs} s ({why})"),
+                _ => format!("timed out after {after_secs} s"),
+            };
+            self.fail(id, what);
+        }
+    }
+
+    /// Stops everything not finished (Ctrl-C, or cancel in the dashboard).
+    pub fn cancel(&mut self) {
+        for s in &mut self.states {
+            if !s.is_final() {
+                *s = StepState::Cancelled;
+            }
+        }
+    }
+
+    fn fail(&mut self, id: usize, reason: String) {
+        let label = self.plan.steps[id].to_string();
+        self.states[id] = StepState::Failed(reason.clone());
+        // Block every step that (transitively) comes after the failed one.
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for step in &self.plan.steps {
+                if self.states[step.id] == StepState::Queued
+                    && step.after.iter().any(|&a| {
+                        matches!(self.states[a], StepState::Failed(_) | StepState::Blocked(_))
+                    })
+                {
+                    self.states[step.id] = StepState::Blocked(format!("{label}: {reason}"));
+                    changed = true;
+                }
+            }
+        }
+    }
+
+    pub fn waiting(&self) -> impl Iterator<Item = usize> + '_ {
+        self.states
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s, StepState::Waiting(_)))
+            .map(|(i, _)| i)
+    }
+
+    pub fn finished(&self) -> bool {
+        self.states.iter().all(StepState::is_final)
+    }
+
+    pub fn succeeded(&self) -> bool {
+        self.states.iter().all(StepState::satisfied)
+    }
+}
+
+/// Whether a step's condition holds, from the objects the watchers report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    Ready,
+    NotYet(String),
+    Failed(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+    use crate::kind::Kind::*;
+    use crate::workflow::plan::{deploy, DeployOptions, ServiceSpec};
+
+    fn schedule() -> Schedule {
+        let services = vec![
+            ServiceSpec {
+                name: "mariadb".into(),
+                kinds: vec![Configmap, Bootstrap, Pod],
+                depends_on: vec![],
+            },
+            ServiceSpec {
+                name: "memcached".into(),
+                kinds: vec![Pod],
+                depends_on: vec![],
+            },
+            ServiceSpec {
+                name: "keystone".into(),
+                kinds: vec![Bootstrap, Pod],
+                depends_on: vec!["mariadb".into()],
+            },
+        ];
+        Schedule::new(deploy(&services, &[], &HashSet::new(), DeployOptions::default()).unwrap())
+    }
+
+    #[test]
+    fn steps_start_when_their_predecessors_are_done() {
+        let mut s = schedule();
+        // mariadb configmap and memcached pod have no predecessors.
+        assert_eq!(s.runnable(), vec![0, 3]);
+        s.start(0);
+        s.acted(0, Ok(()));
+        assert_eq!(s.runnable(), vec![3]);
+        s.observe(0, Readiness::Ready);
+        assert_eq!(s.runnable(), vec![1, 3]);
+    }
+
+    #[test]
+    fn a_failed_job_blocks_dependents_but_not_independent_branches() {
+        let mut s = schedule();
+        for id in [0, 3] {
+            s.start(id);
+            s.acted(id, Ok(()));
+            s.observe(id, Readiness::Ready);
+        }
+        s.start(1);
+        s.acted(1, Ok(()));
+        s.observe(1, Readiness::Failed("Job failed: BackoffLimitExceeded".into()));
+        assert_eq!(s.states[1], StepState::Failed("Job failed: BackoffLimitExceeded".into()));
+        // mariadb pod and both keystone steps are blocked, naming the cause.
+        for id in [2, 4, 5] {
+            match &s.states[id] {
+                StepState::Blocked(why) => assert!(why.contains("BackoffLimitExceeded"), "{why}"),
+                other => panic!("step {id} should be blocked, is {other:?}"),
+            }
+        }
+        assert_eq!(s.states[3], StepState::Done);
+        assert!(s.finished());
+        assert!(!s.succeeded());
+    }
+
+    #[test]
+    fn timeouts_and_cancel_end_unfinished_steps() {
+        let mut s = schedule();
+        s.start(0);
+        s.acted(0, Ok(()));
+        s.observe(0, Readiness::NotYet("0/1 exists".into()));
+        s.timed_out(0, 30);
+        assert_eq!(s.states[0], StepState::Failed("timed out after 30 s (0/1 exists)".into()));
+        s.cancel();
+        assert_eq!(s.states[3], StepState::Cancelled);
+        assert!(s.finished());
+    }
+}
