@@ -11,3 +11,7 @@ pub mod app;
 pub mod commands;
 pub mod devcluster;
 pub mod labels;
+pub mod catalog;
+pub mod config;
+pub mod render;
+pub mod yaml;
