@@ -4,12 +4,16 @@
 //! to Kubernetes; `ui` draws from the model; `tui` owns the terminal and the event loop;
 //! `devcluster` runs a local control plane for the demo and the tests.
 
-pub mod cli;
-pub mod kind;
-pub mod model;
 pub mod app;
-pub mod commands;
-pub mod devcluster;
-pub mod labels;
+pub mod catalog;
+pub mod cli;
 pub mod cluster;
+pub mod commands;
+pub mod config;
+pub mod devcluster;
+pub mod kind;
+pub mod labels;
+pub mod model;
+pub mod render;
 pub mod workflow;
+pub mod yaml;

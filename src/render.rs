@@ -1,0 +1,259 @@
+//! Config + catalog -> Kubernetes manifests, through the minijinja templates. Pure: no I/O.
+//!
+//! Every object leaves here labelled with managed-by, service and kind (src/labels.rs) and
+//! placed in the config's namespace unless it is cluster-scoped; templates need not do it.
+
+use std::collections::BTreeMap;
+
+use minijinja::value::{Serde, Value};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, context};
+use serde_json::Map;
+
+use crate::catalog::{Catalog, LookupError, ServiceDef};
+use crate::config::Config;
+use crate::kind::Kind;
+use crate::labels;
+use crate::model::summary::ObjKind;
+use crate::yaml::{self, YamlError};
+
+/// The Secret holding every password; pods read it through secretKeyRef.
+pub const PASSWORDS_SECRET: &str = "kolla-passwords";
+/// Where host storage keeps each service's data directory.
+pub const HOST_VOLUMES_DIR: &str = "/var/lib/kolla/volumes";
+/// Where messages place templates.
+const TEMPLATES_DIR: &str = "assets/templates";
+
+/// The object kinds a template may produce (all of them watched by the dashboard).
+const MANIFEST_KINDS: [ObjKind; 9] = [
+    ObjKind::Job,
+    ObjKind::Deployment,
+    ObjKind::StatefulSet,
+    ObjKind::Service,
+    ObjKind::ConfigMap,
+    ObjKind::Secret,
+    ObjKind::PersistentVolume,
+    ObjKind::PersistentVolumeClaim,
+    ObjKind::StorageClass,
+];
+
+/// One rendered object, ready for server-side apply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    /// The catalog service and kind it was rendered for.
+    pub service: String,
+    pub kind: Kind,
+    pub api_version: String,
+    pub obj_kind: ObjKind,
+    pub name: String,
+    /// `None` for cluster-scoped objects (PersistentVolume, StorageClass).
+    pub namespace: Option<String>,
+    /// The whole object, labels and namespace included.
+    pub object: serde_json::Value,
+    /// `object` as YAML.
+    pub yaml: String,
+}
+
+/// Why a (service, kind) could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error(transparent)]
+    Lookup(#[from] LookupError),
+    #[error("{TEMPLATES_DIR}/{template}:{line}: {message}")]
+    Template {
+        template: String,
+        line: usize,
+        message: String,
+    },
+    #[error("{0}")]
+    Yaml(YamlError),
+    #[error("{TEMPLATES_DIR}/{template}: document {index}: {message}")]
+    Object {
+        template: String,
+        index: usize,
+        message: String,
+    },
+}
+
+/// Renders the catalog's templates with one config.
+pub struct Renderer<'a> {
+    config: &'a Config,
+    catalog: &'a Catalog,
+    env: Environment<'a>,
+}
+
+impl<'a> Renderer<'a> {
+    /// Compiles every template; a syntax error names its file and line.
+    pub fn new(config: &'a Config, catalog: &'a Catalog) -> Result<Self, RenderError> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // minijinja strips `.j2` and would JSON-escape `*.yml` output (`{{ x }}-disk` ->
+        // `"x"-disk`); templates quote where YAML needs it and use `tojson` for structures.
+        env.set_auto_escape_callback(|_| AutoEscape::None);
+        for (name, source) in catalog.templates() {
+            env.add_template(name, source)
+                .map_err(|e| template_error(name, &e))?;
+        }
+        let images = config.images.clone();
+        env.add_function("image", move |name: String| images.reference(&name));
+        let (ns, domain) = (config.namespace.clone(), config.dns_domain_name.clone());
+        env.add_function("host", move |service: String| {
+            format!("{service}.{ns}.svc.{domain}")
+        });
+        env.add_function("password_env", |var: String, key: String| {
+            Value::from(Serde(password_env(&var, &key)))
+        });
+        let mariadb = format!(
+            "mariadb.{}.svc.{}",
+            config.namespace, config.dns_domain_name
+        );
+        // oslo.config reads [database] connection from OS_DATABASE__CONNECTION, and
+        // Kubernetes expands $(VAR) from the env entry before it, so the URL carries the
+        // password without it ever being written into a manifest.
+        env.add_function(
+            "database_env",
+            move |user: String, key: String, database: String| {
+                let var = key.to_uppercase();
+                let url = format!("mysql+pymysql://{user}:$({var})@{mariadb}:3306/{database}");
+                Value::from(Serde([
+                    password_env(&var, &key),
+                    serde_json::json!({"name": "OS_DATABASE__CONNECTION", "value": url}),
+                ]))
+            },
+        );
+        Ok(Renderer {
+            config,
+            catalog,
+            env,
+        })
+    }
+
+    /// Renders every object of one kind of one service (possibly none, e.g. ceph's secret
+    /// when storage is not ceph).
+    pub fn render(&self, service: &str, kind: Kind) -> Result<Vec<Manifest>, RenderError> {
+        let def = self.catalog.service(service)?;
+        let template = def.template(kind).ok_or_else(|| LookupError::NoSuchKind {
+            service: def.name.clone(),
+            kind,
+            kinds: def.kinds().collect(),
+        })?;
+        let text = self
+            .env
+            .get_template(template)
+            .and_then(|t| t.render(self.context(def, kind)))
+            .map_err(|e| template_error(template, &e))?;
+        let docs = yaml::parse_all(&format!("{TEMPLATES_DIR}/{template} (rendered)"), &text)
+            .map_err(RenderError::Yaml)?;
+        docs.into_iter()
+            .enumerate()
+            .map(|(i, doc)| {
+                self.finish(def, kind, doc)
+                    .map_err(|message| RenderError::Object {
+                        template: template.to_string(),
+                        index: i + 1,
+                        message,
+                    })
+            })
+            .collect()
+    }
+
+    fn context(&self, def: &ServiceDef, kind: Kind) -> Value {
+        let config = self.config;
+        let ns = &config.namespace;
+        context! {
+            service => &def.name,
+            namespace => ns,
+            labels => object_labels(&def.name, kind),
+            selector => object_labels(&def.name, Kind::Pod),
+            replicas => config.replicas(&def.name),
+            node_selector => Value::from(Serde(BTreeMap::from([(config.node_label(def.role), "true")]))),
+            storage => Value::from(Serde(&config.storage)),
+            volume => context! {
+                name => &def.name,
+                size => &def.volume_size,
+                path => format!("{HOST_VOLUMES_DIR}/{}", def.name),
+                pv => format!("{ns}-{}", def.name),
+                class => format!("{ns}-{}", def.name),
+            },
+        }
+    }
+
+    /// Checks one parsed document and stamps the labels and namespace on it.
+    fn finish(
+        &self,
+        def: &ServiceDef,
+        kind: Kind,
+        mut doc: serde_json::Value,
+    ) -> Result<Manifest, String> {
+        let obj = doc.as_object_mut().ok_or("is not a mapping")?;
+        let api_version = str_field(obj, "apiVersion")?.to_string();
+        let kind_name = str_field(obj, "kind")?;
+        let obj_kind = MANIFEST_KINDS
+            .into_iter()
+            .find(|k| k.as_str() == kind_name)
+            .ok_or_else(|| format!("kind {kind_name} is not one kolla-dash manages"))?;
+        let metadata = obj
+            .get_mut("metadata")
+            .and_then(|m| m.as_object_mut())
+            .ok_or("has no metadata mapping")?;
+        let name = str_field(metadata, "name")?.to_string();
+        let namespace = (!obj_kind.cluster_scoped()).then(|| self.config.namespace.clone());
+        match &namespace {
+            Some(ns) => metadata.insert("namespace".into(), ns.clone().into()),
+            None => metadata.remove("namespace"),
+        };
+        let labels = metadata
+            .entry("labels")
+            .or_insert_with(|| serde_json::Value::Object(Map::new()))
+            .as_object_mut()
+            .ok_or("metadata.labels is not a mapping")?;
+        for (key, value) in object_labels(&def.name, kind) {
+            labels.insert(key.to_string(), value.into());
+        }
+        let yaml = serde_saphyr::to_string(&doc).map_err(|e| format!("cannot write YAML: {e}"))?;
+        Ok(Manifest {
+            service: def.name.clone(),
+            kind,
+            api_version,
+            obj_kind,
+            name,
+            namespace,
+            object: doc,
+            yaml,
+        })
+    }
+}
+
+/// An env entry that reads one key of the passwords Secret into `var`.
+fn password_env(var: &str, key: &str) -> serde_json::Value {
+    serde_json::json!({
+        "name": var,
+        "valueFrom": {"secretKeyRef": {"name": PASSWORDS_SECRET, "key": key}},
+    })
+}
+
+/// The labels every object (and every pod template) of one service's kind carries.
+pub fn object_labels(service: &str, kind: Kind) -> BTreeMap<&'static str, String> {
+    BTreeMap::from([
+        (labels::MANAGED_BY, labels::MANAGED_BY_VALUE.to_string()),
+        (labels::SERVICE, service.to_string()),
+        (labels::KIND, kind.as_str().to_string()),
+    ])
+}
+
+fn str_field<'m>(obj: &'m Map<String, serde_json::Value>, key: &str) -> Result<&'m str, String> {
+    obj.get(key)
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| format!("has no string `{key}`"))
+}
+
+fn template_error(template: &str, err: &minijinja::Error) -> RenderError {
+    let message = match err.detail() {
+        Some(detail) => format!("{}: {detail}", err.kind()),
+        None => err.kind().to_string(),
+    };
+    RenderError::Template {
+        template: err.name().unwrap_or(template).to_string(),
+        line: err.line().unwrap_or(0),
+        message,
+    }
+}
