@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod devcluster;
+pub mod engine;
 pub mod kind;
 pub mod labels;
 pub mod model;

@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod client;
+pub mod list;
 pub mod logs;
 pub mod summarize;
 pub mod watch;
