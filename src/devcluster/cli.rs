@@ -1,7 +1,125 @@
-//! `kolla-dash dev-cluster ...`
+//! `kolla-dash dev-cluster ...`: the local control plane from the command line.
 
-use crate::cli::DevClusterCommand;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-pub async fn run(_cmd: DevClusterCommand) -> anyhow::Result<()> {
-    anyhow::bail!("dev-cluster is not implemented yet")
+use anyhow::Context;
+
+use super::{Component, DevCluster, Progress, StartOptions, destroy, is_running, process};
+use crate::cli::{DevClusterCommand, StateDirArg};
+
+pub async fn run(cmd: DevClusterCommand) -> anyhow::Result<()> {
+    match cmd {
+        DevClusterCommand::Up(args) => up(args.nodes, &state_dir(&args.state)?).await,
+        DevClusterCommand::Status(arg) => status(&state_dir(&arg)?).await,
+        DevClusterCommand::Down(arg) => down(&state_dir(&arg)?),
+        DevClusterCommand::FailNode(arg) => {
+            let cluster = DevCluster::attach(&state_dir(&arg.state)?).await?;
+            cluster.fail_node(&arg.node).await?;
+            println!("{} fails: it turns NotReady within seconds", arg.node);
+            Ok(())
+        }
+        DevClusterCommand::RestoreNode(arg) => {
+            let cluster = DevCluster::attach(&state_dir(&arg.state)?).await?;
+            cluster.restore_node(&arg.node).await?;
+            println!("{} restored: it turns Ready within seconds", arg.node);
+            Ok(())
+        }
+    }
+}
+
+/// `--state-dir`, else `$XDG_STATE_HOME/kolla-dash/dev-cluster`, else
+/// `~/.local/state/kolla-dash/dev-cluster`.
+fn state_dir(arg: &StateDirArg) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = &arg.state_dir {
+        return Ok(dir.clone());
+    }
+    let base = match std::env::var_os("XDG_STATE_HOME") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => super::bins::home_dir()?.join(".local").join("state"),
+    };
+    Ok(base.join("kolla-dash").join("dev-cluster"))
+}
+
+async fn up(nodes: u32, dir: &Path) -> anyhow::Result<()> {
+    if is_running(dir)? {
+        println!("a dev-cluster is already running in {}", dir.display());
+        print_usage(dir);
+        return Ok(());
+    }
+    let opts = StartOptions {
+        nodes,
+        state_dir: Some(dir.to_owned()),
+        progress: Progress::Stderr,
+    };
+    let cluster = tokio::select! {
+        started = DevCluster::start(opts) => started.with_context(|| {
+            format!("starting the dev-cluster (logs in {})", dir.join("logs").display())
+        })?,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("[dev-cluster] interrupted: stopping what was started");
+            destroy(dir)?;
+            anyhow::bail!("interrupted");
+        }
+    };
+    println!(
+        "dev-cluster up: Kubernetes {}, {} nodes Ready, state in {}",
+        cluster.versions().kube,
+        nodes,
+        dir.display()
+    );
+    print_usage(dir);
+    Ok(())
+}
+
+fn print_usage(dir: &Path) {
+    let flag = format!(" --state-dir {}", dir.display());
+    println!("\n  export KUBECONFIG={}", dir.join("kubeconfig").display());
+    println!("  kubectl get nodes");
+    println!("  kolla-dash dev-cluster status{flag}");
+    println!("  kolla-dash dev-cluster fail-node kolla-node-1{flag}");
+    println!("  kolla-dash dev-cluster down{flag}");
+}
+
+async fn status(dir: &Path) -> anyhow::Result<()> {
+    let cluster = DevCluster::attach(dir).await?;
+    let pids = cluster.pids();
+    let ports = cluster.ports();
+    println!("dev-cluster in {}", dir.display());
+    println!("{:<24} {:>8}  {:<5}  PORT", "COMPONENT", "PID", "STATE");
+    for component in Component::ALL {
+        let pid = pids.get(&component).copied();
+        let alive = pid.is_some_and(process::is_alive);
+        println!(
+            "{:<24} {:>8}  {:<5}  {}",
+            component.to_string(),
+            pid.map_or_else(|| "-".to_owned(), |p| p.to_string()),
+            if alive { "alive" } else { "dead" },
+            component
+                .port(&ports)
+                .map_or_else(|| "-".to_owned(), |p| p.to_string())
+        );
+    }
+    println!();
+    match tokio::time::timeout(Duration::from_secs(5), cluster.node_readiness()).await {
+        Ok(Ok(nodes)) => {
+            println!("{:<24} READY", "NODE");
+            for (name, ready) in nodes {
+                println!("{name:<24} {}", if ready { "Ready" } else { "NotReady" });
+            }
+        }
+        Ok(Err(e)) => println!("nodes: cannot list them: {e:#}"),
+        Err(_) => println!("nodes: the apiserver did not answer within 5 s"),
+    }
+    Ok(())
+}
+
+fn down(dir: &Path) -> anyhow::Result<()> {
+    if !dir.exists() {
+        println!("no dev-cluster in {}", dir.display());
+        return Ok(());
+    }
+    destroy(dir)?;
+    println!("dev-cluster stopped; {} removed", dir.display());
+    Ok(())
 }

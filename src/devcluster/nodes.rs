@@ -1,0 +1,91 @@
+//! The simulated nodes: creating them for kwok, reading their readiness, failing them.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, bail};
+use k8s_openapi::api::core::v1::Node;
+use kube::api::{ListParams, ObjectMeta, Patch, PatchParams, PostParams};
+use kube::{Api, Client};
+
+use super::component::KWOK_NODE_LABEL;
+
+const NAME_PREFIX: &str = "kolla-node-";
+/// Node label (value [`NOT_READY`]) that drives kwok's not-ready stage, and pod annotation
+/// (value `fail`) that makes a pod end Failed; see assets/kwok/stages.yaml.
+pub const SIMULATE: &str = "kolla-dash.dev/simulate";
+pub const NOT_READY: &str = "not-ready";
+/// The labels the kolla guide's node selectors use.
+const KOLLA_ROLES: [&str; 2] = ["kolla_controller", "kolla_compute"];
+
+pub fn node_name(index: u32) -> String {
+    format!("{NAME_PREFIX}{index}")
+}
+
+/// Creates nodes `kolla-node-1..=count`; ones that exist already are left alone.
+pub async fn create(client: &Client, count: u32) -> anyhow::Result<()> {
+    let api: Api<Node> = Api::all(client.clone());
+    for index in 1..=count {
+        let name = node_name(index);
+        let mut labels: BTreeMap<String, String> = [
+            (KWOK_NODE_LABEL, "true"),
+            ("kubernetes.io/hostname", name.as_str()),
+            ("kubernetes.io/os", "linux"),
+            ("kubernetes.io/arch", "amd64"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        labels.extend(KOLLA_ROLES.map(|role| (role.to_owned(), "true".to_owned())));
+        let node = Node {
+            metadata: ObjectMeta {
+                name: Some(name.clone()),
+                labels: Some(labels),
+                ..ObjectMeta::default()
+            },
+            ..Node::default()
+        };
+        match api.create(&PostParams::default(), &node).await {
+            Ok(_) => {}
+            Err(kube::Error::Api(status)) if status.is_already_exists() => {}
+            Err(e) => return Err(e).with_context(|| format!("creating node {name}")),
+        }
+    }
+    Ok(())
+}
+
+/// Ready condition of every kwok-managed node, by name.
+pub async fn readiness(client: &Client) -> anyhow::Result<BTreeMap<String, bool>> {
+    let api: Api<Node> = Api::all(client.clone());
+    let nodes = api
+        .list(&ListParams::default().labels(&format!("{KWOK_NODE_LABEL}=true")))
+        .await
+        .context("listing nodes")?;
+    Ok(nodes
+        .items
+        .iter()
+        .filter_map(|n| Some((n.metadata.name.clone()?, is_ready(n))))
+        .collect())
+}
+
+pub fn is_ready(node: &Node) -> bool {
+    node.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+/// Sets (`failed`) or removes the label kwok's not-ready stage reacts to.
+pub async fn set_failed(client: &Client, name: &str, failed: bool) -> anyhow::Result<()> {
+    let known = readiness(client).await?;
+    if !known.contains_key(name) {
+        let names: Vec<&str> = known.keys().map(String::as_str).collect();
+        bail!("no node named {name:?}; nodes: {}", names.join(", "));
+    }
+    let value = failed.then_some(NOT_READY);
+    let patch = serde_json::json!({ "metadata": { "labels": { SIMULATE: value } } });
+    Api::<Node>::all(client.clone())
+        .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .with_context(|| format!("labelling node {name}"))?;
+    Ok(())
+}
