@@ -11,3 +11,4 @@ pub mod app;
 pub mod commands;
 pub mod devcluster;
 pub mod labels;
+pub mod ui;
