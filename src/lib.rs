@@ -16,5 +16,6 @@ pub mod kind;
 pub mod labels;
 pub mod model;
 pub mod render;
+pub mod ui;
 pub mod workflow;
 pub mod yaml;

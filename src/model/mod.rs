@@ -1,3 +1,23 @@
-//! The pure model: state plus `update(msg)`. No tokio, kube or ratatui imports here.
+//! The pure model: state plus `update(msg) -> effects`. No tokio, kube, crossterm, ratatui
+//! or I/O here; the event loop feeds messages in and carries effects out.
 
+pub mod command;
+pub mod grid;
+pub mod log;
+pub mod msg;
+pub mod state;
+pub mod status;
+pub mod store;
 pub mod summary;
+mod update;
+
+pub use grid::Row;
+pub use msg::{Action, Connection, Effect, Key, Msg};
+pub use state::{Confirm, Header, Mode, Model, ModelConfig, Pane, StatusLine};
+pub use status::CellStatus;
+pub use update::update;
+
+#[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,237 @@
+//! The dashboard's whole state and the read-only views the UI draws from.
+
+use std::collections::{BTreeMap, HashSet};
+
+use tui_input::Input;
+
+use crate::kind::Kind;
+use crate::model::grid::{Grid, Row};
+use crate::model::log::{Entry, LogPane, NoteLevel};
+use crate::model::msg::{Action, Connection};
+use crate::model::status::{self, CellStatus};
+use crate::model::store::{Store, Sync};
+use crate::model::summary::{EventSummary, NodeSummary, ObjKind, ObjectSummary};
+
+/// Given once, at start: where the dashboard looks and what the grid holds.
+#[derive(Debug, Clone)]
+pub struct ModelConfig {
+    pub context: String,
+    pub namespace: String,
+    pub readonly: bool,
+    /// The catalog's services, in display order.
+    pub rows: Vec<Row>,
+    /// The kinds the watchers report on.
+    pub watched: Vec<ObjKind>,
+}
+
+/// The header's fixed facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub context: String,
+    pub namespace: String,
+    pub readonly: bool,
+}
+
+/// The pane that arrows and PgUp/PgDn act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Grid,
+    Log,
+}
+
+/// A pending destructive action and, when it destroys data, the name being typed.
+#[derive(Debug, Clone)]
+pub struct Confirm {
+    pub action: Action,
+    /// Some when the operator must type `expected()` rather than press y.
+    pub typed: Option<Input>,
+}
+
+impl Confirm {
+    /// What must be typed: the service name(s) the action destroys data of.
+    pub fn expected(&self) -> String {
+        match &self.action {
+            Action::Create { service, .. } | Action::Delete { service, .. } => service.clone(),
+            Action::Bootstrap { services }
+            | Action::Run { services }
+            | Action::Kill { services, .. } => services.join(" "),
+        }
+    }
+}
+
+/// What has the keyboard.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    Normal,
+    /// Typing the `/` row filter.
+    Filter(Input),
+    /// Typing a `:` command.
+    Command(Input),
+    Confirm(Confirm),
+    Help,
+    /// The detail view of one cell (kept on that cell while the selection moves below).
+    Detail {
+        row: usize,
+        kind: Kind,
+    },
+}
+
+/// The last thing worth telling the operator, at the bottom of the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusLine {
+    pub level: NoteLevel,
+    pub text: String,
+}
+
+/// The dashboard's state. Change it only through `update`.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub(super) header: Header,
+    pub(super) grid: Grid,
+    pub(super) store: Store,
+    pub(super) connection: Connection,
+    pub(super) now: i64,
+    pub(super) mode: Mode,
+    pub(super) focus: Pane,
+    pub(super) log: LogPane,
+    pub(super) status_line: Option<StatusLine>,
+    pub(super) in_flight: BTreeMap<u64, String>,
+}
+
+impl Model {
+    pub fn new(config: ModelConfig) -> Self {
+        let store = Store::new(&config.rows, &config.watched);
+        Model {
+            header: Header {
+                context: config.context,
+                namespace: config.namespace,
+                readonly: config.readonly,
+            },
+            grid: Grid::new(config.rows),
+            store,
+            connection: Connection::Connecting,
+            now: 0,
+            mode: Mode::Normal,
+            focus: Pane::Grid,
+            log: LogPane::default(),
+            status_line: None,
+            in_flight: BTreeMap::new(),
+        }
+    }
+
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    pub fn grid(&self) -> &Grid {
+        &self.grid
+    }
+
+    /// The precomputed status of a cell; `row` indexes the layout.
+    pub fn status(&self, row: usize, kind: Kind) -> &CellStatus {
+        self.store.status(row, kind)
+    }
+
+    pub fn cell_objects(&self, row: usize, kind: Kind) -> Vec<&ObjectSummary> {
+        self.store.cell_objects(row, kind)
+    }
+
+    pub fn nodes(&self) -> &BTreeMap<String, NodeSummary> {
+        self.store.nodes()
+    }
+
+    /// (Ready, total) nodes.
+    pub fn node_counts(&self) -> (usize, usize) {
+        self.store.node_counts()
+    }
+
+    pub fn connection(&self) -> Connection {
+        self.connection
+    }
+
+    /// Seconds since the last watch update while disconnected.
+    pub fn stale_for(&self) -> Option<i64> {
+        match self.connection {
+            Connection::Lost { last_update, .. } => Some((self.now - last_update).max(0)),
+            _ => None,
+        }
+    }
+
+    pub fn mode(&self) -> &Mode {
+        &self.mode
+    }
+
+    pub fn focus(&self) -> Pane {
+        self.focus
+    }
+
+    pub fn log(&self) -> &LogPane {
+        &self.log
+    }
+
+    pub fn status_line(&self) -> Option<&StatusLine> {
+        self.status_line.as_ref()
+    }
+
+    /// Actions under way: id -> description.
+    pub fn in_flight(&self) -> &BTreeMap<u64, String> {
+        &self.in_flight
+    }
+
+    /// Whether the log pane shows `entry` under the current selection and filter toggle.
+    pub fn shows(&self, entry: &Entry) -> bool {
+        self.log.shows(entry, self.grid.selected_row())
+    }
+
+    /// One line on why a cell is not ready; None when it is (or is blank).
+    pub fn why_not_ready(&self, row: usize, kind: Kind) -> Option<String> {
+        match self.status(row, kind) {
+            CellStatus::Unknown => {
+                let (obj_kind, sync) = self.blocking_sync(kind)?;
+                Some(match sync {
+                    Sync::Lost => format!("the {obj_kind} watch was lost; waiting to relist"),
+                    _ => format!("waiting for the {obj_kind} watch to sync"),
+                })
+            }
+            CellStatus::Forbidden => {
+                let (obj_kind, _) = self.blocking_sync(kind)?;
+                Some(format!(
+                    "forbidden: kolla-dash may not list {obj_kind} objects (RBAC)"
+                ))
+            }
+            s if s.is_ok() || *s == CellStatus::Blank => None,
+            _ => {
+                // A pod waiting on storage says so more plainly than the scheduler does.
+                let storage_wait = matches!(kind, Kind::Pod | Kind::Bootstrap)
+                    && matches!(self.status(row, Kind::Pvc), CellStatus::Pending { .. });
+                let cell = self.cell_objects(row, if storage_wait { Kind::Pvc } else { kind });
+                status::why_not_ready(if storage_wait { Kind::Pvc } else { kind }, &cell)
+            }
+        }
+    }
+
+    /// The newest events about a cell's objects, newest first.
+    pub fn cell_events(&self, row: usize, kind: Kind, max: usize) -> Vec<&EventSummary> {
+        let objects = self.cell_objects(row, kind);
+        let names: HashSet<_> = objects.iter().map(|o| &o.obj).collect();
+        self.log
+            .entries
+            .iter()
+            .rev()
+            .filter_map(|e| match e {
+                Entry::Event { event, .. } if names.contains(&event.regarding) => Some(event),
+                _ => None,
+            })
+            .take(max)
+            .collect()
+    }
+
+    /// The first source kind that keeps a cell unknown or forbidden.
+    fn blocking_sync(&self, kind: Kind) -> Option<(ObjKind, Sync)> {
+        status::sources(kind)
+            .iter()
+            .filter_map(|k| Some((*k, self.store.sync(*k)?)))
+            .filter(|(_, s)| *s != Sync::Synced)
+            .max_by_key(|(_, s)| *s == Sync::Forbidden)
+    }
+}

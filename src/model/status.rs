@@ -1,0 +1,820 @@
+//! Status rules: from the object summaries of one grid cell to what the cell shows, and the
+//! one-line reason a cell is not ready. Pure functions over summaries.
+
+use crate::kind::Kind;
+use crate::model::summary::{JobState, ObjKind, ObjState, ObjectSummary, PodPhase, VolumePhase};
+
+/// What one grid cell shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CellStatus {
+    /// The service has no such kind.
+    Blank,
+    /// A watch this cell depends on has not (re)synced.
+    Unknown,
+    /// RBAC refuses listing a kind this cell depends on.
+    Forbidden,
+    Absent,
+    /// Created but not usable yet; `reason` is short ("waiting to bind", "1/3 ready").
+    Pending {
+        reason: String,
+    },
+    /// `count` is (ready, desired) for pods.
+    Ready {
+        count: Option<(u32, u32)>,
+    },
+    /// Every Job of the cell completed.
+    Completed,
+    /// `reason` is short: a Job's failure reason, or ImagePullBackOff, CrashLoopBackOff,
+    /// Unschedulable.
+    Failed {
+        reason: String,
+    },
+    Terminating,
+}
+
+impl CellStatus {
+    /// Ordering used to combine objects: the worst one speaks for the cell.
+    fn severity(&self) -> u8 {
+        match self {
+            CellStatus::Failed { .. } => 6,
+            CellStatus::Terminating => 5,
+            CellStatus::Pending { .. } => 4,
+            CellStatus::Absent => 3,
+            CellStatus::Completed | CellStatus::Ready { .. } => 2,
+            CellStatus::Unknown | CellStatus::Forbidden => 1,
+            CellStatus::Blank => 0,
+        }
+    }
+
+    pub fn is_ok(&self) -> bool {
+        matches!(self, CellStatus::Ready { .. } | CellStatus::Completed)
+    }
+}
+
+/// The watched kinds a grid column's status is computed from. A cell is unknown until all
+/// of them (that are watched) have synced, forbidden if any is forbidden.
+pub fn sources(kind: Kind) -> &'static [ObjKind] {
+    match kind {
+        // A disk is provider-specific: a preparation Job, or a StorageClass for dynamic
+        // provisioning.
+        Kind::Disk => &[ObjKind::Job, ObjKind::StorageClass],
+        Kind::Pv => &[ObjKind::PersistentVolume],
+        Kind::Pvc => &[ObjKind::PersistentVolumeClaim],
+        Kind::Svc => &[ObjKind::Service, ObjKind::EndpointSlice],
+        Kind::Configmap => &[ObjKind::ConfigMap, ObjKind::Secret],
+        Kind::Bootstrap => &[ObjKind::Job, ObjKind::Pod],
+        Kind::Pod => &[ObjKind::Deployment, ObjKind::StatefulSet, ObjKind::Pod],
+    }
+}
+
+/// Container waiting reasons that will not fix themselves.
+const FAILING_REASONS: [&str; 7] = [
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "CrashLoopBackOff",
+    "CreateContainerConfigError",
+    "CreateContainerError",
+    "InvalidImageName",
+    "RunContainerError",
+];
+
+/// How one pod is doing, for aggregation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PodHealth<'a> {
+    Ready,
+    /// Scheduled or being scheduled, not ready yet (optional waiting reason).
+    Starting(Option<&'a str>),
+    /// The scheduler cannot place it; the message says why.
+    Unschedulable(&'a str),
+    /// Stuck on a reason that will not fix itself.
+    Failing(&'a str),
+    Succeeded,
+    Failed(&'a str),
+}
+
+/// Classifies a pod summary; None for objects that are not pods.
+pub fn pod_health(obj: &ObjectSummary) -> Option<PodHealth<'_>> {
+    let ObjState::Pod {
+        phase,
+        ready,
+        node,
+        reason,
+        ..
+    } = &obj.state
+    else {
+        return None;
+    };
+    let reason = reason.as_deref();
+    Some(match (phase, reason) {
+        (PodPhase::Succeeded, _) => PodHealth::Succeeded,
+        (PodPhase::Failed, r) => PodHealth::Failed(r.unwrap_or("Failed")),
+        (_, Some(r)) if FAILING_REASONS.contains(&r) => PodHealth::Failing(r),
+        // The summary carries the PodScheduled=False message as the reason of an unplaced pod.
+        (PodPhase::Pending, Some(msg)) if node.is_none() => PodHealth::Unschedulable(msg),
+        _ if *ready => PodHealth::Ready,
+        (_, r) => PodHealth::Starting(r),
+    })
+}
+
+/// The status of one object on its own (the detail view lists these).
+pub fn object_status(obj: &ObjectSummary) -> CellStatus {
+    if obj.deleting {
+        return CellStatus::Terminating;
+    }
+    match &obj.state {
+        ObjState::Present | ObjState::Node(_) => CellStatus::Ready { count: None },
+        ObjState::Pv { phase, .. } | ObjState::Pvc { phase, .. } => volume_status(*phase),
+        ObjState::Service { cluster_ip: None } => pending("no cluster IP"),
+        ObjState::Service { .. } => CellStatus::Ready { count: None },
+        ObjState::Endpoints { ready, total, .. } if *ready > 0 => ready_count(*ready, *total),
+        ObjState::Endpoints { .. } => pending("no ready endpoints"),
+        ObjState::Job { state, .. } => match state {
+            JobState::Running => pending("running"),
+            JobState::Complete => CellStatus::Completed,
+            JobState::Failed { reason, .. } => failed(reason),
+        },
+        ObjState::Workload { desired, ready, .. } if ready >= desired => {
+            ready_count(*ready, *desired)
+        }
+        ObjState::Workload { desired, ready, .. } => pending(&format!("{ready}/{desired} ready")),
+        ObjState::Pod { .. } => match pod_health(obj) {
+            Some(PodHealth::Ready) => CellStatus::Ready { count: None },
+            Some(PodHealth::Succeeded) => CellStatus::Completed,
+            Some(PodHealth::Failed(r) | PodHealth::Failing(r)) => failed(r),
+            Some(PodHealth::Unschedulable(_)) => failed("Unschedulable"),
+            Some(PodHealth::Starting(r)) => pending(r.unwrap_or("starting")),
+            None => pending("starting"),
+        },
+    }
+}
+
+/// The status of a cell from the objects whose owner is that cell.
+pub fn cell_status(kind: Kind, objs: &[&ObjectSummary]) -> CellStatus {
+    if objs.is_empty() {
+        return CellStatus::Absent;
+    }
+    match kind {
+        Kind::Svc => service_cell(objs),
+        Kind::Bootstrap => bootstrap_cell(objs),
+        Kind::Pod => pod_cell(objs),
+        Kind::Disk | Kind::Pv | Kind::Pvc | Kind::Configmap => {
+            worst(objs.iter().map(|o| object_status(o)))
+        }
+    }
+}
+
+/// The one-line explanation of a cell that is not ready, from its own objects.
+pub fn why_not_ready(kind: Kind, objs: &[&ObjectSummary]) -> Option<String> {
+    match cell_status(kind, objs) {
+        CellStatus::Blank | CellStatus::Ready { .. } | CellStatus::Completed => None,
+        CellStatus::Unknown => Some(format!("{kind}: waiting for the watch to sync")),
+        CellStatus::Forbidden => Some(format!("{kind}: listing is forbidden by RBAC")),
+        CellStatus::Absent => Some(format!("no {kind} object exists")),
+        CellStatus::Terminating => {
+            let name = objs
+                .iter()
+                .find(|o| o.deleting)
+                .map_or("", |o| o.obj.name.as_str());
+            Some(format!("being deleted: waiting for {name} to go away"))
+        }
+        CellStatus::Failed { .. } | CellStatus::Pending { .. } => {
+            // Controllers (Jobs, PVCs, Services) explain before the pods under them.
+            let (pods, controllers): (Vec<&&ObjectSummary>, Vec<_>) = objs
+                .iter()
+                .partition(|o| matches!(o.state, ObjState::Pod { .. }));
+            let explained = controllers
+                .iter()
+                .chain(&pods)
+                .find_map(|o| explain(o, objs));
+            explained.or_else(|| match pod_counts(objs) {
+                Some((ready, desired)) => Some(format!("{ready}/{desired} replicas ready")),
+                None => Some(format!("{kind} is not ready")),
+            })
+        }
+    }
+}
+
+/// Why one object holds its cell back, if it does.
+fn explain(obj: &ObjectSummary, cell: &[&ObjectSummary]) -> Option<String> {
+    let name = &obj.obj.name;
+    match &obj.state {
+        ObjState::Job {
+            state: JobState::Failed { reason, message },
+            ..
+        } => Some(if message.is_empty() {
+            format!("Job failed: {reason}")
+        } else {
+            format!("Job failed: {reason}: {message}")
+        }),
+        ObjState::Pod { restarts, .. } => match pod_health(obj)? {
+            PodHealth::Unschedulable(msg) => Some(format!("Pending: {msg}")),
+            PodHealth::Failing(r) if *restarts > 0 => {
+                Some(format!("pod {name}: {r} ({restarts} restarts)"))
+            }
+            PodHealth::Failing(r) | PodHealth::Failed(r) => Some(format!("pod {name}: {r}")),
+            _ => None,
+        },
+        ObjState::Pvc {
+            phase: VolumePhase::Pending,
+            ..
+        } => Some(format!("waiting for PVC {name} to bind")),
+        ObjState::Pv {
+            phase: VolumePhase::Available,
+            ..
+        } => Some(format!("PV {name} is available, waiting for its claim")),
+        ObjState::Pv { phase, .. } | ObjState::Pvc { phase, .. }
+            if *phase != VolumePhase::Bound =>
+        {
+            Some(format!("{} {name} is {phase:?}", obj.obj.kind))
+        }
+        ObjState::Service { cluster_ip: None } => {
+            Some(format!("Service {name} has no cluster IP yet"))
+        }
+        ObjState::Service { .. } if ready_endpoints(name, cell) == 0 => {
+            Some(format!("Service {name} has no ready endpoints"))
+        }
+        ObjState::Job {
+            state: JobState::Running,
+            active,
+            ..
+        } => {
+            // A stuck pod of the Job explains more than "running".
+            let stuck = cell
+                .iter()
+                .filter(|o| !o.deleting)
+                .find_map(|o| match pod_health(o) {
+                    Some(PodHealth::Failing(_) | PodHealth::Unschedulable(_)) => explain(o, cell),
+                    _ => None,
+                });
+            Some(stuck.unwrap_or_else(|| format!("Job {name} is running ({active} active)")))
+        }
+        _ => None,
+    }
+}
+
+fn pending(reason: &str) -> CellStatus {
+    CellStatus::Pending {
+        reason: reason.to_string(),
+    }
+}
+
+fn failed(reason: &str) -> CellStatus {
+    CellStatus::Failed {
+        reason: reason.to_string(),
+    }
+}
+
+fn ready_count(ready: u32, total: u32) -> CellStatus {
+    CellStatus::Ready {
+        count: Some((ready, total)),
+    }
+}
+
+fn volume_status(phase: VolumePhase) -> CellStatus {
+    match phase {
+        VolumePhase::Bound => CellStatus::Ready { count: None },
+        VolumePhase::Pending => pending("waiting to bind"),
+        VolumePhase::Available => pending("unclaimed"),
+        VolumePhase::Released => failed("Released"),
+        VolumePhase::Lost => failed("Lost"),
+        VolumePhase::Failed => failed("Failed"),
+    }
+}
+
+fn worst(statuses: impl Iterator<Item = CellStatus>) -> CellStatus {
+    statuses
+        .max_by_key(CellStatus::severity)
+        .unwrap_or(CellStatus::Absent)
+}
+
+fn ready_endpoints(service: &str, cell: &[&ObjectSummary]) -> u32 {
+    cell.iter()
+        .map(|o| match &o.state {
+            ObjState::Endpoints {
+                service: s, ready, ..
+            } if s == service => *ready,
+            _ => 0,
+        })
+        .sum()
+}
+
+/// Ready when every Service has a cluster IP and ready endpoints in its EndpointSlices.
+fn service_cell(objs: &[&ObjectSummary]) -> CellStatus {
+    let services: Vec<&ObjectSummary> = objs
+        .iter()
+        .copied()
+        .filter(|o| matches!(o.state, ObjState::Service { .. }))
+        .collect();
+    if services.is_empty() {
+        // EndpointSlices outliving their Service do not make a Service.
+        return CellStatus::Absent;
+    }
+    worst(services.iter().map(|svc| match object_status(svc) {
+        CellStatus::Ready { .. } if ready_endpoints(&svc.obj.name, objs) == 0 => {
+            pending("no ready endpoints")
+        }
+        other => other,
+    }))
+}
+
+/// Jobs decide; their pods only add a reason while a Job runs but its pod is stuck.
+fn bootstrap_cell(objs: &[&ObjectSummary]) -> CellStatus {
+    let jobs = worst(
+        objs.iter()
+            .filter(|o| matches!(o.state, ObjState::Job { .. }))
+            .map(|o| object_status(o)),
+    );
+    if !matches!(jobs, CellStatus::Pending { .. }) {
+        return jobs;
+    }
+    stuck_pod(objs).unwrap_or(jobs)
+}
+
+/// The first live pod of the cell that will not start on its own, as a failed status.
+fn stuck_pod(objs: &[&ObjectSummary]) -> Option<CellStatus> {
+    objs.iter()
+        .filter(|o| !o.deleting)
+        .find_map(|o| match pod_health(o)? {
+            PodHealth::Failing(r) => Some(failed(r)),
+            PodHealth::Unschedulable(_) => Some(failed("Unschedulable")),
+            _ => None,
+        })
+}
+
+/// (ready, desired): from the Deployments/StatefulSets if any, else from the bare pods.
+fn pod_counts(objs: &[&ObjectSummary]) -> Option<(u32, u32)> {
+    let mut workloads = objs.iter().filter_map(|o| match o.state {
+        ObjState::Workload { desired, ready, .. } => Some((ready, desired)),
+        _ => None,
+    });
+    if let Some(first) = workloads.next() {
+        return Some(workloads.fold(first, |(r, d), (r2, d2)| (r + r2, d + d2)));
+    }
+    let live = objs
+        .iter()
+        .filter(|o| !o.deleting && !matches!(pod_health(o), None | Some(PodHealth::Succeeded)));
+    let (ready, total) = live.fold((0, 0), |(r, t), o| {
+        (
+            r + u32::from(pod_health(o) == Some(PodHealth::Ready)),
+            t + 1,
+        )
+    });
+    (total > 0).then_some((ready, total))
+}
+
+/// The workload's replicas against the reasons its pods give.
+fn pod_cell(objs: &[&ObjectSummary]) -> CellStatus {
+    let has_workload = objs
+        .iter()
+        .any(|o| matches!(o.state, ObjState::Workload { .. }));
+    let owner_deleting = objs
+        .iter()
+        .any(|o| o.deleting && matches!(o.state, ObjState::Workload { .. }));
+    if owner_deleting || objs.iter().all(|o| o.deleting) {
+        return CellStatus::Terminating;
+    }
+    let Some((ready, desired)) = pod_counts(objs) else {
+        // Only finished pods are left.
+        return worst(objs.iter().map(|o| object_status(o)));
+    };
+    if ready >= desired {
+        return ready_count(ready, desired);
+    }
+    // Bare pods have no controller to replace them: a failed one fails the cell.
+    let bare_failure = objs
+        .iter()
+        .filter(|o| !o.deleting)
+        .find_map(|o| match pod_health(o)? {
+            PodHealth::Failed(r) if !has_workload => Some(r),
+            _ => None,
+        });
+    if let Some(reason) = bare_failure {
+        return failed(reason);
+    }
+    stuck_pod(objs).unwrap_or_else(|| pending(&format!("{ready}/{desired} ready")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::summary::{ObjRef, Owner};
+
+    fn obj(kind: ObjKind, name: &str, cell: Kind, state: ObjState) -> ObjectSummary {
+        ObjectSummary {
+            obj: ObjRef {
+                kind,
+                name: name.to_string(),
+            },
+            owner: Some(Owner {
+                service: "svc".to_string(),
+                kind: cell,
+            }),
+            deleting: false,
+            created: 0,
+            state,
+        }
+    }
+
+    fn pod(
+        name: &str,
+        phase: PodPhase,
+        ready: bool,
+        node: Option<&str>,
+        reason: Option<&str>,
+    ) -> ObjectSummary {
+        obj(
+            ObjKind::Pod,
+            name,
+            Kind::Pod,
+            ObjState::Pod {
+                phase,
+                ready,
+                node: node.map(str::to_string),
+                reason: reason.map(str::to_string),
+                owner: None,
+                restarts: 0,
+            },
+        )
+    }
+
+    fn workload(desired: u32, ready: u32) -> ObjectSummary {
+        obj(
+            ObjKind::Deployment,
+            "keystone",
+            Kind::Pod,
+            ObjState::Workload {
+                desired,
+                ready,
+                updated: ready,
+            },
+        )
+    }
+
+    fn job(state: JobState) -> ObjectSummary {
+        obj(
+            ObjKind::Job,
+            "mariadb-bootstrap",
+            Kind::Bootstrap,
+            ObjState::Job {
+                state,
+                active: 1,
+                succeeded: 0,
+                failed: 0,
+            },
+        )
+    }
+
+    fn service(ip: Option<&str>) -> ObjectSummary {
+        obj(
+            ObjKind::Service,
+            "mariadb",
+            Kind::Svc,
+            ObjState::Service {
+                cluster_ip: ip.map(str::to_string),
+            },
+        )
+    }
+
+    fn slice(ready: u32, total: u32) -> ObjectSummary {
+        obj(
+            ObjKind::EndpointSlice,
+            "mariadb-x7f",
+            Kind::Svc,
+            ObjState::Endpoints {
+                service: "mariadb".to_string(),
+                ready,
+                total,
+            },
+        )
+    }
+
+    fn pvc(phase: VolumePhase) -> ObjectSummary {
+        obj(
+            ObjKind::PersistentVolumeClaim,
+            "mariadb",
+            Kind::Pvc,
+            ObjState::Pvc {
+                phase,
+                volume: None,
+            },
+        )
+    }
+
+    fn status(kind: Kind, objs: &[ObjectSummary]) -> CellStatus {
+        cell_status(kind, &objs.iter().collect::<Vec<_>>())
+    }
+
+    fn why(kind: Kind, objs: &[ObjectSummary]) -> Option<String> {
+        why_not_ready(kind, &objs.iter().collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn no_objects_is_absent_for_every_kind() {
+        for kind in Kind::ALL {
+            assert_eq!(cell_status(kind, &[]), CellStatus::Absent, "{kind}");
+        }
+    }
+
+    #[test]
+    fn pvc_bound_is_ready_and_pending_waits_to_bind() {
+        assert_eq!(
+            status(Kind::Pvc, &[pvc(VolumePhase::Bound)]),
+            CellStatus::Ready { count: None }
+        );
+        assert_eq!(
+            status(Kind::Pvc, &[pvc(VolumePhase::Pending)]),
+            pending("waiting to bind")
+        );
+        assert_eq!(
+            why(Kind::Pvc, &[pvc(VolumePhase::Pending)]).as_deref(),
+            Some("waiting for PVC mariadb to bind")
+        );
+        assert_eq!(why(Kind::Pvc, &[pvc(VolumePhase::Bound)]), None);
+    }
+
+    #[test]
+    fn pv_phases_map_to_ready_pending_failed() {
+        let pv = |phase| {
+            obj(
+                ObjKind::PersistentVolume,
+                "mariadb",
+                Kind::Pv,
+                ObjState::Pv { phase, claim: None },
+            )
+        };
+        assert_eq!(
+            status(Kind::Pv, &[pv(VolumePhase::Bound)]),
+            CellStatus::Ready { count: None }
+        );
+        assert_eq!(
+            status(Kind::Pv, &[pv(VolumePhase::Available)]),
+            pending("unclaimed")
+        );
+        assert_eq!(
+            status(Kind::Pv, &[pv(VolumePhase::Released)]),
+            failed("Released")
+        );
+        assert_eq!(
+            why(Kind::Pv, &[pv(VolumePhase::Lost)]).as_deref(),
+            Some("PersistentVolume mariadb is Lost")
+        );
+    }
+
+    #[test]
+    fn service_needs_cluster_ip_and_ready_endpoints() {
+        assert_eq!(
+            status(Kind::Svc, &[service(None)]),
+            pending("no cluster IP")
+        );
+        assert_eq!(
+            status(Kind::Svc, &[service(Some("10.0.0.9"))]),
+            pending("no ready endpoints")
+        );
+        assert_eq!(
+            status(Kind::Svc, &[service(Some("10.0.0.9")), slice(0, 2)]),
+            pending("no ready endpoints")
+        );
+        assert_eq!(
+            status(Kind::Svc, &[service(Some("10.0.0.9")), slice(1, 2)]),
+            CellStatus::Ready { count: None }
+        );
+        assert_eq!(
+            why(Kind::Svc, &[service(Some("10.0.0.9")), slice(0, 1)]).as_deref(),
+            Some("Service mariadb has no ready endpoints")
+        );
+    }
+
+    #[test]
+    fn endpoints_of_another_service_do_not_count() {
+        let mut other = slice(3, 3);
+        other.state = ObjState::Endpoints {
+            service: "keystone".to_string(),
+            ready: 3,
+            total: 3,
+        };
+        assert_eq!(
+            status(Kind::Svc, &[service(Some("10.0.0.9")), other]),
+            pending("no ready endpoints")
+        );
+    }
+
+    #[test]
+    fn lingering_endpoint_slices_without_a_service_are_absent() {
+        assert_eq!(status(Kind::Svc, &[slice(1, 1)]), CellStatus::Absent);
+    }
+
+    #[test]
+    fn configmap_present_is_ready_and_deleting_is_terminating() {
+        let mut cm = obj(
+            ObjKind::ConfigMap,
+            "mariadb",
+            Kind::Configmap,
+            ObjState::Present,
+        );
+        assert_eq!(
+            status(Kind::Configmap, std::slice::from_ref(&cm)),
+            CellStatus::Ready { count: None }
+        );
+        cm.deleting = true;
+        assert_eq!(status(Kind::Configmap, &[cm]), CellStatus::Terminating);
+    }
+
+    #[test]
+    fn job_states_map_to_pending_completed_failed() {
+        assert_eq!(
+            status(Kind::Bootstrap, &[job(JobState::Running)]),
+            pending("running")
+        );
+        assert_eq!(
+            status(Kind::Bootstrap, &[job(JobState::Complete)]),
+            CellStatus::Completed
+        );
+        let failed_job = job(JobState::Failed {
+            reason: "BackoffLimitExceeded".into(),
+            message: String::new(),
+        });
+        assert_eq!(
+            status(Kind::Bootstrap, std::slice::from_ref(&failed_job)),
+            failed("BackoffLimitExceeded")
+        );
+        assert_eq!(
+            why(Kind::Bootstrap, &[failed_job]).as_deref(),
+            Some("Job failed: BackoffLimitExceeded")
+        );
+    }
+
+    #[test]
+    fn one_failed_job_fails_the_cell_even_if_others_completed() {
+        let objs = [
+            job(JobState::Complete),
+            job(JobState::Failed {
+                reason: "DeadlineExceeded".into(),
+                message: String::new(),
+            }),
+        ];
+        assert_eq!(status(Kind::Bootstrap, &objs), failed("DeadlineExceeded"));
+    }
+
+    #[test]
+    fn running_job_with_a_stuck_pod_shows_the_pod_reason() {
+        let mut p = pod(
+            "mariadb-bootstrap-abc",
+            PodPhase::Pending,
+            false,
+            Some("n1"),
+            Some("ImagePullBackOff"),
+        );
+        p.owner = Some(Owner {
+            service: "svc".into(),
+            kind: Kind::Bootstrap,
+        });
+        let objs = [job(JobState::Running), p];
+        assert_eq!(status(Kind::Bootstrap, &objs), failed("ImagePullBackOff"));
+        assert_eq!(
+            why(Kind::Bootstrap, &objs).as_deref(),
+            Some("pod mariadb-bootstrap-abc: ImagePullBackOff")
+        );
+    }
+
+    #[test]
+    fn bootstrap_pods_of_a_completed_job_do_not_matter() {
+        let p = pod(
+            "mariadb-bootstrap-abc",
+            PodPhase::Succeeded,
+            false,
+            Some("n1"),
+            None,
+        );
+        assert_eq!(
+            status(Kind::Bootstrap, &[job(JobState::Complete), p]),
+            CellStatus::Completed
+        );
+    }
+
+    #[test]
+    fn pod_cell_counts_workload_replicas() {
+        assert_eq!(
+            status(Kind::Pod, &[workload(3, 3)]),
+            CellStatus::Ready {
+                count: Some((3, 3))
+            }
+        );
+        let objs = [
+            workload(3, 1),
+            pod("k-1", PodPhase::Running, true, Some("n1"), None),
+            pod(
+                "k-2",
+                PodPhase::Pending,
+                false,
+                Some("n2"),
+                Some("ContainerCreating"),
+            ),
+        ];
+        assert_eq!(status(Kind::Pod, &objs), pending("1/3 ready"));
+        assert_eq!(why(Kind::Pod, &objs).as_deref(), Some("1/3 replicas ready"));
+    }
+
+    #[test]
+    fn pod_cell_fails_on_image_pull_and_crash_loop() {
+        for reason in ["ImagePullBackOff", "CrashLoopBackOff"] {
+            let objs = [
+                workload(1, 0),
+                pod("k-1", PodPhase::Running, false, Some("n1"), Some(reason)),
+            ];
+            assert_eq!(status(Kind::Pod, &objs), failed(reason));
+        }
+    }
+
+    #[test]
+    fn crash_loop_explanation_counts_restarts() {
+        let mut p = pod(
+            "k-1",
+            PodPhase::Running,
+            false,
+            Some("n1"),
+            Some("CrashLoopBackOff"),
+        );
+        if let ObjState::Pod { restarts, .. } = &mut p.state {
+            *restarts = 5;
+        }
+        assert_eq!(
+            why(Kind::Pod, &[workload(1, 0), p]).as_deref(),
+            Some("pod k-1: CrashLoopBackOff (5 restarts)")
+        );
+    }
+
+    #[test]
+    fn unschedulable_pod_fails_with_the_scheduler_message() {
+        let msg = "0/3 nodes are available: 3 node(s) had untolerated taint";
+        let objs = [
+            workload(1, 0),
+            pod("k-1", PodPhase::Pending, false, None, Some(msg)),
+        ];
+        assert_eq!(status(Kind::Pod, &objs), failed("Unschedulable"));
+        assert_eq!(why(Kind::Pod, &objs), Some(format!("Pending: {msg}")));
+    }
+
+    #[test]
+    fn pending_pod_without_node_or_reason_is_only_pending() {
+        let objs = [
+            workload(1, 0),
+            pod("k-1", PodPhase::Pending, false, None, None),
+        ];
+        assert_eq!(status(Kind::Pod, &objs), pending("0/1 ready"));
+    }
+
+    #[test]
+    fn ready_workload_ignores_old_failing_pods() {
+        let objs = [
+            workload(1, 1),
+            pod(
+                "k-old",
+                PodPhase::Running,
+                false,
+                Some("n1"),
+                Some("CrashLoopBackOff"),
+            ),
+        ];
+        assert_eq!(
+            status(Kind::Pod, &objs),
+            CellStatus::Ready {
+                count: Some((1, 1))
+            }
+        );
+    }
+
+    #[test]
+    fn deleting_workload_is_terminating_and_leftover_pods_too() {
+        let mut w = workload(1, 1);
+        w.deleting = true;
+        assert_eq!(status(Kind::Pod, &[w]), CellStatus::Terminating);
+        let mut p = pod("k-1", PodPhase::Running, true, Some("n1"), None);
+        p.deleting = true;
+        assert_eq!(
+            status(Kind::Pod, std::slice::from_ref(&p)),
+            CellStatus::Terminating
+        );
+        assert_eq!(
+            why(Kind::Pod, &[p]).as_deref(),
+            Some("being deleted: waiting for k-1 to go away")
+        );
+    }
+
+    #[test]
+    fn bare_pods_count_themselves() {
+        let objs = [
+            pod("a", PodPhase::Running, true, Some("n1"), None),
+            pod("b", PodPhase::Running, false, Some("n1"), None),
+        ];
+        assert_eq!(status(Kind::Pod, &objs), pending("1/2 ready"));
+        let failed_pod = pod("a", PodPhase::Failed, false, Some("n1"), Some("Evicted"));
+        assert_eq!(status(Kind::Pod, &[failed_pod]), failed("Evicted"));
+    }
+
+    #[test]
+    fn sources_cover_every_kind_the_rules_read() {
+        assert!(sources(Kind::Svc).contains(&ObjKind::EndpointSlice));
+        assert!(sources(Kind::Pod).contains(&ObjKind::Pod));
+        assert!(sources(Kind::Bootstrap).contains(&ObjKind::Job));
+    }
+}

@@ -1,0 +1,211 @@
+//! The cluster as the model knows it: object summaries, which grid cell each belongs to,
+//! the sync state of every watched kind, and each cell's status, recomputed on change so
+//! drawing never computes statuses.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::kind::Kind;
+use crate::model::grid::Row;
+use crate::model::status::{self, CellStatus};
+use crate::model::summary::{NodeReady, NodeSummary, ObjKind, ObjRef, ObjState, ObjectSummary};
+
+/// Where the watch of one kind stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sync {
+    /// Not listed yet (or relisting after a lost watch).
+    Pending,
+    Synced,
+    Lost,
+    Forbidden,
+}
+
+/// Objects and the statuses derived from them.
+#[derive(Debug, Clone)]
+pub struct Store {
+    objects: HashMap<ObjRef, ObjectSummary>,
+    /// Per layout row, per `Kind::index`, the objects of that cell.
+    members: Vec<[BTreeSet<ObjRef>; 7]>,
+    statuses: Vec<[CellStatus; 7]>,
+    sync: BTreeMap<ObjKind, Sync>,
+    nodes: BTreeMap<String, NodeSummary>,
+    row_of: HashMap<String, usize>,
+    has_kind: Vec<[bool; 7]>,
+}
+
+impl Store {
+    /// `watched` are the kinds the watchers will report on; others never hold a cell back.
+    pub fn new(rows: &[Row], watched: &[ObjKind]) -> Self {
+        let has_kind: Vec<[bool; 7]> = rows
+            .iter()
+            .map(|r| Kind::ALL.map(|k| r.kinds.contains(&k)))
+            .collect();
+        let mut store = Store {
+            objects: HashMap::new(),
+            members: rows.iter().map(|_| Default::default()).collect(),
+            statuses: Vec::new(),
+            sync: watched.iter().map(|k| (*k, Sync::Pending)).collect(),
+            nodes: BTreeMap::new(),
+            row_of: rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.service.clone(), i))
+                .collect(),
+            has_kind,
+        };
+        store.statuses = (0..rows.len())
+            .map(|row| Kind::ALL.map(|k| store.compute(row, k)))
+            .collect();
+        store
+    }
+
+    pub fn status(&self, row: usize, kind: Kind) -> &CellStatus {
+        &self.statuses[row][kind.index()]
+    }
+
+    pub fn sync(&self, kind: ObjKind) -> Option<Sync> {
+        self.sync.get(&kind).copied()
+    }
+
+    /// The objects of one cell, in name order.
+    pub fn cell_objects(&self, row: usize, kind: Kind) -> Vec<&ObjectSummary> {
+        self.members
+            .get(row)
+            .map(|cells| {
+                cells[kind.index()]
+                    .iter()
+                    .filter_map(|r| self.objects.get(r))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn row_of_service(&self, service: &str) -> Option<usize> {
+        self.row_of.get(service).copied()
+    }
+
+    /// The grid row an object belongs to, if it is known and in the layout.
+    pub fn row_of_object(&self, obj: &ObjRef) -> Option<usize> {
+        let owner = self.objects.get(obj)?.owner.as_ref()?;
+        self.row_of_service(&owner.service)
+    }
+
+    pub fn nodes(&self) -> &BTreeMap<String, NodeSummary> {
+        &self.nodes
+    }
+
+    /// (Ready, total) nodes.
+    pub fn node_counts(&self) -> (usize, usize) {
+        let ready = self
+            .nodes
+            .values()
+            .filter(|n| n.ready == NodeReady::True)
+            .count();
+        (ready, self.nodes.len())
+    }
+
+    pub fn apply(&mut self, obj: ObjectSummary) {
+        if let ObjState::Node(node) = &obj.state {
+            self.nodes.insert(obj.obj.name.clone(), node.clone());
+            return;
+        }
+        let old = self.remove_object(&obj.obj);
+        let new = self.insert_object(obj);
+        for (row, kind) in old.into_iter().chain(new) {
+            self.refresh(row, kind);
+        }
+    }
+
+    pub fn delete(&mut self, obj: &ObjRef) {
+        if obj.kind == ObjKind::Node {
+            self.nodes.remove(&obj.name);
+        } else if let Some((row, kind)) = self.remove_object(obj) {
+            self.refresh(row, kind);
+        }
+    }
+
+    /// A relist: every object of `kind` is replaced by `objs`, and the kind is synced.
+    pub fn resync(&mut self, kind: ObjKind, objs: Vec<ObjectSummary>) {
+        if kind == ObjKind::Node {
+            self.nodes.clear();
+        }
+        let stale: Vec<ObjRef> = self
+            .objects
+            .keys()
+            .filter(|r| r.kind == kind)
+            .cloned()
+            .collect();
+        for r in &stale {
+            self.remove_object(r);
+        }
+        for obj in objs {
+            if let ObjState::Node(node) = &obj.state {
+                self.nodes.insert(obj.obj.name.clone(), node.clone());
+            } else {
+                self.insert_object(obj);
+            }
+        }
+        self.sync.insert(kind, Sync::Synced);
+        self.refresh_all();
+    }
+
+    pub fn set_sync(&mut self, kind: ObjKind, state: Sync) {
+        self.sync.insert(kind, state);
+        self.refresh_all();
+    }
+
+    fn cell_of(&self, obj: &ObjectSummary) -> Option<(usize, Kind)> {
+        let owner = obj.owner.as_ref()?;
+        Some((self.row_of_service(&owner.service)?, owner.kind))
+    }
+
+    fn insert_object(&mut self, obj: ObjectSummary) -> Option<(usize, Kind)> {
+        let cell = self.cell_of(&obj);
+        if let Some((row, kind)) = cell {
+            self.members[row][kind.index()].insert(obj.obj.clone());
+        }
+        self.objects.insert(obj.obj.clone(), obj);
+        cell
+    }
+
+    fn remove_object(&mut self, obj: &ObjRef) -> Option<(usize, Kind)> {
+        let old = self.objects.remove(obj)?;
+        let cell = self.cell_of(&old);
+        if let Some((row, kind)) = cell {
+            self.members[row][kind.index()].remove(obj);
+        }
+        cell
+    }
+
+    fn refresh(&mut self, row: usize, kind: Kind) {
+        self.statuses[row][kind.index()] = self.compute(row, kind);
+    }
+
+    fn refresh_all(&mut self) {
+        for row in 0..self.statuses.len() {
+            for kind in Kind::ALL {
+                self.refresh(row, kind);
+            }
+        }
+    }
+
+    fn compute(&self, row: usize, kind: Kind) -> CellStatus {
+        if !self.has_kind[row][kind.index()] {
+            return CellStatus::Blank;
+        }
+        let states = status::sources(kind)
+            .iter()
+            .filter_map(|k| self.sync.get(k));
+        let mut unknown = false;
+        for state in states {
+            match state {
+                Sync::Forbidden => return CellStatus::Forbidden,
+                Sync::Pending | Sync::Lost => unknown = true,
+                Sync::Synced => {}
+            }
+        }
+        if unknown {
+            return CellStatus::Unknown;
+        }
+        status::cell_status(kind, &self.cell_objects(row, kind))
+    }
+}

@@ -1,0 +1,1 @@
+//! Drawing: `draw(frame, &Model)` and `hit_test`; read-only on the model.
