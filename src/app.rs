@@ -67,15 +67,27 @@ pub fn main(cli: Cli) -> ExitCode {
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    use crate::catalog::Verb;
+    use crate::cli::ResourceCommand;
+    use crate::commands::{template, verbs};
+
     let global = cli.global;
     match cli.command {
         Some(Command::DevCluster(cmd)) => crate::devcluster::cli::run(cmd).await,
-        Some(Command::Resource(crate::cli::ResourceCommand::Template(args))) => {
-            crate::commands::template::template(&global, &args)
+        Some(Command::Bootstrap(a)) => {
+            verbs::service_verb(&global, Verb::Bootstrap, &a.services, false).await
         }
-        Some(Command::Resource(crate::cli::ResourceCommand::Map)) => {
-            crate::commands::template::map(&global)
+        Some(Command::Run(a)) => verbs::service_verb(&global, Verb::Run, &a.services, false).await,
+        Some(Command::Kill(a)) => {
+            verbs::service_verb(&global, Verb::Kill, &a.services, a.delete_data).await
         }
+        Some(Command::Resource(cmd)) => match cmd {
+            ResourceCommand::Create(a) => verbs::create(&global, &a).await,
+            ResourceCommand::Delete(a) => verbs::delete(&global, &a.target, a.delete_data).await,
+            ResourceCommand::Status(a) => verbs::status(&global, &a).await,
+            ResourceCommand::Template(a) => template::template(&global, &a),
+            ResourceCommand::Map => template::map(&global),
+        },
         _ => anyhow::bail!("this command is not implemented yet"),
     }
 }

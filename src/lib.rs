@@ -16,6 +16,7 @@ pub mod kind;
 pub mod labels;
 pub mod model;
 pub mod render;
+pub mod tui;
 pub mod ui;
 pub mod workflow;
 pub mod yaml;

@@ -1,5 +1,5 @@
 //! One watcher per object kind, label-scoped to what kolla-dash manages (nodes: all),
-//! each turning objects into summaries and sending `WatchMsg`s. Never polls.
+//! each turning objects into summaries and sending model messages. Never polls.
 //!
 //! After any watch error the stream is dropped and, after a backoff, recreated: the fresh
 //! list is sent as `Resynced`, so objects deleted while disconnected disappear.
@@ -25,13 +25,30 @@ use tokio::task::JoinSet;
 
 use super::summarize::{summarize_event, Summarize};
 use crate::labels;
-use crate::model::summary::WatchMsg;
+use crate::model::Msg;
+use crate::model::summary::ObjKind;
 
 const BACKOFF_MIN: Duration = Duration::from_millis(250);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
 
+/// The object kinds the watchers report on (events aside).
+pub const WATCHED: [ObjKind; 12] = [
+    ObjKind::Pod,
+    ObjKind::Job,
+    ObjKind::Deployment,
+    ObjKind::StatefulSet,
+    ObjKind::Service,
+    ObjKind::EndpointSlice,
+    ObjKind::ConfigMap,
+    ObjKind::Secret,
+    ObjKind::PersistentVolumeClaim,
+    ObjKind::PersistentVolume,
+    ObjKind::StorageClass,
+    ObjKind::Node,
+];
+
 /// Starts every watcher; they run until the returned set is dropped or `tx` closes.
-pub fn start(client: &Client, namespace: &str, tx: UnboundedSender<WatchMsg>) -> JoinSet<()> {
+pub fn start(client: &Client, namespace: &str, tx: UnboundedSender<Msg>) -> JoinSet<()> {
     let mut set = JoinSet::new();
     let managed = || watcher::Config::default().labels(labels::SELECTOR);
     macro_rules! namespaced {
@@ -93,7 +110,7 @@ fn is_forbidden(err: &watcher::Error) -> bool {
     matches!(api_err, kube::Error::Api(s) if s.is_forbidden())
 }
 
-async fn watch_kind<K>(api: Api<K>, config: watcher::Config, tx: UnboundedSender<WatchMsg>)
+async fn watch_kind<K>(api: Api<K>, config: watcher::Config, tx: UnboundedSender<Msg>)
 where
     K: Summarize + Resource + Clone + DeserializeOwned + Debug + Send + 'static,
 {
@@ -113,11 +130,11 @@ where
                 }
                 Some(Ok(watcher::Event::InitDone)) => {
                     backoff.reset();
-                    WatchMsg::Resynced(K::KIND, std::mem::take(&mut listing))
+                    Msg::Resynced(K::KIND, std::mem::take(&mut listing))
                 }
-                Some(Ok(watcher::Event::Apply(obj))) => WatchMsg::Applied(obj.summarize()),
+                Some(Ok(watcher::Event::Apply(obj))) => Msg::Applied(obj.summarize()),
                 Some(Ok(watcher::Event::Delete(obj))) => {
-                    WatchMsg::Deleted(obj.summarize().obj)
+                    Msg::Deleted(obj.summarize().obj)
                 }
                 Some(Err(e)) => break e,
                 None => return,
@@ -128,12 +145,9 @@ where
         };
         tracing::warn!(kind = %K::KIND, error = %failure, "watch failed; relisting after backoff");
         let msg = if is_forbidden(&failure) {
-            WatchMsg::Forbidden(K::KIND)
+            Msg::Forbidden(K::KIND)
         } else {
-            WatchMsg::Lost {
-                kind: K::KIND,
-                error: failure.to_string(),
-            }
+            Msg::WatchLost(K::KIND)
         };
         if tx.send(msg).is_err() {
             return;
@@ -143,7 +157,7 @@ where
 }
 
 /// Events are a log, not state: each occurrence is sent once, also across relists.
-async fn watch_events(api: Api<Event>, config: watcher::Config, tx: UnboundedSender<WatchMsg>) {
+async fn watch_events(api: Api<Event>, config: watcher::Config, tx: UnboundedSender<Msg>) {
     // Event name -> occurrences already sent. Bounded: cleared when it grows large, which
     // at worst repeats a few old lines after a relist.
     let mut sent: HashMap<String, u32> = HashMap::new();
@@ -172,7 +186,7 @@ async fn watch_events(api: Api<Event>, config: watcher::Config, tx: UnboundedSen
                 sent.clear();
             }
             sent.insert(name, summary.count);
-            if tx.send(WatchMsg::Event(summary)).is_err() {
+            if tx.send(Msg::Event(summary)).is_err() {
                 return;
             }
         };

@@ -1,3 +1,4 @@
 //! The headless commands: each turns parsed arguments into calls on the engine.
 
 pub mod template;
+pub mod verbs;

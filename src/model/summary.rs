@@ -191,19 +191,3 @@ pub struct EventSummary {
     pub count: u32,
 }
 
-/// What the watchers report; the model folds these into its state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WatchMsg {
-    /// An object was created or changed.
-    Applied(ObjectSummary),
-    /// An object is gone.
-    Deleted(ObjRef),
-    /// A full (re)list finished: these are all the objects of the kind now.
-    Resynced(ObjKind, Vec<ObjectSummary>),
-    /// The watch of a kind failed; its cells are unknown until the next resync.
-    Lost { kind: ObjKind, error: String },
-    /// RBAC refuses to list or watch this kind.
-    Forbidden(ObjKind),
-    /// A new event about a watched pod or job.
-    Event(EventSummary),
-}

@@ -1,0 +1,76 @@
+//! Carrying out the model's actions with the same engine as the CLI verbs, off the UI
+//! thread; each reports its start and its result back as messages.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::catalog::Verb;
+use crate::engine::{Engine, Outcome};
+use crate::model::{Action, Msg};
+
+/// Runs `action` in the background; `id` ties its messages together.
+pub fn spawn(engine: Arc<Engine>, id: u64, action: Action, tx: UnboundedSender<Msg>) {
+    let _ = tx.send(Msg::ActionStarted {
+        id,
+        what: action.to_string(),
+    });
+    tokio::spawn(async move {
+        let result = perform(&engine, &action)
+            .await
+            .map(|outcomes| summarize(&outcomes))
+            .map_err(|e| format!("{e:#}"));
+        let _ = tx.send(Msg::ActionFinished { id, result });
+    });
+}
+
+async fn perform(engine: &Engine, action: &Action) -> anyhow::Result<Vec<Outcome>> {
+    match action {
+        Action::Create { service, kind } => engine.create(service, *kind).await,
+        Action::Delete {
+            service,
+            kind,
+            delete_data,
+        } => engine.delete(service, *kind, *delete_data).await,
+        Action::Bootstrap { services } => each(engine, Verb::Bootstrap, services, false).await,
+        Action::Run { services } => each(engine, Verb::Run, services, false).await,
+        Action::Kill {
+            services,
+            delete_data,
+        } => each(engine, Verb::Kill, services, *delete_data).await,
+    }
+}
+
+async fn each(
+    engine: &Engine,
+    verb: Verb,
+    services: &[String],
+    delete_data: bool,
+) -> anyhow::Result<Vec<Outcome>> {
+    let mut all = Vec::new();
+    for s in services {
+        all.extend(engine.verb(verb, s, delete_data).await?);
+    }
+    Ok(all)
+}
+
+/// One line for the status bar: what happened, most telling first.
+fn summarize(outcomes: &[Outcome]) -> String {
+    match outcomes {
+        [] => "nothing to do".to_string(),
+        [one] => one.to_string(),
+        many => {
+            let kept: Vec<String> = many
+                .iter()
+                .filter(|o| matches!(o, Outcome::KeptData { .. }))
+                .map(ToString::to_string)
+                .collect();
+            let mut line = format!("{} objects done", many.len() - kept.len());
+            for k in kept {
+                line.push_str("; ");
+                line.push_str(&k);
+            }
+            line
+        }
+    }
+}
