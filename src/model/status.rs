@@ -14,9 +14,11 @@ pub enum CellStatus {
     /// RBAC refuses listing a kind this cell depends on.
     Forbidden,
     Absent,
-    /// Created but not usable yet; `reason` is short ("waiting to bind", "1/3 ready").
+    /// Created but not usable yet; `reason` is short ("waiting to bind", "1/3 ready"),
+    /// `count` is (ready, desired) for pods.
     Pending {
         reason: String,
+        count: Option<(u32, u32)>,
     },
     /// `count` is (ready, desired) for pods.
     Ready {
@@ -136,7 +138,7 @@ pub fn object_status(obj: &ObjectSummary) -> CellStatus {
         ObjState::Workload { desired, ready, .. } if ready >= desired => {
             ready_count(*ready, *desired)
         }
-        ObjState::Workload { desired, ready, .. } => pending(&format!("{ready}/{desired} ready")),
+        ObjState::Workload { desired, ready, .. } => replicas_pending(*ready, *desired),
         ObjState::Pod { .. } => match pod_health(obj) {
             Some(PodHealth::Ready) => CellStatus::Ready { count: None },
             Some(PodHealth::Succeeded) => CellStatus::Completed,
@@ -255,6 +257,14 @@ fn explain(obj: &ObjectSummary, cell: &[&ObjectSummary]) -> Option<String> {
 fn pending(reason: &str) -> CellStatus {
     CellStatus::Pending {
         reason: reason.to_string(),
+        count: None,
+    }
+}
+
+fn replicas_pending(ready: u32, desired: u32) -> CellStatus {
+    CellStatus::Pending {
+        reason: format!("{ready}/{desired} ready"),
+        count: Some((ready, desired)),
     }
 }
 
@@ -391,7 +401,7 @@ fn pod_cell(objs: &[&ObjectSummary]) -> CellStatus {
     if let Some(reason) = bare_failure {
         return failed(reason);
     }
-    stuck_pod(objs).unwrap_or_else(|| pending(&format!("{ready}/{desired} ready")))
+    stuck_pod(objs).unwrap_or_else(|| replicas_pending(ready, desired))
 }
 
 #[cfg(test)]
@@ -710,7 +720,7 @@ mod tests {
                 Some("ContainerCreating"),
             ),
         ];
-        assert_eq!(status(Kind::Pod, &objs), pending("1/3 ready"));
+        assert_eq!(status(Kind::Pod, &objs), replicas_pending(1, 3));
         assert_eq!(why(Kind::Pod, &objs).as_deref(), Some("1/3 replicas ready"));
     }
 
@@ -760,7 +770,7 @@ mod tests {
             workload(1, 0),
             pod("k-1", PodPhase::Pending, false, None, None),
         ];
-        assert_eq!(status(Kind::Pod, &objs), pending("0/1 ready"));
+        assert_eq!(status(Kind::Pod, &objs), replicas_pending(0, 1));
     }
 
     #[test]
@@ -806,7 +816,7 @@ mod tests {
             pod("a", PodPhase::Running, true, Some("n1"), None),
             pod("b", PodPhase::Running, false, Some("n1"), None),
         ];
-        assert_eq!(status(Kind::Pod, &objs), pending("1/2 ready"));
+        assert_eq!(status(Kind::Pod, &objs), replicas_pending(1, 2));
         let failed_pod = pod("a", PodPhase::Failed, false, Some("n1"), Some("Evicted"));
         assert_eq!(status(Kind::Pod, &[failed_pod]), failed("Evicted"));
     }

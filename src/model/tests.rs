@@ -56,7 +56,8 @@ fn applied_deleted_and_resynced_drive_cells() {
     assert_eq!(
         m.status(0, Kind::Pvc),
         &CellStatus::Pending {
-            reason: "waiting to bind".into()
+            reason: "waiting to bind".into(),
+            count: None
         }
     );
     let mut bound = pvc.clone();
@@ -153,13 +154,15 @@ fn mid_deploy_statuses() {
     assert_eq!(
         m.status(2, Kind::Svc),
         &CellStatus::Pending {
-            reason: "no ready endpoints".into()
+            reason: "no ready endpoints".into(),
+            count: None
         }
     );
     assert_eq!(
         m.status(2, Kind::Pod),
         &CellStatus::Pending {
-            reason: "1/3 ready".into()
+            reason: "1/3 ready".into(),
+            count: Some((1, 3))
         }
     );
     assert_eq!(m.status(3, Kind::Pod), &CellStatus::Absent);

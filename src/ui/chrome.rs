@@ -1,0 +1,159 @@
+//! The screen's edges: the header (where, connection, nodes), the status/input line, and
+//! the footer's key hints.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::{Color, Style};
+
+use super::{put, theme};
+use crate::model::{Connection, Mode, Model};
+
+pub fn header(buf: &mut Buffer, area: Rect, model: &Model) {
+    let h = model.header();
+    let y = area.y;
+    let mut x = put(buf, area, area.x, y, "kolla-dash ", theme::title());
+    x = put(
+        buf,
+        area,
+        x,
+        y,
+        h.context.as_str(),
+        Style::new().fg(Color::Cyan),
+    );
+    x = put(buf, area, x, y, "/", theme::dim());
+    x = put(
+        buf,
+        area,
+        x,
+        y,
+        h.namespace.as_str(),
+        Style::new().fg(Color::Cyan),
+    );
+    x = put(buf, area, x, y, "  ", Style::new());
+    x = match model.connection() {
+        Connection::Connecting => put(
+            buf,
+            area,
+            x,
+            y,
+            "◌ connecting…",
+            Style::new().fg(Color::Yellow),
+        ),
+        Connection::Connected => put(
+            buf,
+            area,
+            x,
+            y,
+            "● connected",
+            Style::new().fg(Color::Green),
+        ),
+        Connection::Lost { .. } => {
+            let age = model.stale_for().unwrap_or(0);
+            let text = format!("⚠ reconnecting, last update {age}s ago");
+            put(buf, area, x, y, &text, theme::warning_style())
+        }
+    };
+    let (ready, total) = model.node_counts();
+    let nodes = format!("  nodes {ready}/{total} Ready");
+    let style = if ready < total {
+        theme::warning_style()
+    } else {
+        Style::new()
+    };
+    x = put(buf, area, x, y, &nodes, style);
+    if h.readonly {
+        put(buf, area, x, y, "  [read-only]", theme::warning_style());
+    }
+}
+
+/// The status line, or the filter/command input; returns where the cursor goes.
+pub fn status(buf: &mut Buffer, area: Rect, model: &Model) -> Option<Position> {
+    let y = area.y;
+    let (prompt, input) = match model.mode() {
+        Mode::Filter(input) => ("/", input),
+        Mode::Command(input) => (":", input),
+        _ => {
+            if let Some(line) = model.status_line() {
+                let x = put(
+                    buf,
+                    area,
+                    area.x,
+                    y,
+                    theme::level_symbol(line.level),
+                    theme::level_style(line.level),
+                );
+                put(
+                    buf,
+                    area,
+                    x + 1,
+                    y,
+                    &line.text,
+                    theme::level_style(line.level),
+                );
+            } else if !model.in_flight().is_empty() {
+                put(
+                    buf,
+                    area,
+                    area.x,
+                    y,
+                    "… actions under way",
+                    theme::level_style(crate::model::log::NoteLevel::Progress),
+                );
+            }
+            return None;
+        }
+    };
+    let x = put(buf, area, area.x, y, prompt, theme::title());
+    let width = usize::from(area.right().saturating_sub(x).saturating_sub(1));
+    let scroll = input.visual_scroll(width);
+    let visible: String = input.value().chars().skip(scroll).collect();
+    put(buf, area, x, y, &visible, Style::new());
+    let cursor_x =
+        x.saturating_add(u16::try_from(input.visual_cursor().saturating_sub(scroll)).unwrap_or(0));
+    (area.height > 0 && cursor_x < area.right()).then_some(Position::new(cursor_x, y))
+}
+
+/// Key hints for the current mode; action keys are hidden in read-only sessions.
+pub fn footer(buf: &mut Buffer, area: Rect, model: &Model) {
+    let hints: &[(&str, &str)] = match model.mode() {
+        Mode::Normal if model.header().readonly => &[
+            ("↑↓←→", "move"),
+            ("Enter", "detail"),
+            ("l", "logs"),
+            ("Tab", "pane"),
+            ("/", "filter"),
+            ("a", "all events"),
+            ("?", "help"),
+            ("q", "quit"),
+        ],
+        Mode::Normal => &[
+            ("↑↓←→", "move"),
+            ("c", "create"),
+            ("d", "delete"),
+            ("b", "bootstrap"),
+            ("r", "run"),
+            ("K", "kill"),
+            ("Enter", "detail"),
+            ("l", "logs"),
+            (":", "cmd"),
+            ("?", "help"),
+            ("q", "quit"),
+        ],
+        Mode::Filter(_) => &[("Enter", "keep filter"), ("Esc", "clear filter")],
+        Mode::Command(_) => &[
+            ("Enter", "run"),
+            ("Esc", "cancel"),
+            ("e.g.", "run keystone · resource delete mariadb pod"),
+        ],
+        Mode::Confirm(c) if c.typed.is_some() => &[("Enter", "confirm"), ("Esc", "cancel")],
+        Mode::Confirm(_) => &[("y", "confirm"), ("n/Esc", "cancel")],
+        Mode::Help | Mode::Detail { .. } => &[("Esc", "close")],
+    };
+    let y = area.y;
+    let mut x = area.x;
+    for (key, what) in hints {
+        x = put(buf, area, x, y, key, Style::new().fg(Color::Cyan));
+        x = put(buf, area, x + 1, y, what, theme::dim());
+        x = x.saturating_add(2);
+    }
+}

@@ -1,0 +1,290 @@
+//! Windows drawn over the screen: help, the cell detail view, confirmation dialogs.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+use super::theme;
+use crate::kind::Kind;
+use crate::model::status::object_status;
+use crate::model::summary::{JobState, ObjState, ObjectSummary};
+use crate::model::{Action, Confirm, Mode, Model};
+
+/// Every key, for `?`. Action keys say when the session is read-only.
+const KEYS: [(&str, &str, bool); 20] = [
+    ("↑↓←→ hjkl", "move the selection", false),
+    ("Tab", "switch between the grid and the log pane", false),
+    (
+        "PgUp PgDn",
+        "scroll the log pane (↑↓ too when it has focus)",
+        false,
+    ),
+    ("Enter", "detail of the selected cell", false),
+    (
+        "l",
+        "follow the selected service's pod logs (pod column)",
+        false,
+    ),
+    (
+        "Esc",
+        "close a view or dialog; logs back to events; clear filter",
+        false,
+    ),
+    (
+        "a",
+        "events of the selected service / of all services",
+        false,
+    ),
+    ("/", "filter rows by service name", false),
+    (":", "command line: the CLI verbs, e.g. run keystone", false),
+    ("c", "create the selected cell's resource", true),
+    (
+        "d",
+        "delete the selected cell's resource (asks first)",
+        true,
+    ),
+    ("b", "bootstrap the selected service", true),
+    ("r", "run the selected service", true),
+    (
+        "K",
+        "kill the selected service, keeping its data (asks first)",
+        true,
+    ),
+    (
+        ":kill …",
+        "kill S --delete-data also deletes data (type S to confirm)",
+        true,
+    ),
+    ("y / n", "answer a confirmation", false),
+    ("click", "select a cell", false),
+    ("?", "this help", false),
+    ("q", "quit (closes help and detail first)", false),
+    ("Ctrl-C", "quit at once", false),
+];
+
+/// Draws the overlay of the current mode; returns where the cursor goes.
+pub fn draw(buf: &mut Buffer, area: Rect, model: &Model) -> Option<Position> {
+    match model.mode() {
+        Mode::Help => help(buf, area, model),
+        Mode::Detail { row, kind } => detail(buf, area, model, *row, *kind),
+        Mode::Confirm(confirm) => return dialog(buf, area, confirm),
+        Mode::Normal | Mode::Filter(_) | Mode::Command(_) => {}
+    }
+    None
+}
+
+/// A bordered window centered in `area`, cleared; returns its inside.
+fn window(buf: &mut Buffer, area: Rect, width: u16, height: u16, title: String) -> Rect {
+    let rect = area.centered(
+        Constraint::Length(width.min(area.width)),
+        Constraint::Length(height.min(area.height)),
+    );
+    Clear.render(rect, buf);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme::border(true))
+        .title(title);
+    let inner = block.inner(rect);
+    block.render(rect, buf);
+    inner
+}
+
+fn help(buf: &mut Buffer, area: Rect, model: &Model) {
+    let readonly = model.header().readonly;
+    let lines: Vec<Line> = KEYS
+        .iter()
+        .map(|(key, what, acts)| {
+            let what_style = if *acts && readonly {
+                theme::dim()
+            } else {
+                Style::new()
+            };
+            let mut spans = vec![
+                Span::styled(format!("{key:>10}  "), theme::title()),
+                Span::styled(*what, what_style),
+            ];
+            if *acts && readonly {
+                spans.push(Span::styled(" (off)", theme::dim()));
+            }
+            Line::from(spans)
+        })
+        .collect();
+    let height = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(2);
+    let inner = window(buf, area, 96, height, " keys (Esc closes) ".to_string());
+    Paragraph::new(lines).render(inner, buf);
+}
+
+fn detail(buf: &mut Buffer, area: Rect, model: &Model, row: usize, kind: Kind) {
+    let Some(service) = model.grid().rows().get(row).map(|r| r.service.as_str()) else {
+        return;
+    };
+    let status = model.status(row, kind);
+    let (symbol, word, _) = theme::status_words(status);
+    let mut lines = Vec::new();
+    if let Some(why) = model.why_not_ready(row, kind) {
+        lines.push(Line::from(vec![
+            Span::styled("why: ", theme::title()),
+            Span::raw(why),
+        ]));
+    }
+    let objects = model.cell_objects(row, kind);
+    lines.push(Line::styled(
+        format!("objects ({})", objects.len()),
+        theme::title(),
+    ));
+    for obj in &objects {
+        let st = object_status(obj);
+        let (sym, w, _) = theme::status_words(&st);
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {sym} {w:<11} "), theme::status_style(&st)),
+            Span::raw(format!("{}/{}", obj.obj.kind, obj.obj.name)),
+            Span::styled(format!("  {}", facts(obj)), theme::dim()),
+        ]));
+    }
+    let events = model.cell_events(row, kind, 8);
+    lines.push(Line::styled("last events", theme::title()));
+    if events.is_empty() {
+        lines.push(Line::styled("  none", theme::dim()));
+    }
+    for e in events {
+        let style = if e.warning {
+            theme::warning_style()
+        } else {
+            Style::new()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {} ", if e.warning { "Warning" } else { "Normal " }),
+                style,
+            ),
+            Span::raw(format!(
+                "{}/{} {}: {}",
+                e.regarding.kind, e.regarding.name, e.reason, e.note
+            )),
+        ]));
+    }
+    let title = format!(" {service} / {kind}: {symbol} {word} (Esc closes) ");
+    let inner = window(
+        buf,
+        area,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(2),
+        title,
+    );
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .render(inner, buf);
+}
+
+/// The conditions-ish facts of one object, one line.
+fn facts(obj: &ObjectSummary) -> String {
+    match &obj.state {
+        ObjState::Present => String::new(),
+        ObjState::Pv { phase, claim } => {
+            format!("{phase:?}, claim {}", claim.as_deref().unwrap_or("-"))
+        }
+        ObjState::Pvc { phase, volume } => {
+            format!("{phase:?}, volume {}", volume.as_deref().unwrap_or("-"))
+        }
+        ObjState::Service { cluster_ip } => {
+            format!("cluster IP {}", cluster_ip.as_deref().unwrap_or("none yet"))
+        }
+        ObjState::Endpoints {
+            service,
+            ready,
+            total,
+        } => format!("{ready}/{total} endpoints ready for {service}"),
+        ObjState::Job {
+            state,
+            active,
+            succeeded,
+            failed,
+        } => {
+            let state = match state {
+                JobState::Running => "Running",
+                JobState::Complete => "Complete",
+                JobState::Failed { reason, .. } => reason.as_str(),
+            };
+            format!("{state}; pods active {active}, succeeded {succeeded}, failed {failed}")
+        }
+        ObjState::Workload {
+            desired,
+            ready,
+            updated,
+        } => {
+            format!("replicas: {desired} desired, {ready} ready, {updated} updated")
+        }
+        ObjState::Pod {
+            phase,
+            ready,
+            node,
+            reason,
+            restarts,
+            ..
+        } => format!(
+            "{phase:?}{}, node {}, restarts {restarts}{}",
+            if *ready { " ready" } else { "" },
+            node.as_deref().unwrap_or("none"),
+            reason
+                .as_deref()
+                .map(|r| format!(", {r}"))
+                .unwrap_or_default(),
+        ),
+        ObjState::Node(n) => format!("{:?}", n.ready),
+    }
+}
+
+fn dialog(buf: &mut Buffer, area: Rect, confirm: &Confirm) -> Option<Position> {
+    let question = match &confirm.action {
+        Action::Delete { service, kind, .. } => format!("Delete {service}'s {kind}?"),
+        Action::Kill {
+            services,
+            delete_data: false,
+        } => {
+            format!(
+                "Kill {}: delete its resources, keeping disk, pv and pvc?",
+                services.join(", ")
+            )
+        }
+        Action::Kill {
+            services,
+            delete_data: true,
+        } => {
+            format!(
+                "Kill {}: delete every resource, data included?",
+                services.join(", ")
+            )
+        }
+        other => format!("{other}?"),
+    };
+    let mut lines = vec![Line::styled(question, theme::title())];
+    let Some(input) = &confirm.typed else {
+        lines.push(Line::raw("y: yes   n or Esc: no"));
+        let inner = window(buf, area, 60, 4, " confirm ".to_string());
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .render(inner, buf);
+        return None;
+    };
+    let expected = confirm.expected();
+    lines.push(Line::styled(
+        "This deletes data (disk, pv, pvc): it cannot be undone.",
+        theme::warning_style(),
+    ));
+    lines.push(Line::raw(format!(
+        "Type {expected} and press Enter (Esc cancels):"
+    )));
+    lines.push(Line::raw(format!("> {}", input.value())));
+    let inner = window(buf, area, 64, 6, " confirm data loss ".to_string());
+    Paragraph::new(lines).render(inner, buf);
+    let x = inner
+        .x
+        .saturating_add(2)
+        .saturating_add(u16::try_from(input.visual_cursor()).unwrap_or(u16::MAX));
+    let y = inner.y.saturating_add(3);
+    (y < inner.bottom() && x < inner.right()).then_some(Position::new(x, y))
+}

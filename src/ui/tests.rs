@@ -1,0 +1,159 @@
+//! Whole-screen snapshots (TestBackend + insta), a size sweep, and click mapping.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+
+use super::{draw, hit_test};
+use crate::kind::Kind;
+use crate::model::fixtures::{failed_job, mid_deploy, synced};
+use crate::model::{Connection, Key, Model, Msg, update};
+
+fn screen(model: &Model, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    terminal.draw(|f| draw(f, model)).expect("draw");
+    terminal
+}
+
+fn press(model: &mut Model, keys: &[Key]) {
+    for k in keys {
+        update(model, Msg::Key(*k));
+    }
+}
+
+/// The five required scenes.
+fn scenes() -> Vec<(&'static str, Model)> {
+    let mut help = synced(false);
+    press(&mut help, &[Key::Char('?')]);
+    let mut confirm = synced(false);
+    update(
+        &mut confirm,
+        Msg::Select {
+            row: 0,
+            kind: Kind::Pvc,
+        },
+    );
+    press(
+        &mut confirm,
+        &[Key::Char('d'), Key::Char('m'), Key::Char('a')],
+    );
+    vec![
+        ("empty_namespace", synced(false)),
+        ("mid_deploy", mid_deploy()),
+        ("failed_job", failed_job()),
+        ("help", help),
+        ("confirm_data_delete", confirm),
+    ]
+}
+
+#[test]
+fn snapshots_80x24_and_160x48() {
+    for (name, model) in scenes() {
+        for (w, h) in [(80, 24), (160, 48)] {
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen(&model, w, h).backend());
+        }
+    }
+}
+
+#[test]
+fn failed_job_detail_view() {
+    let mut m = failed_job();
+    press(&mut m, &[Key::Enter]);
+    insta::assert_snapshot!("failed_job_detail_100x30", screen(&m, 100, 30).backend());
+}
+
+#[test]
+fn readonly_and_disconnected_header() {
+    let mut m = synced(true);
+    update(
+        &mut m,
+        Msg::Connection(Connection::Lost {
+            since: 1_000,
+            last_update: 988,
+        }),
+    );
+    let text = screen(&m, 120, 24).backend().to_string();
+    assert!(text.contains("reconnecting, last update 12s ago"), "{text}");
+    assert!(text.contains("[read-only]"));
+    let footer = text.lines().last().unwrap_or_default();
+    assert!(
+        footer.contains("help") && !footer.contains("create"),
+        "action hints are hidden: {footer}"
+    );
+}
+
+#[test]
+fn never_panics_from_1x1_up() {
+    let mut models: Vec<Model> = scenes().into_iter().map(|(_, m)| m).collect();
+    let mut detail = failed_job();
+    press(&mut detail, &[Key::Enter]);
+    models.push(detail);
+    let mut command = mid_deploy();
+    press(
+        &mut command,
+        &[
+            Key::Char(':'),
+            Key::Char('r'),
+            Key::Char('u'),
+            Key::Char('n'),
+        ],
+    );
+    models.push(command);
+    for model in &models {
+        for w in (1..=90).step_by(7).chain([1, 2, 3, 200]) {
+            for h in (1..=30).step_by(3).chain([1, 2, 60]) {
+                screen(model, w, h);
+                for (x, y) in [(0, 0), (w / 2, h / 2), (w - 1, h - 1)] {
+                    hit_test(Rect::new(0, 0, w, h), model, x, y);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn scrolls_rows_that_do_not_fit() {
+    let mut m = mid_deploy();
+    press(&mut m, &[Key::Down, Key::Down, Key::Down]);
+    // 12 lines: the grid gets 4 (3 of chrome + 1 row), so only the selected row shows.
+    let text = screen(&m, 80, 12).backend().to_string();
+    assert!(
+        text.contains("horizon") && !text.contains("mariadb "),
+        "{text}"
+    );
+}
+
+#[test]
+fn click_selects_the_cell_under_the_pointer() {
+    let m = mid_deploy();
+    let area = Rect::new(0, 0, 80, 24);
+    let text = screen(&m, 80, 24).backend().to_string();
+    // Find keystone's row and the pvc heading on screen.
+    let lines: Vec<&str> = text.lines().collect();
+    let y = lines
+        .iter()
+        .position(|l| l.contains("keystone"))
+        .expect("keystone row");
+    let heading = lines.iter().find(|l| l.contains("pvc")).expect("heading");
+    let x = heading
+        .chars()
+        .take_while(|_| true)
+        .collect::<String>()
+        .find("pvc")
+        .expect("pvc");
+    let x = heading[..x].chars().count();
+    let hit = hit_test(
+        area,
+        &m,
+        u16::try_from(x).unwrap(),
+        u16::try_from(y).unwrap(),
+    );
+    assert_eq!(
+        hit,
+        Some(Msg::Select {
+            row: 2,
+            kind: Kind::Pvc
+        })
+    );
+    assert_eq!(hit_test(area, &m, 0, 0), None, "header is not the grid");
+}
