@@ -69,7 +69,7 @@ pub fn main(cli: Cli) -> ExitCode {
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     use crate::catalog::Verb;
     use crate::cli::ResourceCommand;
-    use crate::commands::{template, verbs};
+    use crate::commands::{dash, template, verbs};
 
     let global = cli.global;
     match cli.command {
@@ -88,6 +88,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             ResourceCommand::Template(a) => template::template(&global, &a),
             ResourceCommand::Map => template::map(&global),
         },
+        None => dash::dash(&global, &crate::cli::DashArgs::default()).await,
+        Some(Command::Dash(a)) => dash::dash(&global, &a).await,
+        Some(Command::Demo(a)) => dash::demo(&global, &a).await,
         _ => anyhow::bail!("this command is not implemented yet"),
     }
 }

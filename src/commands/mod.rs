@@ -1,4 +1,5 @@
 //! The headless commands: each turns parsed arguments into calls on the engine.
 
+pub mod dash;
 pub mod template;
 pub mod verbs;

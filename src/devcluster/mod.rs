@@ -2,7 +2,7 @@
 //! and kwok, run as processes on loopback. [`DevCluster`] starts, attaches to and stops one;
 //! `cli` wraps it as `kolla-dash dev-cluster`. Knows nothing of kolla.
 
-mod bins;
+pub mod bins;
 pub mod cli;
 mod component;
 mod nodes;

@@ -5,7 +5,7 @@ mod chrome;
 mod grid;
 mod log;
 mod overlay;
-mod theme;
+pub mod theme;
 
 #[cfg(test)]
 mod tests;
