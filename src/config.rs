@@ -186,6 +186,9 @@ impl Config {
             .collect();
         let builtin_kk = format!("{BUILTIN}/{KOLLA_KUBERNETES_FILE}");
         let mut kk = parse_kolla_kubernetes(&builtin_kk, DEFAULT_KOLLA_KUBERNETES, &scalable)?;
+        // The defaults were written for the built-in catalog: another catalog keeps only
+        // the replica counts of its own services.
+        kk.replicas.retain(|service, _| scalable.contains(service));
         if let Some((file, text)) = kolla_kubernetes {
             kk = parse_kolla_kubernetes(file, text, &scalable)?.over(kk);
         }
@@ -311,10 +314,12 @@ fn read_ceph_key(
         let line = raw.trim();
         if line.starts_with('[') {
             in_section = line == section;
-        } else if in_section && let Some((name, value)) = line.split_once('=') {
-            if name.trim() == "key" && !value.trim().is_empty() {
-                return Ok(CephKey(value.trim().to_string()));
-            }
+        } else if in_section
+            && let Some((name, value)) = line.split_once('=')
+            && name.trim() == "key"
+            && !value.trim().is_empty()
+        {
+            return Ok(CephKey(value.trim().to_string()));
         }
     }
     Err(here(format!(
@@ -365,6 +370,9 @@ struct KollaKubernetesFile {
     provider_file: Option<String>,
     fstype: Option<Fstype>,
     ceph: Option<CephConfig>,
+    /// The first key or value found wrong; reported once the file is read, as errors made
+    /// in the visitor itself would lose their location.
+    problem: Option<YamlError>,
 }
 
 impl KollaKubernetesFile {
@@ -386,6 +394,7 @@ impl KollaKubernetesFile {
             provider_file,
             fstype: self.fstype.or(base.fstype),
             ceph: self.ceph.or(base.ceph),
+            problem: None,
         }
     }
 }
@@ -406,11 +415,20 @@ fn parse_kolla_kubernetes(
     text: &str,
     scalable: &[String],
 ) -> Result<KollaKubernetesFile, YamlError> {
-    let seed = KollaKubernetesSeed { file, scalable };
-    serde_saphyr::with_deserializer_from_str_with_options(text, yaml::options(), |d| {
-        seed.deserialize(d)
-    })
-    .map_err(|e| YamlError::from_saphyr(file, &e))
+    let seed = KollaKubernetesSeed {
+        file,
+        scalable,
+        lenient_replicas: file.starts_with(BUILTIN),
+    };
+    let parsed =
+        serde_saphyr::with_deserializer_from_str_with_options(text, yaml::options(), |d| {
+            seed.deserialize(d)
+        })
+        .map_err(|e| YamlError::from_saphyr(file, &e))?;
+    match parsed.problem {
+        Some(problem) => Err(problem),
+        None => Ok(parsed),
+    }
 }
 
 /// Reads kolla-kubernetes.yml key by key: `<service>_replicas` keys depend on the catalog,
@@ -418,6 +436,8 @@ fn parse_kolla_kubernetes(
 struct KollaKubernetesSeed<'a> {
     file: &'a str,
     scalable: &'a [String],
+    /// Accept `<service>_replicas` for any service (the built-in defaults).
+    lenient_replicas: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for KollaKubernetesSeed<'_> {
@@ -440,24 +460,32 @@ impl<'de> Visitor<'de> for KollaKubernetesSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = KollaKubernetesFile::default();
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
+        while let Some(key) = map.next_key::<Spanned<String>>()? {
+            match key.value.as_str() {
                 "kolla_kubernetes_namespace" => {
-                    let ns: String = map.next_value()?;
-                    check_dns_label(&ns, "kolla_kubernetes_namespace")
-                        .map_err(de::Error::custom)?;
-                    out.namespace = Some(ns);
+                    let ns = map.next_value()?;
+                    out.namespace = self.checked(&mut out.problem, ns, |v| {
+                        check_dns_label(v, "kolla_kubernetes_namespace")
+                    });
                 }
                 "dns_domain_name" => {
-                    let domain: String = map.next_value()?;
-                    for part in domain.split('.') {
-                        check_dns_label(part, "each part of dns_domain_name")
-                            .map_err(de::Error::custom)?;
-                    }
-                    out.dns_domain_name = Some(domain);
+                    let domain = map.next_value()?;
+                    out.dns_domain_name = self.checked(&mut out.problem, domain, |v| {
+                        v.split('.').try_for_each(|part| {
+                            check_dns_label(part, "each part of dns_domain_name")
+                        })
+                    });
                 }
-                "kolla_controller_label" => out.controller_label = Some(label_key(&mut map, &key)?),
-                "kolla_compute_label" => out.compute_label = Some(label_key(&mut map, &key)?),
+                "kolla_controller_label" | "kolla_compute_label" => {
+                    let label = map.next_value()?;
+                    let label =
+                        self.checked(&mut out.problem, label, |v| check_label_key(v, &key.value));
+                    if key.value == "kolla_controller_label" {
+                        out.controller_label = label;
+                    } else {
+                        out.compute_label = label;
+                    }
+                }
                 "storage_provider" => {
                     out.storage_provider = Some(map.next_value()?);
                     out.provider_file = Some(self.file.to_string());
@@ -466,13 +494,18 @@ impl<'de> Visitor<'de> for KollaKubernetesSeed<'_> {
                 "storage_ceph" => out.ceph = Some(map.next_value()?),
                 other => match other
                     .strip_suffix("_replicas")
-                    .filter(|s| self.scalable.iter().any(|n| n == s))
+                    .filter(|s| self.lenient_replicas || self.scalable.iter().any(|n| n == s))
                 {
                     Some(service) => {
                         let Replicas(n) = map.next_value()?;
                         out.replicas.insert(service.to_string(), n);
                     }
-                    None => return Err(de::Error::custom(self.unknown_key(other))),
+                    None => {
+                        map.next_value::<de::IgnoredAny>()?;
+                        let message = self.unknown_key(other);
+                        out.problem
+                            .get_or_insert(self.problem(key.referenced, message));
+                    }
                 },
             }
         }
@@ -481,6 +514,31 @@ impl<'de> Visitor<'de> for KollaKubernetesSeed<'_> {
 }
 
 impl KollaKubernetesSeed<'_> {
+    fn problem(&self, at: serde_saphyr::Location, message: String) -> YamlError {
+        YamlError {
+            file: self.file.to_string(),
+            line: at.line(),
+            column: at.column(),
+            message,
+        }
+    }
+
+    /// The value if it passes `check`, else `None` with the first problem noted.
+    fn checked(
+        &self,
+        problem: &mut Option<YamlError>,
+        value: Spanned<String>,
+        check: impl Fn(&str) -> Result<(), String>,
+    ) -> Option<String> {
+        match check(&value.value) {
+            Ok(()) => Some(value.value),
+            Err(message) => {
+                problem.get_or_insert(self.problem(value.referenced, message));
+                None
+            }
+        }
+    }
+
     fn unknown_key(&self, key: &str) -> String {
         let replica_keys: Vec<String> = self
             .scalable
@@ -495,30 +553,37 @@ impl KollaKubernetesSeed<'_> {
             "unknown option `{key}`, expected one of {}",
             all.clone().collect::<Vec<_>>().join(", ")
         );
-        if let Some(near) = yaml::closest(key, all) {
-            message.push_str(&format!("; did you mean `{near}`?"));
-        } else if let Some(service) = key.strip_suffix("_replicas") {
-            message.push_str(&format!(
-                "; '{service}' is not a service whose replicas can be set"
-            ));
-        }
+        // A replicas key is judged by its service name, so `mariadb_replicas` is not
+        // mistaken for a typo of `horizon_replicas`.
+        let hint = match key.strip_suffix("_replicas") {
+            Some(service) => match yaml::closest(service, self.scalable.iter().map(String::as_str))
+            {
+                Some(near) => format!("did you mean `{near}_replicas`?"),
+                None => format!("'{service}' is not a service whose replicas can be set"),
+            },
+            None => match yaml::closest(key, all) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => return message,
+            },
+        };
+        message.push_str("; ");
+        message.push_str(&hint);
         message
     }
 }
 
-fn label_key<'de, A: MapAccess<'de>>(map: &mut A, key: &str) -> Result<String, A::Error> {
-    let value: String = map.next_value()?;
+fn check_label_key(value: &str, key: &str) -> Result<(), String> {
     let valid = !value.is_empty()
         && value.len() <= 63
         && value
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
     if valid {
-        Ok(value)
+        Ok(())
     } else {
-        Err(de::Error::custom(format!(
+        Err(format!(
             "{key} `{value}` is not a node label key (letters, digits, '-', '_', '.', '/'; at most 63)"
-        )))
+        ))
     }
 }
 
