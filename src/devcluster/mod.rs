@@ -410,14 +410,14 @@ impl DevCluster {
                 Err(Died::PortTaken) => bail!("a component lost its port"),
                 Err(Died::Other(e)) => return Err(e),
             }
-            let readiness = nodes::readiness(&self.client).await?;
-            let ready = want.iter().filter(|n| readiness.get(*n) == Some(&true)).count();
+            let schedulable = nodes::schedulable(&self.client).await?;
+            let ready = want.iter().filter(|n| schedulable.contains(*n)).count();
             if ready == want.len() {
                 return Ok(());
             }
             if Instant::now() >= deadline {
                 bail!(
-                    "only {ready} of {} nodes Ready after {} s; last lines of {}:\n{}",
+                    "only {ready} of {} nodes Ready and untainted after {} s; last lines of {}:\n{}",
                     want.len(),
                     NODES_READY_TIMEOUT.as_secs(),
                     self.layout.log(Component::Kwok).display(),
@@ -532,8 +532,7 @@ pub fn destroy(state_dir: &Path) -> anyhow::Result<()> {
         pids.extend(process::find_cluster_processes(&bin_dir, state_dir));
     }
     stop_in_order(pids)?;
-    std::fs::remove_dir_all(state_dir)
-        .with_context(|| format!("removing {}", state_dir.display()))
+    std::fs::remove_dir_all(state_dir).with_context(|| format!("removing {}", state_dir.display()))
 }
 
 /// Stops etcd last: an apiserver that loses etcd first lingers until SIGKILL.
