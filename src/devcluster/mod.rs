@@ -73,8 +73,10 @@ pub struct StartOptions {
     /// Nodes `kolla-node-1..=nodes`, labelled as kolla controller and compute hosts.
     pub nodes: u32,
     /// `None`: a throwaway cluster in a temporary directory, stopped and removed when the
-    /// [`DevCluster`] is dropped (also while unwinding from a panic). `Some`: the processes
-    /// outlive the handle; stop them with [`DevCluster::down`] or [`destroy`].
+    /// [`DevCluster`] is dropped (also while unwinding from a panic); its processes also
+    /// die with the thread that started them, so start it where it is used (not in a
+    /// `static` shared by test threads). `Some`: the processes outlive the handle; stop
+    /// them with [`DevCluster::down`] or [`destroy`].
     pub state_dir: Option<PathBuf>,
     pub progress: Progress,
 }
