@@ -59,8 +59,13 @@ impl Binaries {
         let versions = Versions::pinned()?;
         let dir = match std::env::var_os("KOLLA_DASH_K8S_BIN_DIR") {
             Some(dir) => PathBuf::from(dir),
-            None => cache_root()?.join("k8s").join(versions.cache_key()).join("bin"),
+            None => cache_root()?
+                .join("k8s")
+                .join(versions.cache_key())
+                .join("bin"),
         };
+        // /proc/<pid>/exe shows resolved paths; `down` compares against this directory.
+        let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
         let missing: Vec<&str> = Component::ALL
             .iter()
             .map(|c| c.binary())

@@ -19,9 +19,7 @@ const NODE_MONITOR_GRACE: &str = "10s";
 /// ... and pods tolerate a not-ready/unreachable node this long before eviction.
 const EVICTION_TOLERATION_SECONDS: u32 = 5;
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Component {
     Etcd,

@@ -73,8 +73,10 @@ pub struct StartOptions {
     /// Nodes `kolla-node-1..=nodes`, labelled as kolla controller and compute hosts.
     pub nodes: u32,
     /// `None`: a throwaway cluster in a temporary directory, stopped and removed when the
-    /// [`DevCluster`] is dropped (also while unwinding from a panic). `Some`: the processes
-    /// outlive the handle; stop them with [`DevCluster::down`] or [`destroy`].
+    /// [`DevCluster`] is dropped (also while unwinding from a panic); its processes also
+    /// die with the thread that started them, so start it where it is used (not in a
+    /// `static` shared by test threads). `Some`: the processes outlive the handle; stop
+    /// them with [`DevCluster::down`] or [`destroy`].
     pub state_dir: Option<PathBuf>,
     pub progress: Progress,
 }
@@ -410,14 +412,14 @@ impl DevCluster {
                 Err(Died::PortTaken) => bail!("a component lost its port"),
                 Err(Died::Other(e)) => return Err(e),
             }
-            let readiness = nodes::readiness(&self.client).await?;
-            let ready = want.iter().filter(|n| readiness.get(*n) == Some(&true)).count();
+            let schedulable = nodes::schedulable(&self.client).await?;
+            let ready = want.iter().filter(|n| schedulable.contains(*n)).count();
             if ready == want.len() {
                 return Ok(());
             }
             if Instant::now() >= deadline {
                 bail!(
-                    "only {ready} of {} nodes Ready after {} s; last lines of {}:\n{}",
+                    "only {ready} of {} nodes Ready and untainted after {} s; last lines of {}:\n{}",
                     want.len(),
                     NODES_READY_TIMEOUT.as_secs(),
                     self.layout.log(Component::Kwok).display(),
@@ -532,8 +534,7 @@ pub fn destroy(state_dir: &Path) -> anyhow::Result<()> {
         pids.extend(process::find_cluster_processes(&bin_dir, state_dir));
     }
     stop_in_order(pids)?;
-    std::fs::remove_dir_all(state_dir)
-        .with_context(|| format!("removing {}", state_dir.display()))
+    std::fs::remove_dir_all(state_dir).with_context(|| format!("removing {}", state_dir.display()))
 }
 
 /// Stops etcd last: an apiserver that loses etcd first lingers until SIGKILL.

@@ -1,6 +1,6 @@
 //! The simulated nodes: creating them for kwok, reading their readiness, failing them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, bail};
 use k8s_openapi::api::core::v1::Node;
@@ -55,16 +55,39 @@ pub async fn create(client: &Client, count: u32) -> anyhow::Result<()> {
 
 /// Ready condition of every kwok-managed node, by name.
 pub async fn readiness(client: &Client) -> anyhow::Result<BTreeMap<String, bool>> {
+    Ok(list(client)
+        .await?
+        .iter()
+        .filter_map(|n| Some((n.metadata.name.clone()?, is_ready(n))))
+        .collect())
+}
+
+/// Names of nodes that are Ready and that the node lifecycle controller has seen so: until
+/// it lifts the `node.kubernetes.io/not-ready` taint a new node gets no pods, and a workload
+/// created at once would pile onto whichever node was cleared first.
+pub async fn schedulable(client: &Client) -> anyhow::Result<BTreeSet<String>> {
+    Ok(list(client)
+        .await?
+        .iter()
+        .filter(|n| is_ready(n) && !has_condition_taint(n))
+        .filter_map(|n| n.metadata.name.clone())
+        .collect())
+}
+
+async fn list(client: &Client) -> anyhow::Result<Vec<Node>> {
     let api: Api<Node> = Api::all(client.clone());
     let nodes = api
         .list(&ListParams::default().labels(&format!("{KWOK_NODE_LABEL}=true")))
         .await
         .context("listing nodes")?;
-    Ok(nodes
-        .items
-        .iter()
-        .filter_map(|n| Some((n.metadata.name.clone()?, is_ready(n))))
-        .collect())
+    Ok(nodes.items)
+}
+
+fn has_condition_taint(node: &Node) -> bool {
+    node.spec
+        .as_ref()
+        .and_then(|s| s.taints.as_ref())
+        .is_some_and(|ts| ts.iter().any(|t| t.key.starts_with("node.kubernetes.io/")))
 }
 
 pub fn is_ready(node: &Node) -> bool {

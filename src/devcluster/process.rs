@@ -32,10 +32,7 @@ pub fn spawn(program: &Path, args: &[String], log: &Path, detach: Detach) -> any
         .try_clone()
         .with_context(|| format!("opening {}", log.display()))?;
     let mut cmd = Command::new(program);
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err);
+    cmd.args(args).stdin(Stdio::null()).stdout(out).stderr(err);
     // SAFETY: between fork and exec only async-signal-safe calls are allowed; setsid(2) and
     // prctl(2) are plain system calls that neither allocate nor take locks.
     unsafe {

@@ -26,7 +26,11 @@ impl Layout {
     /// warns about anything wider).
     pub fn create_dirs(&self) -> anyhow::Result<()> {
         use std::os::unix::fs::DirBuilderExt as _;
-        for (dir, mode) in [(self.logs(), 0o755), (self.pki(), 0o700), (self.etcd_data(), 0o700)] {
+        for (dir, mode) in [
+            (self.logs(), 0o755),
+            (self.pki(), 0o700),
+            (self.etcd_data(), 0o700),
+        ] {
             std::fs::DirBuilder::new()
                 .recursive(true)
                 .mode(mode)

@@ -1,0 +1,483 @@
+//! The local control plane against the real binaries (built by `scripts/k8s-bins`): start-up
+//! time, workloads, static volumes, node failure, and `dev-cluster up/down` as a process.
+//! Each test starts its own cluster, so they also show several clusters running at once.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
+use kolla_dash::devcluster::{Component, DevCluster, StartOptions};
+use kube::api::{ListParams, PostParams};
+use kube::{Api, Client};
+use serde_json::json;
+
+const NS: &str = "default";
+
+async fn start(nodes: u32) -> (DevCluster, Duration) {
+    let t = Instant::now();
+    let cluster = DevCluster::start(StartOptions {
+        nodes,
+        ..StartOptions::default()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("cannot start a dev-cluster: {e:#}"));
+    (cluster, t.elapsed())
+}
+
+/// Polls `check` until it yields `Some`, failing the test after `timeout`.
+async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+async fn create<K>(client: &Client, object: serde_json::Value) -> K
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + std::fmt::Debug
+        + serde::de::DeserializeOwned
+        + serde::Serialize,
+    K::DynamicType: Default,
+{
+    let object: K = serde_json::from_value(object).expect("valid object");
+    Api::<K>::namespaced(client.clone(), NS)
+        .create(&PostParams::default(), &object)
+        .await
+        .expect("create")
+}
+
+fn pod_ready(pod: &Pod) -> bool {
+    pod.metadata.deletion_timestamp.is_none()
+        && pod
+            .status
+            .as_ref()
+            .and_then(|s| s.conditions.as_ref())
+            .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+/// Ready pods of the `app=<app>` Deployment, as pod name -> node name.
+async fn ready_pods(client: &Client, app: &str) -> BTreeMap<String, String> {
+    let pods = Api::<Pod>::namespaced(client.clone(), NS)
+        .list(&ListParams::default().labels(&format!("app={app}")))
+        .await
+        .expect("list pods");
+    pods.items
+        .iter()
+        .filter(|p| pod_ready(p))
+        .filter_map(|p| {
+            let node = p.spec.as_ref()?.node_name.clone()?;
+            Some((p.metadata.name.clone()?, node))
+        })
+        .collect()
+}
+
+fn deployment(name: &str, replicas: i32) -> serde_json::Value {
+    json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": { "name": name },
+        "spec": {
+            "replicas": replicas,
+            "selector": { "matchLabels": { "app": name } },
+            "template": {
+                "metadata": { "labels": { "app": name } },
+                "spec": {
+                    // One per node, enforced by the scheduler; a tainted (failed) node is no
+                    // longer a domain, so replacements may double up on the others.
+                    "topologySpreadConstraints": [{
+                        "maxSkew": 1,
+                        "topologyKey": "kubernetes.io/hostname",
+                        "whenUnsatisfiable": "DoNotSchedule",
+                        "nodeTaintsPolicy": "Honor",
+                        "labelSelector": { "matchLabels": { "app": name } },
+                    }],
+                    "containers": [{ "name": "main", "image": "registry.invalid/app:1" }],
+                },
+            },
+        },
+    })
+}
+
+fn job(name: &str, annotations: serde_json::Value) -> serde_json::Value {
+    json!({
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": { "name": name },
+        "spec": {
+            "backoffLimit": 0,
+            "template": {
+                "metadata": { "annotations": annotations },
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [{ "name": "main", "image": "registry.invalid/job:1" }],
+                },
+            },
+        },
+    })
+}
+
+async fn job_condition(client: &Client, name: &str) -> Option<String> {
+    let job = Api::<Job>::namespaced(client.clone(), NS)
+        .get(name)
+        .await
+        .ok()?;
+    job.status?
+        .conditions?
+        .into_iter()
+        .find(|c| (c.type_ == "Complete" || c.type_ == "Failed") && c.status == "True")
+        .map(|c| c.type_)
+}
+
+#[tokio::test]
+async fn starts_fast_and_runs_workloads_jobs_and_static_volumes() {
+    let (mut cluster, took) = start(3).await;
+    let readiness = cluster.node_readiness().await.expect("nodes");
+    println!("apiserver ready and 3 nodes Ready {took:.1?} after start");
+    assert!(took < Duration::from_secs(30), "start took {took:?}");
+    assert_eq!(readiness.len(), 3, "{readiness:?}");
+    assert!(readiness.values().all(|&r| r), "{readiness:?}");
+    let client = cluster.client();
+
+    create::<Deployment>(&client, deployment("web", 3)).await;
+    let pods = wait_for("3 Ready pods of web", Duration::from_secs(30), || async {
+        let pods = ready_pods(&client, "web").await;
+        (pods.len() == 3).then_some(pods)
+    })
+    .await;
+    let nodes: BTreeSet<&String> = pods.values().collect();
+    assert_eq!(nodes.len(), 3, "pods not spread over the nodes: {pods:?}");
+
+    create::<Job>(&client, job("done", json!({}))).await;
+    create::<Job>(
+        &client,
+        job("broken", json!({ "kolla-dash.dev/simulate": "fail" })),
+    )
+    .await;
+    let done = wait_for("job done to finish", Duration::from_secs(30), || {
+        job_condition(&client, "done")
+    })
+    .await;
+    assert_eq!(done, "Complete");
+    let broken = wait_for("job broken to finish", Duration::from_secs(30), || {
+        job_condition(&client, "broken")
+    })
+    .await;
+    assert_eq!(broken, "Failed");
+    let failed_pods = Api::<Pod>::namespaced(client.clone(), NS)
+        .list(&ListParams::default().labels("job-name=broken"))
+        .await
+        .expect("list");
+    let exit_codes: Vec<i32> = failed_pods
+        .items
+        .iter()
+        .flat_map(|p| {
+            p.status
+                .iter()
+                .flat_map(|s| s.container_statuses.iter().flatten())
+        })
+        .filter_map(|c| Some(c.state.as_ref()?.terminated.as_ref()?.exit_code))
+        .collect();
+    assert_eq!(exit_codes, vec![1]);
+
+    let pv: PersistentVolume = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "PersistentVolume",
+        "metadata": { "name": "data" },
+        "spec": {
+            "capacity": { "storage": "1Gi" },
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": "manual",
+            "hostPath": { "path": "/var/lib/kolla/data" },
+        },
+    }))
+    .expect("pv");
+    Api::<PersistentVolume>::all(client.clone())
+        .create(&PostParams::default(), &pv)
+        .await
+        .expect("create pv");
+    create::<PersistentVolumeClaim>(
+        &client,
+        json!({
+            "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": { "name": "data" },
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "storageClassName": "manual",
+                "resources": { "requests": { "storage": "1Gi" } },
+            },
+        }),
+    )
+    .await;
+    let pvcs = Api::<PersistentVolumeClaim>::namespaced(client.clone(), NS);
+    let volume = wait_for("the claim to bind", Duration::from_secs(30), || async {
+        let pvc = pvcs.get("data").await.ok()?;
+        let bound = pvc.status?.phase.as_deref() == Some("Bound");
+        bound.then_some(pvc.spec?.volume_name?)
+    })
+    .await;
+    assert_eq!(volume, "data");
+
+    // The apiserver can be stopped and started again mid-session (issue 6 relies on it).
+    let old_pid = cluster.pids()[&Component::ApiServer];
+    cluster.stop_component(Component::ApiServer).expect("stop");
+    assert!(!cluster.pids().contains_key(&Component::ApiServer));
+    assert!(!pid_alive(old_pid), "the old apiserver still runs");
+    assert!(
+        cluster.node_readiness().await.is_err(),
+        "apiserver still answers"
+    );
+    cluster
+        .start_component(Component::ApiServer)
+        .await
+        .expect("restart");
+    assert_ne!(cluster.pids()[&Component::ApiServer], old_pid);
+    assert_eq!(ready_pods(&client, "web").await.len(), 3);
+
+    let pids = cluster.pids();
+    drop(cluster);
+    for (component, pid) in pids {
+        assert!(!pid_alive(pid), "{component} (pid {pid}) survived the drop");
+    }
+}
+
+#[tokio::test]
+async fn a_failed_node_loses_its_pods_and_comes_back() {
+    let (cluster, _) = start(3).await;
+    let client = cluster.client();
+    create::<Deployment>(&client, deployment("api", 3)).await;
+    let before = wait_for("3 Ready pods of api", Duration::from_secs(30), || async {
+        let pods = ready_pods(&client, "api").await;
+        (pods.len() == 3).then_some(pods)
+    })
+    .await;
+    let victim = "kolla-node-2";
+    let evicted: Vec<&String> = before
+        .iter()
+        .filter(|&(_, node)| node == victim)
+        .map(|(pod, _)| pod)
+        .collect();
+    assert!(!evicted.is_empty(), "nothing ran on {victim}: {before:?}");
+
+    let t = Instant::now();
+    cluster.fail_node(victim).await.expect("fail node");
+    wait_for(
+        "the node to turn NotReady",
+        Duration::from_secs(20),
+        || async {
+            let r = cluster.node_readiness().await.ok()?;
+            (r.get(victim) == Some(&false)).then_some(())
+        },
+    )
+    .await;
+    let after = wait_for(
+        "replacements Ready on other nodes",
+        Duration::from_secs(60),
+        || async {
+            let pods = ready_pods(&client, "api").await;
+            let moved = pods.len() == 3
+                && pods.values().all(|node| node != victim)
+                && evicted.iter().all(|p| !pods.contains_key(*p));
+            moved.then_some(pods)
+        },
+    )
+    .await;
+    println!(
+        "node failed -> replacements Ready in {:.1?}: {after:?}",
+        t.elapsed()
+    );
+    let gone = Api::<Pod>::namespaced(client.clone(), NS)
+        .list(&ListParams::default().fields(&format!("spec.nodeName={victim}")))
+        .await
+        .expect("list");
+    assert!(gone.items.is_empty(), "pods left on {victim}");
+
+    cluster.restore_node(victim).await.expect("restore");
+    wait_for(
+        "the node to be Ready again",
+        Duration::from_secs(20),
+        || async {
+            let r = cluster.node_readiness().await.ok()?;
+            (r.get(victim) == Some(&true)).then_some(())
+        },
+    )
+    .await;
+    let err = cluster
+        .fail_node("no-such-node")
+        .await
+        .expect_err("unknown node");
+    assert!(err.to_string().contains("kolla-node-1"), "{err}");
+}
+
+fn pid_alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(
+        |s| !matches!(s.rsplit(')').next().map(str::trim_start), Some(r) if r.starts_with('Z')),
+    )
+}
+
+fn kolla_dash(args: &[&str], state_dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kolla-dash"))
+        .args(["dev-cluster"])
+        .args(args)
+        .arg("--state-dir")
+        .arg(state_dir)
+        .output()
+        .expect("run kolla-dash")
+}
+
+fn recorded_pids(state_dir: &Path) -> BTreeMap<String, u32> {
+    std::fs::read_to_string(state_dir.join("cluster.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|v| serde_json::from_value(v["pids"].clone()).ok())
+        .unwrap_or_default()
+}
+
+#[test]
+fn cli_up_is_idempotent_and_down_stops_everything_even_after_an_interrupted_up() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("cluster");
+
+    let up = kolla_dash(&["up", "--nodes", "2"], &dir);
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    assert!(String::from_utf8_lossy(&up.stdout).contains("export KUBECONFIG="));
+    let pids = recorded_pids(&dir);
+    assert_eq!(pids.len(), 5, "{pids:?}");
+
+    let again = kolla_dash(&["up"], &dir);
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already running"));
+    assert_eq!(recorded_pids(&dir), pids, "a second up changed the cluster");
+
+    let status = String::from_utf8_lossy(&kolla_dash(&["status"], &dir).stdout).into_owned();
+    assert_eq!(status.matches("alive").count(), 5, "{status}");
+    assert_eq!(status.matches(" Ready").count(), 2, "{status}");
+
+    let down = kolla_dash(&["down"], &dir);
+    assert!(
+        down.status.success(),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
+    for (component, pid) in &pids {
+        assert!(!pid_alive(*pid), "{component} (pid {pid}) survived down");
+    }
+    assert!(!dir.exists());
+
+    // Interrupted: kill `up` once the apiserver has started, before the nodes exist.
+    let mut up = Command::new(env!("CARGO_BIN_EXE_kolla-dash"))
+        .args(["dev-cluster", "up", "--state-dir"])
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn up");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !recorded_pids(&dir).contains_key("api-server") {
+        assert!(Instant::now() < deadline, "up never started the apiserver");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    up.kill().expect("kill up");
+    up.wait().expect("reap up");
+    let left = recorded_pids(&dir);
+    assert!(
+        left.values().any(|&pid| pid_alive(pid)),
+        "nothing to clean up: {left:?}"
+    );
+
+    let down = kolla_dash(&["down"], &dir);
+    assert!(
+        down.status.success(),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
+    for (component, pid) in &left {
+        assert!(!pid_alive(*pid), "{component} (pid {pid}) survived down");
+    }
+    assert!(!dir.exists());
+}
+
+#[test]
+fn missing_binaries_name_the_build_command() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("cluster");
+    let out = Command::new(env!("CARGO_BIN_EXE_kolla-dash"))
+        .args(["dev-cluster", "up", "--state-dir"])
+        .arg(&dir)
+        .env("KOLLA_DASH_K8S_BIN_DIR", tmp.path().join("no-bins"))
+        .output()
+        .expect("run kolla-dash");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("scripts/k8s-bins"), "{stderr}");
+    assert!(!dir.exists(), "a failed check left state behind");
+}
+
+#[test]
+fn a_component_that_dies_at_start_shows_the_end_of_its_log() {
+    let real = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/k8s-bins"))
+        .arg("--print")
+        .output()
+        .expect("run scripts/k8s-bins --print");
+    assert!(
+        real.status.success(),
+        "control plane not built: run scripts/k8s-bins"
+    );
+    let real = std::path::PathBuf::from(String::from_utf8_lossy(&real.stdout).trim());
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bins = tmp.path().join("bins");
+    std::fs::create_dir(&bins).expect("mkdir");
+    for name in ["etcd", "kube-controller-manager", "kube-scheduler", "kwok"] {
+        std::os::unix::fs::symlink(real.join(name), bins.join(name)).expect("symlink");
+    }
+    let broken = bins.join("kube-apiserver");
+    std::fs::write(
+        &broken,
+        "#!/bin/sh\necho 'E0000 broken on purpose' >&2\nexit 1\n",
+    )
+    .expect("write");
+    std::fs::set_permissions(&broken, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+
+    let dir = tmp.path().join("cluster");
+    let out = Command::new(env!("CARGO_BIN_EXE_kolla-dash"))
+        .args(["dev-cluster", "up", "--state-dir"])
+        .arg(&dir)
+        .env("KOLLA_DASH_K8S_BIN_DIR", &bins)
+        .output()
+        .expect("run kolla-dash");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("kube-apiserver exited") && stderr.contains("broken on purpose"),
+        "{stderr}"
+    );
+    // The failed start stopped etcd and kept the logs for reading; down removes them.
+    assert!(recorded_pids(&dir).is_empty(), "{:?}", recorded_pids(&dir));
+    assert!(dir.join("logs/kube-apiserver.log").exists());
+    let down = kolla_dash(&["down"], &dir);
+    assert!(
+        down.status.success(),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
+    assert!(!dir.exists());
+}
