@@ -69,7 +69,7 @@ pub fn main(cli: Cli) -> ExitCode {
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     use crate::catalog::Verb;
     use crate::cli::ResourceCommand;
-    use crate::commands::{dash, template, verbs};
+    use crate::commands::{dash, template, verbs, workflow};
 
     let global = cli.global;
     match cli.command {
@@ -91,6 +91,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         None => dash::dash(&global, &crate::cli::DashArgs::default()).await,
         Some(Command::Dash(a)) => dash::dash(&global, &a).await,
         Some(Command::Demo(a)) => dash::demo(&global, &a).await,
-        _ => anyhow::bail!("this command is not implemented yet"),
+        Some(Command::Deploy(a)) => workflow::deploy(&global, &a).await,
+        Some(Command::Teardown(a)) => workflow::teardown(&global, &a).await,
     }
 }

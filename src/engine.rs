@@ -108,6 +108,20 @@ impl Engine {
         Ok(renderer.render(service, kind)?)
     }
 
+    /// The service's kinds that render at least one object with this config (ceph's
+    /// secret only exists when storage is ceph).
+    pub fn active_kinds(&self, service: &str) -> anyhow::Result<Vec<Kind>> {
+        let renderer = Renderer::new(&self.config, &self.catalog)?;
+        let def = self.catalog.service(service)?;
+        let mut kinds = Vec::new();
+        for kind in def.kinds() {
+            if !renderer.render(service, kind)?.is_empty() {
+                kinds.push(kind);
+            }
+        }
+        Ok(kinds)
+    }
+
     /// Creates (server-side applies) every object of one kind. Idempotent.
     pub async fn create(&self, service: &str, kind: Kind) -> anyhow::Result<Vec<Outcome>> {
         let manifests = self.render(service, kind)?;

@@ -3,3 +3,4 @@
 pub mod dash;
 pub mod template;
 pub mod verbs;
+pub mod workflow;

@@ -79,6 +79,16 @@ impl Store {
             .unwrap_or_default()
     }
 
+    /// The latest summary of one object, if it exists.
+    pub fn object(&self, obj: &ObjRef) -> Option<&ObjectSummary> {
+        self.objects.get(obj)
+    }
+
+    /// Whether every watched kind has been listed (and none is lost).
+    pub fn all_synced(&self) -> bool {
+        self.sync.values().all(|s| *s == Sync::Synced)
+    }
+
     pub fn row_of_service(&self, service: &str) -> Option<usize> {
         self.row_of.get(service).copied()
     }

@@ -1,20 +1,20 @@
 //! Evaluates a step's wait condition against the objects the watchers reported.
 
-use std::collections::HashMap;
-
 use super::plan::WaitFor;
 use super::schedule::Readiness;
 use crate::model::summary::{JobState, ObjRef, ObjState, ObjectSummary, VolumePhase};
 
-/// The latest summary of every watched object.
-pub type Objects = HashMap<ObjRef, ObjectSummary>;
-
-/// Whether `wait` holds for the objects a step rendered (`expected`).
-pub fn evaluate(wait: WaitFor, expected: &[ObjRef], objects: &Objects) -> Readiness {
+/// Whether `wait` holds for the objects a step rendered (`expected`); `lookup` gives the
+/// latest summary the watchers reported for an object.
+pub fn evaluate<'a>(
+    wait: WaitFor,
+    expected: &[ObjRef],
+    lookup: impl Fn(&ObjRef) -> Option<&'a ObjectSummary>,
+) -> Readiness {
     if wait == WaitFor::Gone {
         let left: Vec<&str> = expected
             .iter()
-            .filter(|r| objects.contains_key(r))
+            .filter(|r| lookup(r).is_some())
             .map(|r| r.name.as_str())
             .collect();
         return if left.is_empty() {
@@ -25,7 +25,7 @@ pub fn evaluate(wait: WaitFor, expected: &[ObjRef], objects: &Objects) -> Readin
     }
     let mut missing = Vec::new();
     for obj in expected {
-        let Some(summary) = objects.get(obj) else {
+        let Some(summary) = lookup(obj) else {
             missing.push(format!("{}/{}", obj.kind, obj.name));
             continue;
         };
@@ -79,8 +79,12 @@ pub fn object_readiness(s: &ObjectSummary) -> Readiness {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
     use crate::model::summary::ObjKind;
+
+    type Objects = HashMap<ObjRef, ObjectSummary>;
 
     fn summary(kind: ObjKind, name: &str, state: ObjState) -> (ObjRef, ObjectSummary) {
         let obj = ObjRef {
@@ -109,7 +113,7 @@ mod tests {
         );
         let mut objects = Objects::from([(r.clone(), pending)]);
         assert_eq!(
-            evaluate(WaitFor::Bound, std::slice::from_ref(&r), &objects),
+            evaluate(WaitFor::Bound, std::slice::from_ref(&r), |r| objects.get(r)),
             Readiness::NotYet("waiting for PVC mariadb to bind".into())
         );
         let (_, bound) = summary(
@@ -121,7 +125,7 @@ mod tests {
             },
         );
         objects.insert(r.clone(), bound);
-        assert_eq!(evaluate(WaitFor::Bound, &[r], &objects), Readiness::Ready);
+        assert_eq!(evaluate(WaitFor::Bound, &[r], |r| objects.get(r)), Readiness::Ready);
     }
 
     #[test]
@@ -145,15 +149,15 @@ mod tests {
         };
         let objects = Objects::from([(r.clone(), job)]);
         assert_eq!(
-            evaluate(WaitFor::JobComplete, &[other.clone()], &objects),
+            evaluate(WaitFor::JobComplete, &[other.clone()], |r| objects.get(r)),
             Readiness::NotYet("waiting for Job/keystone-manage-db to appear".into())
         );
         assert_eq!(
-            evaluate(WaitFor::JobComplete, &[r.clone(), other], &objects),
+            evaluate(WaitFor::JobComplete, &[r.clone(), other], |r| objects.get(r)),
             Readiness::Failed("Job keystone-create-db failed: BackoffLimitExceeded".into())
         );
         assert_eq!(
-            evaluate(WaitFor::Gone, &[r], &objects),
+            evaluate(WaitFor::Gone, &[r], |r| objects.get(r)),
             Readiness::NotYet("deleting keystone-create-db".into())
         );
     }
@@ -171,7 +175,7 @@ mod tests {
         );
         let objects = Objects::from([(r.clone(), d)]);
         assert_eq!(
-            evaluate(WaitFor::PodsReady, &[r], &objects),
+            evaluate(WaitFor::PodsReady, &[r], |r| objects.get(r)),
             Readiness::NotYet("keystone: 2/3 pods ready".into())
         );
     }

@@ -2,4 +2,5 @@
 
 pub mod conditions;
 pub mod plan;
+pub mod run;
 pub mod schedule;

@@ -1,0 +1,184 @@
+//! `deploy` and `teardown`: plan from the catalog and the cluster's current state, then
+//! execute with live progress (a redrawn list on a terminal, plain lines otherwise, JSON
+//! lines with `-o json`).
+
+use std::io::{IsTerminal as _, Write as _};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::cli::{DeployArgs, GlobalArgs, Output, TeardownArgs};
+use crate::engine::Engine;
+use crate::workflow::plan::{Plan, Step};
+use crate::workflow::run;
+use crate::workflow::schedule::{Schedule, StepState};
+
+/// How progress is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    /// A list redrawn in place.
+    Live,
+    Lines,
+    Json,
+}
+
+fn style(output: Output) -> Style {
+    match output {
+        Output::Json => Style::Json,
+        Output::Table if std::io::stdout().is_terminal() => Style::Live,
+        Output::Table => Style::Lines,
+    }
+}
+
+pub async fn deploy(global: &GlobalArgs, args: &DeployArgs) -> anyhow::Result<()> {
+    let engine = Engine::connect(global).await?;
+    let specs = run::service_specs(&engine)?;
+    let (store, mut msgs, _watchers) = run::synced_store(&engine, &specs).await?;
+    let plan = run::deploy_plan(&engine, &specs, &store, &args.services)?;
+    if args.dry_run {
+        print_plan(&plan, args.output)?;
+        return Ok(());
+    }
+    let schedule = Schedule::new(plan);
+    execute(engine, schedule, store, &mut msgs, args.timeout, args.output, "deploy").await
+}
+
+pub async fn teardown(global: &GlobalArgs, args: &TeardownArgs) -> anyhow::Result<()> {
+    let engine = Engine::connect(global).await?;
+    let specs = run::service_specs(&engine)?;
+    let (store, mut msgs, _watchers) = run::synced_store(&engine, &specs).await?;
+    let plan = run::teardown_plan(&specs, &store, &args.services, args.delete_data)?;
+    if args.dry_run {
+        print_plan(&plan, args.output)?;
+        return Ok(());
+    }
+    if !args.delete_data {
+        eprintln!("data kinds (disk, pv, pvc) are kept; pass --delete-data to delete them too");
+    }
+    let schedule = Schedule::new(plan);
+    execute(engine, schedule, store, &mut msgs, args.timeout, args.output, "teardown").await
+}
+
+async fn execute(
+    engine: Engine,
+    schedule: Schedule,
+    store: crate::model::store::Store,
+    msgs: &mut tokio::sync::mpsc::UnboundedReceiver<crate::model::Msg>,
+    timeout_secs: u64,
+    output: Output,
+    what: &str,
+) -> anyhow::Result<()> {
+    let style = style(output);
+    let started = Instant::now();
+    let mut live = LiveList::default();
+    let on_change = |s: &Schedule, id: usize| {
+        let t = started.elapsed().as_secs_f64();
+        match style {
+            Style::Live => live.redraw(s, t),
+            Style::Lines => println!("[{t:6.1}s] {}: {}", s.plan.steps[id], state_text(&s.states[id])),
+            Style::Json => println!("{}", json_event(&s.plan.steps[id], &s.states[id], t)),
+        }
+    };
+    let cancel = async {
+        // Ctrl-C cancels cleanly: nothing half-applied is left behind by us, and a re-run
+        // carries on from what exists.
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let finished = run::execute(
+        Arc::new(engine),
+        schedule,
+        store,
+        msgs,
+        Duration::from_secs(timeout_secs),
+        on_change,
+        cancel,
+    )
+    .await?;
+    let secs = started.elapsed().as_secs_f64();
+    let count = |f: fn(&StepState) -> bool| finished.states.iter().filter(|s| f(s)).count();
+    let done = count(|s| matches!(s, StepState::Done));
+    let skipped = count(|s| matches!(s, StepState::Skipped));
+    if finished.succeeded() {
+        if style != Style::Json {
+            println!("{what} finished in {secs:.1} s: {done} steps done, {skipped} already in place");
+        }
+        return Ok(());
+    }
+    let failures: Vec<String> = finished
+        .plan
+        .steps
+        .iter()
+        .zip(&finished.states)
+        .filter(|(_, s)| matches!(s, StepState::Failed(_)))
+        .map(|(step, s)| format!("{step}: {}", state_text(s)))
+        .collect();
+    if failures.is_empty() {
+        anyhow::bail!("{what} cancelled after {secs:.1} s; run it again to carry on");
+    }
+    anyhow::bail!(
+        "{what} failed after {secs:.1} s ({done} steps done):\n  {}",
+        failures.join("\n  ")
+    )
+}
+
+fn state_text(state: &StepState) -> String {
+    match state {
+        StepState::Queued => "queued".into(),
+        StepState::Acting => "applying".into(),
+        StepState::Waiting(why) => format!("waiting: {why}"),
+        StepState::Done => "done".into(),
+        StepState::Skipped => "already in place".into(),
+        StepState::Failed(why) => format!("failed: {why}"),
+        StepState::Blocked(why) => format!("blocked by {why}"),
+        StepState::Cancelled => "cancelled".into(),
+    }
+}
+
+fn json_event(step: &Step, state: &StepState, t: f64) -> serde_json::Value {
+    serde_json::json!({"t": (t * 1000.0).round() / 1000.0, "step": step, "state": state})
+}
+
+fn print_plan(plan: &Plan, output: Output) -> anyhow::Result<()> {
+    if output == Output::Json {
+        println!("{}", serde_json::to_string_pretty(plan)?);
+        return Ok(());
+    }
+    for step in &plan.steps {
+        let after: Vec<String> = step.after.iter().map(|a| format!("#{a}")).collect();
+        let after = if after.is_empty() {
+            "start".to_string()
+        } else {
+            format!("after {}", after.join(", "))
+        };
+        let skip = if step.skip { "  (already in place)" } else { "" };
+        println!("#{:<3} {step}  [{after}]{skip}", step.id);
+    }
+    Ok(())
+}
+
+/// A progress list redrawn in place on a terminal.
+#[derive(Default)]
+struct LiveList {
+    drawn: usize,
+}
+
+impl LiveList {
+    fn redraw(&mut self, s: &Schedule, t: f64) {
+        let mut out = std::io::stdout().lock();
+        if self.drawn > 0 {
+            // Move up over the previous drawing and clear it.
+            let _ = write!(out, "\x1b[{}F\x1b[J", self.drawn);
+        }
+        for (step, state) in s.plan.steps.iter().zip(&s.states) {
+            let mark = match state {
+                StepState::Done | StepState::Skipped => "✓",
+                StepState::Failed(_) | StepState::Blocked(_) => "✗",
+                StepState::Acting | StepState::Waiting(_) => "…",
+                StepState::Queued | StepState::Cancelled => " ",
+            };
+            let _ = writeln!(out, "{mark} {step}: {}", state_text(state));
+        }
+        let _ = writeln!(out, "  {t:.1} s");
+        self.drawn = s.plan.steps.len() + 1;
+        let _ = out.flush();
+    }
+}

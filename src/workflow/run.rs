@@ -1,0 +1,248 @@
+//! Executes a plan: acts on runnable steps through the engine, then waits for each step's
+//! condition as the watchers report objects. No sleeps and no polling: every re-evaluation
+//! is triggered by a watch message, an action finishing, or a step's deadline.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc::{self, UnboundedReceiver};
+use tokio::time::Instant;
+
+use super::conditions::evaluate;
+use super::plan::{self, DeployOptions, Plan, ServiceSpec, StepAction};
+use super::schedule::{Schedule, StepState};
+use crate::cluster::watch;
+use crate::config::StorageProvider;
+use crate::engine::Engine;
+use crate::kind::Kind;
+use crate::model::store::{Store, Sync};
+use crate::model::summary::ObjRef;
+use crate::model::{Msg, Row};
+
+/// How long the first list of every watched kind may take.
+const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The catalog as the planner sees it, with only the kinds that render objects under the
+/// current config (ceph's secret disappears unless storage is ceph).
+pub fn service_specs(engine: &Engine) -> anyhow::Result<Vec<ServiceSpec>> {
+    engine
+        .catalog
+        .services()
+        .iter()
+        .map(|s| {
+            Ok(ServiceSpec {
+                name: s.name.clone(),
+                kinds: engine.active_kinds(&s.name)?,
+                depends_on: s.depends_on.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Grid rows for a store over the catalog.
+pub fn rows(specs: &[ServiceSpec]) -> Vec<Row> {
+    specs
+        .iter()
+        .map(|s| Row::new(s.name.clone(), s.kinds.iter().copied()))
+        .collect()
+}
+
+/// Folds a watcher message into the store; false for messages that are not the store's.
+pub fn observe(store: &mut Store, msg: Msg) -> bool {
+    match msg {
+        Msg::Applied(o) => store.apply(o),
+        Msg::Deleted(r) => store.delete(&r),
+        Msg::Resynced(kind, objs) => store.resync(kind, objs),
+        Msg::WatchLost(kind) => store.set_sync(kind, Sync::Lost),
+        Msg::Forbidden(kind) => store.set_sync(kind, Sync::Forbidden),
+        _ => return false,
+    }
+    true
+}
+
+/// Starts the watchers and waits until every kind is listed once.
+pub async fn synced_store(
+    engine: &Engine,
+    specs: &[ServiceSpec],
+) -> anyhow::Result<(Store, UnboundedReceiver<Msg>, tokio::task::JoinSet<()>)> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let watchers = watch::start(&engine.connection.client, engine.namespace(), tx);
+    let mut store = Store::new(&rows(specs), &watch::WATCHED);
+    let deadline = Instant::now() + SYNC_TIMEOUT;
+    while !store.all_synced() {
+        let msg = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .map_err(|_| {
+                let pending: Vec<String> = watch::WATCHED
+                    .iter()
+                    .filter(|k| store.sync(**k) != Some(Sync::Synced))
+                    .map(|k| format!("{k} ({:?})", store.sync(*k)))
+                    .collect();
+                anyhow::anyhow!(
+                    "the cluster did not list {} within {} s; is the API server reachable?",
+                    pending.join(", "),
+                    SYNC_TIMEOUT.as_secs()
+                )
+            })?
+            .ok_or_else(|| anyhow::anyhow!("the watchers stopped"))?;
+        if let Msg::Forbidden(kind) = &msg {
+            anyhow::bail!("forbidden: your credentials may not list or watch {kind} objects (RBAC)");
+        }
+        observe(&mut store, msg);
+    }
+    Ok((store, rx, watchers))
+}
+
+/// Cells whose status is ready or completed, and cells with no object at all.
+pub fn cell_states(store: &Store, specs: &[ServiceSpec]) -> (HashSet<(String, Kind)>, HashSet<(String, Kind)>) {
+    let mut ready = HashSet::new();
+    let mut absent = HashSet::new();
+    for (row, spec) in specs.iter().enumerate() {
+        for &kind in &spec.kinds {
+            let key = (spec.name.clone(), kind);
+            if store.status(row, kind).is_ok() {
+                ready.insert(key.clone());
+            }
+            if store.cell_objects(row, kind).is_empty() {
+                absent.insert(key);
+            }
+        }
+    }
+    (ready, absent)
+}
+
+/// The deploy plan for the cluster as it is now.
+pub fn deploy_plan(
+    engine: &Engine,
+    specs: &[ServiceSpec],
+    store: &Store,
+    targets: &[String],
+) -> anyhow::Result<Plan> {
+    let (ready, _) = cell_states(store, specs);
+    let options = DeployOptions {
+        // Network volumes cannot be mounted by the pod while the bootstrap Job holds them.
+        delete_bootstrap_after: engine.config.storage.provider != StorageProvider::Host,
+    };
+    Ok(plan::deploy(specs, targets, &ready, options)?)
+}
+
+pub fn teardown_plan(
+    specs: &[ServiceSpec],
+    store: &Store,
+    targets: &[String],
+    delete_data: bool,
+) -> anyhow::Result<Plan> {
+    let (_, absent) = cell_states(store, specs);
+    Ok(plan::teardown(specs, targets, delete_data, &absent)?)
+}
+
+/// What an action finished with, keyed by step.
+type Acted = (usize, Result<(), String>);
+
+/// Runs `schedule` to the end (or until `cancel` resolves). `on_change` sees every state
+/// change of a step, for progress output.
+pub async fn execute(
+    engine: Arc<Engine>,
+    mut schedule: Schedule,
+    mut store: Store,
+    msgs: &mut UnboundedReceiver<Msg>,
+    step_timeout: Duration,
+    mut on_change: impl FnMut(&Schedule, usize),
+    cancel: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<Schedule> {
+    let expected: Vec<Vec<ObjRef>> = schedule
+        .plan
+        .steps
+        .iter()
+        .map(|s| {
+            let kind = match s.action {
+                StepAction::Create(k) | StepAction::Delete(k) => k,
+            };
+            Ok(engine
+                .render(&s.service, kind)?
+                .into_iter()
+                .map(|m| ObjRef {
+                    kind: m.obj_kind,
+                    name: m.name,
+                })
+                .collect())
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let mut deadlines: Vec<Option<Instant>> = vec![None; schedule.states.len()];
+    let (acted_tx, mut acted_rx) = mpsc::unbounded_channel::<Acted>();
+    tokio::pin!(cancel);
+    // What `on_change` last saw of each step; queued steps are not news.
+    let mut reported: Vec<StepState> = vec![StepState::Queued; schedule.states.len()];
+    let mut report = |schedule: &Schedule| {
+        for (id, seen) in reported.iter_mut().enumerate() {
+            if *seen != schedule.states[id] {
+                *seen = schedule.states[id].clone();
+                on_change(schedule, id);
+            }
+        }
+    };
+
+    loop {
+        for id in schedule.runnable() {
+            schedule.start(id);
+            deadlines[id] = Some(Instant::now() + step_timeout);
+            let step = schedule.plan.steps[id].clone();
+            let (engine, tx) = (Arc::clone(&engine), acted_tx.clone());
+            tokio::spawn(async move {
+                let result = match step.action {
+                    StepAction::Create(kind) => engine.create(&step.service, kind).await,
+                    // Teardown asked for data deletion explicitly when it planned data kinds.
+                    StepAction::Delete(kind) => engine.delete(&step.service, kind, true).await,
+                };
+                let _ = tx.send((id, result.map(|_| ()).map_err(|e| format!("{e:#}"))));
+            });
+        }
+        report(&schedule);
+        if schedule.finished() {
+            return Ok(schedule);
+        }
+        let next_deadline = deadlines
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !schedule.states[*i].is_final())
+            .filter_map(|(_, d)| *d)
+            .min();
+        tokio::select! {
+            () = &mut cancel => {
+                schedule.cancel();
+                report(&schedule);
+                return Ok(schedule);
+            }
+            Some((id, result)) = acted_rx.recv() => schedule.acted(id, result),
+            msg = msgs.recv() => {
+                let Some(msg) = msg else { anyhow::bail!("the watchers stopped") };
+                observe(&mut store, msg);
+                while let Ok(more) = msgs.try_recv() {
+                    observe(&mut store, more);
+                }
+            }
+            () = sleep_until_opt(next_deadline) => {
+                let now = Instant::now();
+                for (id, d) in deadlines.iter().enumerate() {
+                    if d.is_some_and(|d| d <= now) {
+                        schedule.timed_out(id, step_timeout.as_secs());
+                    }
+                }
+            }
+        }
+        let waiting: Vec<usize> = schedule.waiting().collect();
+        for id in waiting {
+            let step = &schedule.plan.steps[id];
+            let readiness = evaluate(step.wait, &expected[id], |r| store.object(r));
+            schedule.observe(id, readiness);
+        }
+    }
+}
+
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
