@@ -209,6 +209,14 @@ impl<'a> Renderer<'a> {
         for (key, value) in object_labels(&def.name, kind) {
             labels.insert(key.to_string(), value.into());
         }
+        if namespace.is_none() {
+            // Cluster-scoped objects are shared by every namespace's deployment; this label
+            // keeps one namespace's watchers from seeing another's volumes.
+            labels.insert(
+                labels::NAMESPACE.to_string(),
+                self.config.namespace.clone().into(),
+            );
+        }
         let yaml = serde_saphyr::to_string(&doc).map_err(|e| format!("cannot write YAML: {e}"))?;
         Ok(Manifest {
             service: def.name.clone(),

@@ -12,6 +12,7 @@ use kube::api::ListParams;
 use kube::{Api, Client};
 
 use super::summarize::Summarize;
+use crate::labels;
 use crate::model::summary::ObjectSummary;
 
 async fn list<K>(api: Api<K>, selector: &str) -> anyhow::Result<Vec<ObjectSummary>>
@@ -32,13 +33,15 @@ where
     Ok(objects.items.iter().map(Summarize::summarize).collect())
 }
 
-/// Every object of every watched kind matching `selector` (namespaced kinds in `namespace`).
+/// Every object of every watched kind matching `selector`: namespaced kinds in `namespace`,
+/// cluster-scoped ones labelled as belonging to it.
 pub async fn list_matching(
     client: &Client,
     namespace: &str,
     selector: &str,
 ) -> anyhow::Result<Vec<ObjectSummary>> {
     let (c, n) = (client.clone(), namespace);
+    let shared = format!("{selector},{}={namespace}", labels::NAMESPACE);
     let parts = futures::try_join!(
         list(Api::<Pod>::namespaced(c.clone(), n), selector),
         list(Api::<Job>::namespaced(c.clone(), n), selector),
@@ -49,8 +52,8 @@ pub async fn list_matching(
         list(Api::<ConfigMap>::namespaced(c.clone(), n), selector),
         list(Api::<Secret>::namespaced(c.clone(), n), selector),
         list(Api::<PersistentVolumeClaim>::namespaced(c.clone(), n), selector),
-        list(Api::<PersistentVolume>::all(c.clone()), selector),
-        list(Api::<StorageClass>::all(c), selector),
+        list(Api::<PersistentVolume>::all(c.clone()), &shared),
+        list(Api::<StorageClass>::all(c), &shared),
     )?;
     let (a, b, cc, d, e, f, g, h, i, j, k) = parts;
     Ok([a, b, cc, d, e, f, g, h, i, j, k].into_iter().flatten().collect())

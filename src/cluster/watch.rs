@@ -70,8 +70,9 @@ pub fn start(client: &Client, namespace: &str, tx: UnboundedSender<Msg>) -> Join
     namespaced!(ConfigMap);
     namespaced!(Secret);
     namespaced!(PersistentVolumeClaim);
-    set.spawn(watch_kind::<PersistentVolume>(Api::all(client.clone()), managed(), tx.clone()));
-    set.spawn(watch_kind::<StorageClass>(Api::all(client.clone()), managed(), tx.clone()));
+    let shared = || watcher::Config::default().labels(&labels::cluster_scoped_selector(namespace));
+    set.spawn(watch_kind::<PersistentVolume>(Api::all(client.clone()), shared(), tx.clone()));
+    set.spawn(watch_kind::<StorageClass>(Api::all(client.clone()), shared(), tx.clone()));
     set.spawn(watch_kind::<Node>(Api::all(client.clone()), watcher::Config::default(), tx.clone()));
     // Field selectors cannot OR, so pod and job events are two watches.
     for kind in ["Pod", "Job"] {

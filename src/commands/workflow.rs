@@ -74,6 +74,8 @@ async fn execute(
         let t = started.elapsed().as_secs_f64();
         match style {
             Style::Live => live.redraw(s, t),
+            // Waiting reasons change often; plain lines keep to the milestones.
+            Style::Lines if matches!(s.states[id], StepState::Waiting(_)) => {}
             Style::Lines => println!("[{t:6.1}s] {}: {}", s.plan.steps[id], state_text(&s.states[id])),
             Style::Json => println!("{}", json_event(&s.plan.steps[id], &s.states[id], t)),
         }
