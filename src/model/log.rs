@@ -29,6 +29,25 @@ impl<T> Ring<T> {
         self.items.push_back(item);
     }
 
+    /// Inserts `item` after the last item for which `before(item)` holds, searching from
+    /// the newest end (so in-order arrivals cost O(1)); at the front if none does.
+    pub fn insert_after_last(&mut self, item: T, before: impl Fn(&T) -> bool) {
+        let at = self
+            .items
+            .iter()
+            .rposition(before)
+            .map_or(0, |i| i + 1);
+        if self.items.len() == self.cap {
+            if at == 0 {
+                return; // older than everything kept
+            }
+            self.items.pop_front();
+            self.items.insert(at - 1, item);
+        } else {
+            self.items.insert(at, item);
+        }
+    }
+
     pub fn last_mut(&mut self) -> Option<&mut T> {
         self.items.back_mut()
     }
@@ -109,8 +128,9 @@ impl Default for LogPane {
 }
 
 impl LogPane {
-    /// Appends an event; a repeat of the newest one (same object, reason and note) replaces
-    /// it, so a flapping pod does not flood the pane.
+    /// Adds an event in time order (watches of pods and jobs interleave, and a relist
+    /// delivers old events); a repeat of the newest one (same object, reason and note)
+    /// replaces it, so a flapping pod does not flood the pane.
     pub fn push_event(&mut self, event: EventSummary, row: Option<usize>) {
         if let Some(Entry::Event { event: last, .. }) = self.entries.last_mut()
             && last.regarding == event.regarding
@@ -120,7 +140,13 @@ impl LogPane {
             *last = event;
             return;
         }
-        self.entries.push(Entry::Event { event, row });
+        let time = event.time;
+        // Notes carry no time: they stay where they were written.
+        self.entries
+            .insert_after_last(Entry::Event { event, row }, |e| match e {
+                Entry::Event { event, .. } => event.time <= time,
+                Entry::Note { .. } => true,
+            });
     }
 
     pub fn note(&mut self, level: NoteLevel, text: String) {
@@ -150,6 +176,25 @@ impl LogPane {
     pub fn scroll_by(&mut self, delta: isize) {
         let max = self.len().saturating_sub(1);
         self.scroll = self.scroll.saturating_add_signed(delta).min(max);
+    }
+}
+
+#[cfg(test)]
+mod ring_tests {
+    use super::Ring;
+
+    #[test]
+    fn inserts_in_order_and_drops_the_oldest_when_full() {
+        let mut ring = Ring::new(3);
+        for t in [10, 30, 20] {
+            ring.insert_after_last(t, |x| *x <= t);
+        }
+        assert_eq!(ring.iter().copied().collect::<Vec<_>>(), vec![10, 20, 30]);
+        ring.insert_after_last(25, |x| *x <= 25);
+        assert_eq!(ring.iter().copied().collect::<Vec<_>>(), vec![20, 25, 30]);
+        // Older than everything kept in a full ring: dropped.
+        ring.insert_after_last(5, |x| *x <= 5);
+        assert_eq!(ring.iter().copied().collect::<Vec<_>>(), vec![20, 25, 30]);
     }
 }
 

@@ -21,7 +21,8 @@ use tokio::time::Instant;
 use crate::cluster::{logs, watch};
 use crate::engine::Engine;
 use crate::model::state::{Model, ModelConfig};
-use crate::model::{update, Effect, Msg, Row};
+use crate::model::{update, Effect, Msg};
+use crate::workflow::run;
 
 /// The shortest time between two frames (~30 frames a second).
 const FRAME: Duration = Duration::from_millis(33);
@@ -31,21 +32,17 @@ pub struct DashOptions {
     pub readonly: bool,
 }
 
-/// The model's starting state for this engine's catalog and cluster.
-pub fn initial_model(engine: &Engine, readonly: bool) -> Model {
-    let rows = engine
-        .catalog
-        .services()
-        .iter()
-        .map(|s| Row::new(s.name.clone(), s.kinds()))
-        .collect();
-    Model::new(ModelConfig {
+/// The model's starting state for this engine's catalog and cluster: one row per service,
+/// with the kinds that render objects under the current config.
+pub fn initial_model(engine: &Engine, readonly: bool) -> anyhow::Result<Model> {
+    let specs = run::service_specs(engine)?;
+    Ok(Model::new(ModelConfig {
         context: engine.connection.context.clone(),
         namespace: engine.namespace().to_string(),
         readonly,
-        rows,
+        rows: run::rows(&specs),
         watched: watch::WATCHED.to_vec(),
-    })
+    }))
 }
 
 fn now() -> i64 {
@@ -55,7 +52,7 @@ fn now() -> i64 {
 /// Runs the dashboard until the operator quits or a SIGTERM/SIGHUP arrives.
 pub async fn run(engine: Engine, options: DashOptions) -> anyhow::Result<()> {
     let engine = Arc::new(engine);
-    let mut model = initial_model(&engine, options.readonly);
+    let mut model = initial_model(&engine, options.readonly)?;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
 
