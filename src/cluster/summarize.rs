@@ -195,6 +195,15 @@ impl Summarize for Job {
     }
 }
 
+/// Deployments and StatefulSets report replicas the same way.
+fn workload(desired: Option<i32>, ready: Option<i32>, updated: Option<i32>) -> ObjState {
+    ObjState::Workload {
+        desired: count(Some(desired.unwrap_or(1))),
+        ready: count(ready),
+        updated: count(updated),
+    }
+}
+
 impl Summarize for Deployment {
     const KIND: ObjKind = ObjKind::Deployment;
     fn meta(&self) -> &ObjectMeta {
@@ -202,11 +211,11 @@ impl Summarize for Deployment {
     }
     fn state(&self) -> ObjState {
         let status = self.status.as_ref();
-        ObjState::Workload {
-            desired: count(Some(self.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1))),
-            ready: count(status.and_then(|s| s.ready_replicas)),
-            updated: count(status.and_then(|s| s.updated_replicas)),
-        }
+        workload(
+            self.spec.as_ref().and_then(|s| s.replicas),
+            status.and_then(|s| s.ready_replicas),
+            status.and_then(|s| s.updated_replicas),
+        )
     }
 }
 
@@ -217,11 +226,11 @@ impl Summarize for StatefulSet {
     }
     fn state(&self) -> ObjState {
         let status = self.status.as_ref();
-        ObjState::Workload {
-            desired: count(Some(self.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1))),
-            ready: count(status.and_then(|s| s.ready_replicas)),
-            updated: count(status.and_then(|s| s.updated_replicas)),
-        }
+        workload(
+            self.spec.as_ref().and_then(|s| s.replicas),
+            status.and_then(|s| s.ready_replicas),
+            status.and_then(|s| s.updated_replicas),
+        )
     }
 }
 

@@ -4,22 +4,13 @@ use anyhow::Context;
 
 use crate::catalog::Catalog;
 use crate::cli::{GlobalArgs, ResourceArgs};
+use crate::engine::load_config;
 use crate::config::Config;
 use crate::model::summary::ObjKind;
 use crate::render::{Manifest, Renderer};
 
-/// The built-in catalog and the operator's config (`--config-dir`, `--namespace` applied).
-pub fn load(global: &GlobalArgs) -> anyhow::Result<(Catalog, Config)> {
-    let catalog = Catalog::builtin().context("the built-in service catalog is broken")?;
-    let mut config = Config::load(global.config_dir.as_deref(), &catalog)?;
-    if let Some(ns) = &global.namespace {
-        config.set_namespace(ns)?;
-    }
-    Ok((catalog, config))
-}
-
 pub fn template(global: &GlobalArgs, args: &ResourceArgs) -> anyhow::Result<()> {
-    let (catalog, config) = load(global)?;
+    let (catalog, config) = load_config(global)?;
     print!(
         "{}",
         template_text(&catalog, &config, &args.first, &args.second)?

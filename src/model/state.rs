@@ -123,6 +123,11 @@ impl Model {
         &self.header
     }
 
+    /// The objects and statuses behind the grid.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     pub fn grid(&self) -> &Grid {
         &self.grid
     }

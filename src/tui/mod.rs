@@ -7,6 +7,7 @@ mod keys;
 mod link;
 mod terminal;
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,7 +16,7 @@ use ratatui::crossterm::event::EventStream;
 use ratatui::layout::Rect;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
 use crate::cluster::{logs, watch};
@@ -25,7 +26,7 @@ use crate::model::{update, Effect, Msg};
 use crate::workflow::run;
 
 /// The shortest time between two frames (~30 frames a second).
-const FRAME: Duration = Duration::from_millis(33);
+pub const FRAME: Duration = Duration::from_millis(33);
 
 /// What the dashboard is opened on.
 pub struct DashOptions {
@@ -49,19 +50,111 @@ fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
+/// The dashboard minus the terminal: the model, the watchers' channel, and what carries
+/// out effects. The event loop (and the benchmark) feed it messages and draw its model.
+pub struct Dashboard {
+    pub model: Model,
+    engine: Arc<Engine>,
+    tx: mpsc::UnboundedSender<Msg>,
+    log_tx: mpsc::UnboundedSender<logs::LogMsg>,
+    follower: Option<JoinHandle<()>>,
+    next_action: u64,
+    link: link::Link,
+    _watchers: JoinSet<()>,
+}
+
+/// The receiving ends the loop selects on.
+pub struct Inbox {
+    pub msgs: mpsc::UnboundedReceiver<Msg>,
+    pub logs: mpsc::UnboundedReceiver<logs::LogMsg>,
+}
+
+impl Dashboard {
+    /// Builds the model and starts the watchers.
+    pub fn start(engine: Engine, readonly: bool) -> anyhow::Result<(Dashboard, Inbox)> {
+        let engine = Arc::new(engine);
+        let model = initial_model(&engine, readonly)?;
+        let (tx, msgs) = mpsc::unbounded_channel::<Msg>();
+        let (log_tx, logs) = mpsc::unbounded_channel::<logs::LogMsg>();
+        let watchers = watch::start(&engine.connection.client, engine.namespace(), tx.clone());
+        let dash = Dashboard {
+            model,
+            engine,
+            tx,
+            log_tx,
+            follower: None,
+            next_action: 0,
+            link: link::Link::default(),
+            _watchers: watchers,
+        };
+        Ok((dash, Inbox { msgs, logs }))
+    }
+
+    /// Whether the connection is lost (the clock should tick for the header's ages).
+    pub fn disconnected(&self) -> bool {
+        self.link.is_lost()
+    }
+
+    /// Applies messages in order and carries out their effects; true when asked to quit.
+    pub fn handle(&mut self, msgs: Vec<Msg>) -> bool {
+        let mut quit = false;
+        let mut queue = VecDeque::from(msgs);
+        while let Some(msg) = queue.pop_front() {
+            if let Some(change) = self.link.observe(&msg, now()) {
+                queue.push_back(change);
+            }
+            for effect in update(&mut self.model, msg) {
+                match effect {
+                    Effect::Quit => quit = true,
+                    Effect::Act(action) => {
+                        self.next_action += 1;
+                        let engine = Arc::clone(&self.engine);
+                        actions::spawn(engine, self.next_action, action, self.tx.clone());
+                    }
+                    Effect::FollowLogs { pod } => {
+                        self.stop_logs();
+                        self.follower = Some(tokio::spawn(logs::follow(
+                            self.engine.connection.client.clone(),
+                            self.engine.namespace().to_string(),
+                            pod,
+                            self.log_tx.clone(),
+                        )));
+                    }
+                    Effect::StopLogs => self.stop_logs(),
+                }
+            }
+        }
+        quit
+    }
+
+    fn stop_logs(&mut self) {
+        if let Some(old) = self.follower.take() {
+            old.abort();
+        }
+    }
+}
+
+impl Drop for Dashboard {
+    fn drop(&mut self) {
+        self.stop_logs();
+    }
+}
+
+fn log_msg(log: logs::LogMsg) -> Msg {
+    match log {
+        logs::LogMsg::Lines { pod, lines } => Msg::LogLines { pod, lines },
+        logs::LogMsg::Ended { pod, reason } => Msg::LogEnded {
+            pod,
+            reason: Some(reason),
+        },
+    }
+}
+
 /// Runs the dashboard until the operator quits or a SIGTERM/SIGHUP arrives.
 pub async fn run(engine: Engine, options: DashOptions) -> anyhow::Result<()> {
-    let engine = Arc::new(engine);
-    let mut model = initial_model(&engine, options.readonly)?;
+    let (mut dash, mut inbox) = Dashboard::start(engine, options.readonly)?;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
-
-    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let _watchers = watch::start(&engine.connection.client, engine.namespace(), tx.clone());
-    let (log_tx, mut log_rx) = mpsc::unbounded_channel::<logs::LogMsg>();
-    let mut follower: Option<JoinHandle<()>> = None;
-    let mut next_action = 0u64;
-    let mut link = link::Link::default();
 
     let mut guard = terminal::TerminalGuard::enter()?;
     let mut input = EventStream::new();
@@ -80,71 +173,35 @@ pub async fn run(engine: Engine, options: DashOptions) -> anyhow::Result<()> {
                         area = Rect::new(0, 0, w, h);
                         dirty = true;
                     }
-                    msgs.extend(keys::translate(&ev, &model, area));
+                    msgs.extend(keys::translate(&ev, &dash.model, area));
                 }
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
             },
-            Some(first) = rx.recv() => {
+            Some(first) = inbox.msgs.recv() => {
                 msgs.push(first);
                 // Drain what else is queued: one redraw per burst.
-                while let Ok(more) = rx.try_recv() {
+                while let Ok(more) = inbox.msgs.try_recv() {
                     msgs.push(more);
                 }
             }
-            Some(log) = log_rx.recv() => msgs.push(match log {
-                logs::LogMsg::Lines { pod, lines } => Msg::LogLines { pod, lines },
-                logs::LogMsg::Ended { pod, reason } => Msg::LogEnded { pod, reason: Some(reason) },
-            }),
-            _ = clock.tick(), if link.is_lost() => msgs.push(Msg::Now(now())),
+            Some(log) = inbox.logs.recv() => msgs.push(log_msg(log)),
+            _ = clock.tick(), if dash.disconnected() => msgs.push(Msg::Now(now())),
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
             _ = tokio::time::sleep_until(last_frame + FRAME), if dirty => {
-                guard.terminal.draw(|f| crate::ui::draw(f, &model))?;
+                guard.terminal.draw(|f| crate::ui::draw(f, &dash.model))?;
                 area = guard.terminal.get_frame().area();
                 last_frame = Instant::now();
                 dirty = false;
             }
         }
-        let mut quit = false;
-        let mut queue = std::collections::VecDeque::from(msgs);
-        while let Some(msg) = queue.pop_front() {
-            if let Some(change) = link.observe(&msg, now()) {
-                queue.push_back(change);
-            }
+        if !msgs.is_empty() {
             dirty = true;
-            for effect in update(&mut model, msg) {
-                match effect {
-                    Effect::Quit => quit = true,
-                    Effect::Act(action) => {
-                        next_action += 1;
-                        actions::spawn(Arc::clone(&engine), next_action, action, tx.clone());
-                    }
-                    Effect::FollowLogs { pod } => {
-                        if let Some(old) = follower.take() {
-                            old.abort();
-                        }
-                        follower = Some(tokio::spawn(logs::follow(
-                            engine.connection.client.clone(),
-                            engine.namespace().to_string(),
-                            pod,
-                            log_tx.clone(),
-                        )));
-                    }
-                    Effect::StopLogs => {
-                        if let Some(old) = follower.take() {
-                            old.abort();
-                        }
-                    }
-                }
+            if dash.handle(msgs) {
+                break;
             }
         }
-        if quit {
-            break;
-        }
-    }
-    if let Some(f) = follower {
-        f.abort();
     }
     Ok(())
 }
