@@ -9,14 +9,14 @@ use kube::api::{Api, Patch, PatchParams, PostParams};
 use rand::distr::{Alphanumeric, SampleString};
 use tokio::sync::OnceCell;
 
-use crate::catalog::{Catalog, Verb};
+use crate::catalog::{Catalog, LookupError, Verb};
 use crate::cli::GlobalArgs;
 use crate::cluster::apply::{Applier, Deleted};
-use crate::cluster::client::{connect, Connection};
+use crate::cluster::client::{Connection, connect};
 use crate::config::Config;
 use crate::kind::Kind;
 use crate::labels;
-use crate::render::{Manifest, Renderer, PASSWORDS_SECRET};
+use crate::render::{Manifest, PASSWORDS_SECRET, Renderer};
 
 const PASSWORD_LEN: usize = 32;
 
@@ -27,10 +27,16 @@ pub enum Outcome {
     Deleted(String),
     AlreadyGone(String),
     /// A data kind left in place because deleting data was not asked for.
-    KeptData { service: String, kind: Kind },
+    KeptData {
+        service: String,
+        kind: Kind,
+    },
     /// The (service, kind) renders no objects with this config (e.g. ceph's secret when
     /// storage is not ceph).
-    NothingToDo { service: String, kind: Kind },
+    NothingToDo {
+        service: String,
+        kind: Kind,
+    },
 }
 
 impl std::fmt::Display for Outcome {
@@ -82,9 +88,19 @@ pub fn load_config(global: &GlobalArgs) -> anyhow::Result<(Catalog, Config)> {
 impl Engine {
     /// Loads the config and connects to the cluster like kubectl.
     pub async fn connect(global: &GlobalArgs) -> anyhow::Result<Engine> {
+        Ok(Engine::connect_checked(global, |_| Ok(())).await?.0)
+    }
+
+    /// Like [`Engine::connect`], but first checks the user's names against the catalog
+    /// with `check`, so bad input is reported without needing a cluster.
+    pub async fn connect_checked<T>(
+        global: &GlobalArgs,
+        check: impl FnOnce(&Catalog) -> Result<T, LookupError>,
+    ) -> anyhow::Result<(Engine, T)> {
         let (catalog, config) = load_config(global)?;
+        let checked = check(&catalog)?;
         let connection = connect(global.context.as_deref()).await?;
-        Ok(Engine::new(catalog, config, connection))
+        Ok((Engine::new(catalog, config, connection), checked))
     }
 
     pub fn new(catalog: Catalog, config: Config, connection: Connection) -> Engine {
@@ -254,7 +270,8 @@ impl Engine {
                 // Someone else created it meanwhile: fall through and add missing keys.
                 Err(kube::Error::Api(s)) if s.is_already_exists() => {}
                 Err(e) => {
-                    return Err(e).with_context(|| format!("cannot create secret {PASSWORDS_SECRET}"))
+                    return Err(e)
+                        .with_context(|| format!("cannot create secret {PASSWORDS_SECRET}"));
                 }
             }
         }
@@ -265,9 +282,13 @@ impl Engine {
             "metadata": {"resourceVersion": version},
             "stringData": missing,
         });
-        api.patch(PASSWORDS_SECRET, &PatchParams::default(), &Patch::Merge(&patch))
-            .await
-            .with_context(|| format!("cannot add passwords to secret {PASSWORDS_SECRET}"))?;
+        api.patch(
+            PASSWORDS_SECRET,
+            &PatchParams::default(),
+            &Patch::Merge(&patch),
+        )
+        .await
+        .with_context(|| format!("cannot add passwords to secret {PASSWORDS_SECRET}"))?;
         Ok(())
     }
 }

@@ -9,7 +9,7 @@ use crate::cluster::list::list_matching;
 use crate::engine::{Engine, Outcome};
 use crate::kind::Kind;
 use crate::labels;
-use crate::model::status::{cell_status, why_not_ready, CellStatus};
+use crate::model::status::{CellStatus, cell_status, why_not_ready};
 use crate::model::summary::ObjectSummary;
 use crate::ui::theme::status_words;
 
@@ -26,21 +26,35 @@ pub async fn service_verb(
     services: &[String],
     delete_data: bool,
 ) -> anyhow::Result<()> {
-    let engine = Engine::connect(global).await?;
     // Check every name before touching anything.
-    for s in services {
-        engine.catalog.service(s)?;
-    }
+    let (engine, ()) = Engine::connect_checked(global, |catalog| {
+        services
+            .iter()
+            .try_for_each(|s| catalog.service(s).map(|_| ()))
+    })
+    .await?;
     for s in services {
         print_outcomes(&engine.verb(verb, s, delete_data).await?);
     }
     Ok(())
 }
 
+/// Resolves `<service> <kind>` (either order), then connects.
+async fn connect_for(
+    global: &GlobalArgs,
+    args: &ResourceArgs,
+) -> anyhow::Result<(Engine, (String, Kind))> {
+    Engine::connect_checked(global, |catalog| {
+        catalog
+            .resolve(&args.first, &args.second)
+            .map(|(s, k)| (s.name.clone(), k))
+    })
+    .await
+}
+
 pub async fn create(global: &GlobalArgs, args: &ResourceArgs) -> anyhow::Result<()> {
-    let engine = Engine::connect(global).await?;
-    let (service, kind) = engine.catalog.resolve(&args.first, &args.second)?;
-    print_outcomes(&engine.create(&service.name, kind).await?);
+    let (engine, (service, kind)) = connect_for(global, args).await?;
+    print_outcomes(&engine.create(&service, kind).await?);
     Ok(())
 }
 
@@ -49,9 +63,8 @@ pub async fn delete(
     args: &ResourceArgs,
     delete_data: bool,
 ) -> anyhow::Result<()> {
-    let engine = Engine::connect(global).await?;
-    let (service, kind) = engine.catalog.resolve(&args.first, &args.second)?;
-    print_outcomes(&engine.delete(&service.name, kind, delete_data).await?);
+    let (engine, (service, kind)) = connect_for(global, args).await?;
+    print_outcomes(&engine.delete(&service, kind, delete_data).await?);
     Ok(())
 }
 
@@ -68,24 +81,21 @@ struct StatusRow<'a> {
 }
 
 pub async fn status(global: &GlobalArgs, args: &ResourceStatusArgs) -> anyhow::Result<()> {
-    let engine = Engine::connect(global).await?;
-    let (service, kinds) = match &args.second {
-        Some(second) => {
-            let (s, k) = engine.catalog.resolve(&args.first, second)?;
-            (s, vec![k])
-        }
-        None => {
-            let s = engine.catalog.service(&args.first)?;
-            (s, s.kinds().collect())
-        }
-    };
-    let selector = format!("{},{}={}", labels::SELECTOR, labels::SERVICE, service.name);
-    let objects = list_matching(
-        &engine.connection.client,
-        engine.namespace(),
-        &selector,
-    )
+    let (engine, (service, kinds)) = Engine::connect_checked(global, |catalog| {
+        Ok(match &args.second {
+            Some(second) => {
+                let (s, k) = catalog.resolve(&args.first, second)?;
+                (s.name.clone(), vec![k])
+            }
+            None => {
+                let s = catalog.service(&args.first)?;
+                (s.name.clone(), s.kinds().collect())
+            }
+        })
+    })
     .await?;
+    let selector = format!("{},{}={}", labels::SELECTOR, labels::SERVICE, service);
+    let objects = list_matching(&engine.connection.client, engine.namespace(), &selector).await?;
     let mut by_kind: BTreeMap<Kind, Vec<&ObjectSummary>> = BTreeMap::new();
     for o in &objects {
         if let Some(owner) = &o.owner {
@@ -98,7 +108,7 @@ pub async fn status(global: &GlobalArgs, args: &ResourceStatusArgs) -> anyhow::R
             let objs = by_kind.get(&kind).map(Vec::as_slice).unwrap_or(&[]);
             let status = cell_status(kind, objs);
             StatusRow {
-                service: &service.name,
+                service: &service,
                 kind,
                 status: status_words(&status).1,
                 ready: status.is_ok(),
@@ -125,7 +135,10 @@ fn detail(status: &CellStatus) -> Option<String> {
 }
 
 fn table(rows: &[StatusRow]) -> String {
-    let mut out = format!("{:<12} {:<10} {:<12} {}\n", "SERVICE", "KIND", "STATUS", "OBJECTS");
+    let mut out = format!(
+        "{:<12} {:<10} {:<12} {}\n",
+        "SERVICE", "KIND", "STATUS", "OBJECTS"
+    );
     for r in rows {
         let objects = if r.objects.is_empty() {
             "-".to_string()

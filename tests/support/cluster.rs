@@ -1,0 +1,315 @@
+//! A throwaway local control plane for integration tests, and the real kolla-dash binary
+//! run against it the way an operator would: KUBECONFIG, `--namespace`, exit codes, output.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::NamespaceResourceScope;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{
+    ConfigMap, PersistentVolume, PersistentVolumeClaim, Secret, Service,
+};
+use kolla_dash::devcluster::{DevCluster, StartOptions};
+use kolla_dash::labels;
+use kube::api::{Api, ListParams};
+use serde_json::Value;
+
+/// How long a readiness or removal wait may take on the simulated nodes (they make pods
+/// ready in well under a second; the rest is controllers' latency on a busy machine).
+const WAIT: Duration = Duration::from_secs(90);
+const POLL: Duration = Duration::from_millis(300);
+
+/// The crate's own operator config: the defaults meant for the local demo cluster.
+pub fn config_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("etc")
+}
+
+/// A running cluster, stopped and removed on drop, with the runtime its client lives on.
+pub struct TestCluster {
+    // Field order: the cluster stops before the runtime goes.
+    cluster: DevCluster,
+    rt: tokio::runtime::Runtime,
+    scratch: tempfile::TempDir,
+}
+
+impl TestCluster {
+    pub fn start() -> TestCluster {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let cluster = rt
+            .block_on(DevCluster::start(StartOptions {
+                nodes: 3,
+                ..StartOptions::default()
+            }))
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start the local control plane (build it with scripts/k8s-bins): {e:#}"
+                )
+            });
+        TestCluster {
+            cluster,
+            rt,
+            scratch: tempfile::tempdir().expect("scratch directory"),
+        }
+    }
+
+    pub fn client(&self) -> kube::Client {
+        self.cluster.client()
+    }
+
+    pub fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    /// The binary, pointed at this cluster and at `namespace`.
+    pub fn kolla(&self, namespace: &str) -> Kolla {
+        Kolla {
+            kubeconfig: self.cluster.kubeconfig_path(),
+            namespace: Some(namespace.to_string()),
+            log_file: self.scratch.path().join(format!("{namespace}.log")),
+            transcript: RefCell::new(String::new()),
+        }
+    }
+
+    /// resourceVersion and generation of every object kolla-dash manages in `namespace`
+    /// (and its PersistentVolumes), by `Kind/name`.
+    pub fn versions(&self, namespace: &str) -> BTreeMap<String, (String, Option<i64>)> {
+        let client = self.client();
+        self.block_on(async {
+            let mut all = BTreeMap::new();
+            all.extend(versions_of::<ConfigMap>(&client, namespace).await);
+            all.extend(versions_of::<Service>(&client, namespace).await);
+            all.extend(versions_of::<Deployment>(&client, namespace).await);
+            all.extend(versions_of::<StatefulSet>(&client, namespace).await);
+            all.extend(versions_of::<Job>(&client, namespace).await);
+            all.extend(versions_of::<PersistentVolumeClaim>(&client, namespace).await);
+            all.extend(versions_of::<Secret>(&client, namespace).await);
+            let pvs: Api<PersistentVolume> = Api::all(client.clone());
+            for pv in pvs.list(&managed()).await.expect("list PVs").items {
+                let name = pv.metadata.name.clone().unwrap_or_default();
+                if name.starts_with(&format!("{namespace}-")) {
+                    all.insert(format!("PersistentVolume/{name}"), stamp(&pv.metadata));
+                }
+            }
+            all
+        })
+    }
+
+    /// The passwords Secret's data, decoded; `None` if it does not exist.
+    pub fn passwords(&self, namespace: &str) -> Option<BTreeMap<String, String>> {
+        let api: Api<Secret> = Api::namespaced(self.client(), namespace);
+        let secret = self
+            .block_on(api.get_opt(kolla_dash::render::PASSWORDS_SECRET))
+            .expect("read the passwords secret")?;
+        Some(
+            secret
+                .data
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| (k, String::from_utf8(v.0).expect("utf-8 password")))
+                .collect(),
+        )
+    }
+}
+
+fn managed() -> ListParams {
+    ListParams::default().labels(&format!(
+        "{}={}",
+        labels::MANAGED_BY,
+        labels::MANAGED_BY_VALUE
+    ))
+}
+
+fn stamp(meta: &kube::api::ObjectMeta) -> (String, Option<i64>) {
+    (
+        meta.resource_version.clone().unwrap_or_default(),
+        meta.generation,
+    )
+}
+
+async fn versions_of<K>(
+    client: &kube::Client,
+    namespace: &str,
+) -> Vec<(String, (String, Option<i64>))>
+where
+    K: kube::Resource<Scope = NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+{
+    let api: Api<K> = Api::namespaced(client.clone(), namespace);
+    let list = api.list(&managed()).await.expect("list managed objects");
+    list.items
+        .iter()
+        .map(|o| {
+            let name = o.meta().name.clone().unwrap_or_default();
+            (format!("{}/{name}", K::kind(&())), stamp(o.meta()))
+        })
+        .collect()
+}
+
+/// One finished run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `kolla-dash` with a fixed kubeconfig and namespace; keeps everything it printed.
+pub struct Kolla {
+    kubeconfig: PathBuf,
+    namespace: Option<String>,
+    log_file: PathBuf,
+    transcript: RefCell<String>,
+}
+
+impl Kolla {
+    /// No cluster at all: KUBECONFIG names `kubeconfig` (which may not exist).
+    pub fn without_cluster(kubeconfig: &Path, log_dir: &Path) -> Kolla {
+        Kolla {
+            kubeconfig: kubeconfig.to_path_buf(),
+            namespace: None,
+            log_file: log_dir.join("kolla-dash.log"),
+            transcript: RefCell::new(String::new()),
+        }
+    }
+
+    /// `kolla-dash ARGS` (split on whitespace).
+    pub fn run(&self, args: &str) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kolla-dash"));
+        cmd.arg("--config-dir")
+            .arg(config_dir())
+            .arg("--log-file")
+            .arg(&self.log_file);
+        if let Some(ns) = &self.namespace {
+            cmd.args(["--namespace", ns]);
+        }
+        cmd.args(args.split_whitespace())
+            .env("KUBECONFIG", &self.kubeconfig)
+            // Never fall back to a real cluster the test machine may be inside.
+            .env_remove("KUBERNETES_SERVICE_HOST")
+            .env_remove("KUBERNETES_SERVICE_PORT")
+            .env_remove("KOLLA_DASH_CONFIG_DIR")
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        let out = cmd.output().expect("run kolla-dash");
+        let run = Run {
+            success: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        let mut t = self.transcript.borrow_mut();
+        t.push_str(&format!(
+            "$ kolla-dash {args}\n{}{}",
+            run.stdout, run.stderr
+        ));
+        run
+    }
+
+    /// Runs and asserts exit 0; returns stdout.
+    pub fn ok(&self, args: &str) -> String {
+        let run = self.run(args);
+        assert!(
+            run.success,
+            "`kolla-dash {args}` failed:\n{}{}",
+            run.stdout, run.stderr
+        );
+        run.stdout
+    }
+
+    /// Runs and asserts a non-zero exit with a one-line reason on stderr; returns it.
+    pub fn fails(&self, args: &str) -> String {
+        let run = self.run(args);
+        assert!(
+            !run.success,
+            "`kolla-dash {args}` should have failed:\n{}",
+            run.stdout
+        );
+        let reason = run.stderr.trim().to_string();
+        assert_eq!(
+            reason.lines().count(),
+            1,
+            "`kolla-dash {args}`: expected a one-line reason, got:\n{reason}"
+        );
+        reason
+    }
+
+    /// Everything every run printed, commands included.
+    pub fn transcript(&self) -> String {
+        self.transcript.borrow().clone()
+    }
+
+    /// `resource status SERVICE -o json`: one row per kind.
+    pub fn status(&self, service: &str) -> Vec<StatusRow> {
+        let out = self.ok(&format!("resource status {service} -o json"));
+        let rows: Vec<Value> = serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("status of {service} is not JSON ({e}):\n{out}"));
+        rows.into_iter()
+            .map(|r| StatusRow {
+                kind: r["kind"].as_str().expect("kind").to_string(),
+                status: r["status"].as_str().expect("status").to_string(),
+                ready: r["ready"].as_bool().expect("ready"),
+                objects: r["objects"].as_array().expect("objects").len(),
+            })
+            .collect()
+    }
+
+    /// Re-checks the status of `services` until every row satisfies `want(service, row)`;
+    /// panics with the last table after the deadline. This replaces the guide's `sleep 30`.
+    pub fn wait_until(
+        &self,
+        what: &str,
+        services: &[&str],
+        want: impl Fn(&str, &StatusRow) -> bool,
+    ) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let mut unmet = Vec::new();
+            for service in services {
+                for row in self.status(service) {
+                    if !want(service, &row) {
+                        unmet.push(format!("{service} {row:?}"));
+                    }
+                }
+            }
+            if unmet.is_empty() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out after {WAIT:?} waiting for {what}; still:\n{}",
+                unmet.join("\n")
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+}
+
+/// The parts of a `resource status -o json` row the tests look at.
+#[derive(Debug, Clone)]
+pub struct StatusRow {
+    pub kind: String,
+    pub status: String,
+    pub ready: bool,
+    /// How many objects make up the cell (0: absent).
+    pub objects: usize,
+}
+
+impl StatusRow {
+    pub fn present_and_ready(&self) -> bool {
+        self.objects > 0 && self.ready
+    }
+
+    /// No object, and the status says so.
+    pub fn absent(&self) -> bool {
+        self.objects == 0 && self.status == "absent"
+    }
+}
