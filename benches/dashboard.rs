@@ -70,7 +70,11 @@ async fn synced(client: &Client) -> anyhow::Result<(Dashboard, Inbox, Duration)>
     let t = Instant::now();
     let (mut dash, mut inbox) = Dashboard::start(engine(client)?, true)?;
     while !dash.model.store().all_synced() {
-        let msg = inbox.msgs.recv().await.ok_or_else(|| anyhow::anyhow!("watchers stopped"))?;
+        let msg = inbox
+            .msgs
+            .recv()
+            .await
+            .ok_or_else(|| anyhow::anyhow!("watchers stopped"))?;
         dash.handle(vec![msg]);
     }
     Ok((dash, inbox, t.elapsed()))
@@ -114,7 +118,10 @@ async fn populate(client: &Client) -> anyhow::Result<()> {
         .collect()
         .await;
     results.into_iter().collect::<Result<Vec<_>, _>>()?;
-    println!("  created {PODS} pods in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "  created {PODS} pods in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     let t = Instant::now();
     let results: Vec<_> = stream::iter(0..EVENTS)
         .map(|i| {
@@ -125,12 +132,18 @@ async fn populate(client: &Client) -> anyhow::Result<()> {
         .collect()
         .await;
     results.into_iter().collect::<Result<Vec<_>, _>>()?;
-    println!("  created {EVENTS} events in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "  created {EVENTS} events in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
 /// Patches pods round-robin at a fixed rate; records when each change was sent.
-async fn generate(client: Client, sent: Arc<Mutex<HashMap<String, Instant>>>) -> anyhow::Result<()> {
+async fn generate(
+    client: Client,
+    sent: Arc<Mutex<HashMap<String, Instant>>>,
+) -> anyhow::Result<()> {
     let pods: Api<Pod> = Api::namespaced(client, NS);
     let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / UPDATES_PER_SEC));
     let total = UPDATES_PER_SEC * UPDATE_SECS;
@@ -144,7 +157,8 @@ async fn generate(client: Client, sent: Arc<Mutex<HashMap<String, Instant>>>) ->
         }
         let pods = pods.clone();
         inflight.push(async move {
-            pods.patch(&name, &PatchParams::default(), &Patch::Merge(&patch)).await
+            pods.patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
         });
         while let Some(r) = futures::FutureExt::now_or_never(inflight.next()).flatten() {
             r?;
@@ -162,18 +176,27 @@ async fn main() -> anyhow::Result<()> {
     let cluster = DevCluster::start(StartOptions::default()).await?;
     let client = cluster.client();
     Api::<Namespace>::all(client.clone())
-        .create(&PostParams::default(), &serde_json::from_value(json!({"metadata": {"name": NS}}))?)
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({"metadata": {"name": NS}}))?,
+        )
         .await?;
 
     let (dash, inbox, empty) = synced(&client).await?;
     drop((dash, inbox));
-    println!("first synced grid, empty namespace:        {:>8.1} ms", empty.as_secs_f64() * 1e3);
+    println!(
+        "first synced grid, empty namespace:        {:>8.1} ms",
+        empty.as_secs_f64() * 1e3
+    );
 
     println!("populating ...");
     populate(&client).await?;
     let base_rss = rss_mib();
     let (mut dash, mut inbox, full) = synced(&client).await?;
-    println!("first synced grid, {PODS} pods:            {:>8.1} ms", full.as_secs_f64() * 1e3);
+    println!(
+        "first synced grid, {PODS} pods:            {:>8.1} ms",
+        full.as_secs_f64() * 1e3
+    );
 
     // Let the event watch deliver its backlog before measuring memory and latency.
     let settle = Instant::now() + Duration::from_secs(5);

@@ -19,7 +19,9 @@ pub fn default_log_file() -> PathBuf {
 
 /// Tracing always goes to a file: kube-client logs every failed connect, which would
 /// corrupt the dashboard's screen and clutter scripts' stderr. `RUST_LOG` sets the filter.
-fn init_tracing(file: Option<&Path>) -> anyhow::Result<tracing_appender::non_blocking::WorkerGuard> {
+fn init_tracing(
+    file: Option<&Path>,
+) -> anyhow::Result<tracing_appender::non_blocking::WorkerGuard> {
     let path = file.map_or_else(default_log_file, Path::to_path_buf);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
@@ -50,7 +52,10 @@ pub fn main(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("kolla-dash: cannot start the async runtime: {e}");

@@ -7,7 +7,9 @@ use std::str::FromStr;
 ///
 /// The order of the variants is the creation order (`bootstrap` creates disk..bootstrap,
 /// `run` creates svc, configmap, pod); deletion goes in reverse.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Disk,

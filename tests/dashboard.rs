@@ -27,7 +27,12 @@ async fn keystrokes_create_memcached_and_cells_turn_ready_with_events() {
     let log = dir.path().join("kolla-dash.log");
     let kubeconfig = cluster.kubeconfig_path();
     let mut app = PtyApp::spawn(
-        &["--namespace", "e2e", "--log-file", log.to_str().expect("utf-8 path")],
+        &[
+            "--namespace",
+            "e2e",
+            "--log-file",
+            log.to_str().expect("utf-8 path"),
+        ],
         &[("KUBECONFIG", kubeconfig.as_path())],
         120,
         40,
@@ -45,9 +50,11 @@ async fn keystrokes_create_memcached_and_cells_turn_ready_with_events() {
     app.send("ll"); // pod
     app.send("c");
 
-    let screen = app.wait_for("memcached's svc, configmap and pod to be ready", WAIT, |s| {
-        row(s, "memcached").matches("ready").count() == 3
-    });
+    let screen = app.wait_for(
+        "memcached's svc, configmap and pod to be ready",
+        WAIT,
+        |s| row(s, "memcached").matches("ready").count() == 3,
+    );
     assert!(
         row(&screen, "memcached").contains("1/1"),
         "pod cell shows replicas: {screen}"
@@ -59,6 +66,9 @@ async fn keystrokes_create_memcached_and_cells_turn_ready_with_events() {
     });
 
     app.send("q");
-    assert!(app.wait_exit(Duration::from_secs(10)), "kolla-dash exits 0 on q");
+    assert!(
+        app.wait_exit(Duration::from_secs(10)),
+        "kolla-dash exits 0 on q"
+    );
     drop(cluster);
 }

@@ -4,10 +4,10 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use anyhow::Context as _;
+use kube::Client;
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PropagationPolicy};
 use kube::core::GroupVersionKind;
 use kube::discovery::{ApiCapabilities, ApiResource, Scope};
-use kube::Client;
 
 use crate::labels;
 
@@ -51,7 +51,10 @@ impl Applier {
         &self.namespace
     }
 
-    async fn api_for(&self, obj: &serde_json::Value) -> anyhow::Result<(Api<DynamicObject>, String)> {
+    async fn api_for(
+        &self,
+        obj: &serde_json::Value,
+    ) -> anyhow::Result<(Api<DynamicObject>, String)> {
         let api_version = obj["apiVersion"]
             .as_str()
             .with_context(|| format!("{} has no apiVersion", describe(obj)))?;
@@ -85,7 +88,9 @@ impl Applier {
         };
         let api = match caps.scope {
             Scope::Namespaced => {
-                let ns = obj["metadata"]["namespace"].as_str().unwrap_or(&self.namespace);
+                let ns = obj["metadata"]["namespace"]
+                    .as_str()
+                    .unwrap_or(&self.namespace);
                 Api::namespaced_with(self.client.clone(), ns, &resource)
             }
             Scope::Cluster => Api::all_with(self.client.clone(), &resource),
@@ -125,9 +130,7 @@ impl Applier {
     /// Whether the object exists (for create-if-absent objects such as passwords).
     pub async fn get(&self, obj: &serde_json::Value) -> anyhow::Result<Option<DynamicObject>> {
         let (api, name) = self.api_for(obj).await?;
-        api.get_opt(&name)
-            .await
-            .map_err(|e| explain(e, "get", obj))
+        api.get_opt(&name).await.map_err(|e| explain(e, "get", obj))
     }
 }
 

@@ -22,7 +22,11 @@ pub async fn connect(context: Option<&str>) -> anyhow::Result<Connection> {
                 .or_else(|| kubeconfig.current_context.clone())
                 .context("the kubeconfig has no current context; pass --context NAME")?;
             if !kubeconfig.contexts.iter().any(|c| c.name == name) {
-                let known: Vec<&str> = kubeconfig.contexts.iter().map(|c| c.name.as_str()).collect();
+                let known: Vec<&str> = kubeconfig
+                    .contexts
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect();
                 anyhow::bail!(
                     "context '{name}' is not in the kubeconfig; known contexts: {}",
                     known.join(", ")

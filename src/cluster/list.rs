@@ -51,10 +51,16 @@ pub async fn list_matching(
         list(Api::<EndpointSlice>::namespaced(c.clone(), n), selector),
         list(Api::<ConfigMap>::namespaced(c.clone(), n), selector),
         list(Api::<Secret>::namespaced(c.clone(), n), selector),
-        list(Api::<PersistentVolumeClaim>::namespaced(c.clone(), n), selector),
+        list(
+            Api::<PersistentVolumeClaim>::namespaced(c.clone(), n),
+            selector
+        ),
         list(Api::<PersistentVolume>::all(c.clone()), &shared),
         list(Api::<StorageClass>::all(c), &shared),
     )?;
     let (a, b, cc, d, e, f, g, h, i, j, k) = parts;
-    Ok([a, b, cc, d, e, f, g, h, i, j, k].into_iter().flatten().collect())
+    Ok([a, b, cc, d, e, f, g, h, i, j, k]
+        .into_iter()
+        .flatten()
+        .collect())
 }

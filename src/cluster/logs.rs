@@ -17,9 +17,15 @@ const TAIL_LINES: i64 = 200;
 /// What a log follower reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LogMsg {
-    Lines { pod: String, lines: Vec<String> },
+    Lines {
+        pod: String,
+        lines: Vec<String>,
+    },
     /// The stream ended: the pod is gone, its container stopped, or logs are unavailable.
-    Ended { pod: String, reason: String },
+    Ended {
+        pod: String,
+        reason: String,
+    },
 }
 
 /// Follows `pod`'s logs until the stream ends or `tx` closes. Cancel by aborting the task.

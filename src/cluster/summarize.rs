@@ -175,7 +175,11 @@ impl Summarize for Job {
     fn state(&self) -> ObjState {
         let status = self.status.as_ref();
         let conditions = status.and_then(|s| s.conditions.as_deref()).unwrap_or(&[]);
-        let holds = |t: &str| conditions.iter().find(|c| c.type_ == t && c.status == "True");
+        let holds = |t: &str| {
+            conditions
+                .iter()
+                .find(|c| c.type_ == t && c.status == "True")
+        };
         let state = if holds("Complete").is_some() {
             JobState::Complete
         } else if let Some(c) = holds("Failed") {
@@ -430,7 +434,11 @@ mod tests {
         );
         match s.state {
             ObjState::Pod {
-                phase, ready, node, owner, ..
+                phase,
+                ready,
+                node,
+                owner,
+                ..
             } => {
                 assert_eq!(phase, PodPhase::Running);
                 assert!(ready);

@@ -23,7 +23,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinSet;
 
-use super::summarize::{summarize_event, Summarize};
+use super::summarize::{Summarize, summarize_event};
 use crate::labels;
 use crate::model::Msg;
 use crate::model::summary::ObjKind;
@@ -71,9 +71,21 @@ pub fn start(client: &Client, namespace: &str, tx: UnboundedSender<Msg>) -> Join
     namespaced!(Secret);
     namespaced!(PersistentVolumeClaim);
     let shared = || watcher::Config::default().labels(&labels::cluster_scoped_selector(namespace));
-    set.spawn(watch_kind::<PersistentVolume>(Api::all(client.clone()), shared(), tx.clone()));
-    set.spawn(watch_kind::<StorageClass>(Api::all(client.clone()), shared(), tx.clone()));
-    set.spawn(watch_kind::<Node>(Api::all(client.clone()), watcher::Config::default(), tx.clone()));
+    set.spawn(watch_kind::<PersistentVolume>(
+        Api::all(client.clone()),
+        shared(),
+        tx.clone(),
+    ));
+    set.spawn(watch_kind::<StorageClass>(
+        Api::all(client.clone()),
+        shared(),
+        tx.clone(),
+    ));
+    set.spawn(watch_kind::<Node>(
+        Api::all(client.clone()),
+        watcher::Config::default(),
+        tx.clone(),
+    ));
     // Field selectors cannot OR, so pod and job events are two watches.
     for kind in ["Pod", "Job"] {
         set.spawn(watch_events(
@@ -134,9 +146,7 @@ where
                     Msg::Resynced(K::KIND, std::mem::take(&mut listing))
                 }
                 Some(Ok(watcher::Event::Apply(obj))) => Msg::Applied(obj.summarize()),
-                Some(Ok(watcher::Event::Delete(obj))) => {
-                    Msg::Deleted(obj.summarize().obj)
-                }
+                Some(Ok(watcher::Event::Delete(obj))) => Msg::Deleted(obj.summarize().obj),
                 Some(Err(e)) => break e,
                 None => return,
             };

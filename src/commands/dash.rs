@@ -8,7 +8,7 @@ use crate::cli::{DashArgs, DemoArgs, GlobalArgs};
 use crate::cluster::client::Connection;
 use crate::devcluster::bins::Binaries;
 use crate::devcluster::{DevCluster, Progress, StartOptions};
-use crate::engine::{load_config, Engine};
+use crate::engine::{Engine, load_config};
 use crate::tui::{self, DashOptions};
 
 pub async fn dash(global: &GlobalArgs, args: &DashArgs) -> anyhow::Result<()> {
@@ -30,7 +30,10 @@ pub async fn demo(global: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<()> {
     }
     ensure_binaries()?;
     let (catalog, config) = load_config(global)?;
-    eprintln!("starting a local Kubernetes cluster with {} nodes ...", args.nodes);
+    eprintln!(
+        "starting a local Kubernetes cluster with {} nodes ...",
+        args.nodes
+    );
     let cluster = DevCluster::start(StartOptions {
         nodes: args.nodes,
         state_dir: None,
@@ -75,7 +78,10 @@ fn ensure_binaries() -> anyhow::Result<()> {
         .status()
         .with_context(|| format!("cannot run {}", script.display()))?;
     if !status.success() {
-        anyhow::bail!("{} failed ({status}); see its output above", script.display());
+        anyhow::bail!(
+            "{} failed ({status}); see its output above",
+            script.display()
+        );
     }
     Binaries::locate().map(|_| ())
 }

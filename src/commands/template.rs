@@ -4,8 +4,8 @@ use anyhow::Context;
 
 use crate::catalog::Catalog;
 use crate::cli::{GlobalArgs, ResourceArgs};
-use crate::engine::load_config;
 use crate::config::Config;
+use crate::engine::load_config;
 use crate::model::summary::ObjKind;
 use crate::render::{Manifest, Renderer};
 

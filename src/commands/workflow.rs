@@ -39,7 +39,16 @@ pub async fn deploy(global: &GlobalArgs, args: &DeployArgs) -> anyhow::Result<()
         return Ok(());
     }
     let schedule = Schedule::new(plan);
-    execute(engine, schedule, store, &mut msgs, args.timeout, args.output, "deploy").await
+    execute(
+        engine,
+        schedule,
+        store,
+        &mut msgs,
+        args.timeout,
+        args.output,
+        "deploy",
+    )
+    .await
 }
 
 pub async fn teardown(global: &GlobalArgs, args: &TeardownArgs) -> anyhow::Result<()> {
@@ -55,7 +64,16 @@ pub async fn teardown(global: &GlobalArgs, args: &TeardownArgs) -> anyhow::Resul
         eprintln!("data kinds (disk, pv, pvc) are kept; pass --delete-data to delete them too");
     }
     let schedule = Schedule::new(plan);
-    execute(engine, schedule, store, &mut msgs, args.timeout, args.output, "teardown").await
+    execute(
+        engine,
+        schedule,
+        store,
+        &mut msgs,
+        args.timeout,
+        args.output,
+        "teardown",
+    )
+    .await
 }
 
 async fn execute(
@@ -76,7 +94,11 @@ async fn execute(
             Style::Live => live.redraw(s, t),
             // Waiting reasons change often; plain lines keep to the milestones.
             Style::Lines if matches!(s.states[id], StepState::Waiting(_)) => {}
-            Style::Lines => println!("[{t:6.1}s] {}: {}", s.plan.steps[id], state_text(&s.states[id])),
+            Style::Lines => println!(
+                "[{t:6.1}s] {}: {}",
+                s.plan.steps[id],
+                state_text(&s.states[id])
+            ),
             Style::Json => println!("{}", json_event(&s.plan.steps[id], &s.states[id], t)),
         }
     };
@@ -101,7 +123,9 @@ async fn execute(
     let skipped = count(|s| matches!(s, StepState::Skipped));
     if finished.succeeded() {
         if style != Style::Json {
-            println!("{what} finished in {secs:.1} s: {done} steps done, {skipped} already in place");
+            println!(
+                "{what} finished in {secs:.1} s: {done} steps done, {skipped} already in place"
+            );
         }
         return Ok(());
     }
@@ -151,7 +175,11 @@ fn print_plan(plan: &Plan, output: Output) -> anyhow::Result<()> {
         } else {
             format!("after {}", after.join(", "))
         };
-        let skip = if step.skip { "  (already in place)" } else { "" };
+        let skip = if step.skip {
+            "  (already in place)"
+        } else {
+            ""
+        };
         println!("#{:<3} {step}  [{after}]{skip}", step.id);
     }
     Ok(())

@@ -32,11 +32,7 @@ impl<T> Ring<T> {
     /// Inserts `item` after the last item for which `before(item)` holds, searching from
     /// the newest end (so in-order arrivals cost O(1)); at the front if none does.
     pub fn insert_after_last(&mut self, item: T, before: impl Fn(&T) -> bool) {
-        let at = self
-            .items
-            .iter()
-            .rposition(before)
-            .map_or(0, |i| i + 1);
+        let at = self.items.iter().rposition(before).map_or(0, |i| i + 1);
         if self.items.len() == self.cap {
             if at == 0 {
                 return; // older than everything kept

@@ -58,6 +58,9 @@ mod tests {
         let mut release = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
         release.kind = KeyEventKind::Release;
         assert_eq!(key_of(&release), None);
-        assert_eq!(key_of(&KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)), None);
+        assert_eq!(
+            key_of(&KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)),
+            None
+        );
     }
 }

@@ -67,7 +67,10 @@ mod tests {
             link.observe(&Msg::Resynced(ObjKind::Pod, vec![]), 100),
             Some(Msg::Connection(Connection::Connected))
         );
-        assert_eq!(link.observe(&Msg::Resynced(ObjKind::Job, vec![]), 100), None);
+        assert_eq!(
+            link.observe(&Msg::Resynced(ObjKind::Job, vec![]), 100),
+            None
+        );
         assert_eq!(
             link.observe(&Msg::WatchLost(ObjKind::Pod), 105),
             Some(Msg::Connection(Connection::Lost {
@@ -77,7 +80,10 @@ mod tests {
         );
         // A second failing watch does not restart the outage.
         assert_eq!(link.observe(&Msg::WatchLost(ObjKind::Job), 106), None);
-        assert_eq!(link.observe(&Msg::Resynced(ObjKind::Pod, vec![]), 110), None);
+        assert_eq!(
+            link.observe(&Msg::Resynced(ObjKind::Pod, vec![]), 110),
+            None
+        );
         assert!(link.is_lost());
         assert_eq!(
             link.observe(&Msg::Resynced(ObjKind::Job, vec![]), 111),

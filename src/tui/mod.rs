@@ -14,7 +14,7 @@ use std::time::Duration;
 use futures::StreamExt as _;
 use ratatui::crossterm::event::EventStream;
 use ratatui::layout::Rect;
-use tokio::signal::unix::{signal, SignalKind};
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
@@ -22,7 +22,7 @@ use tokio::time::Instant;
 use crate::cluster::{logs, watch};
 use crate::engine::Engine;
 use crate::model::state::{Model, ModelConfig};
-use crate::model::{update, Effect, Msg};
+use crate::model::{Effect, Msg, update};
 use crate::workflow::run;
 
 /// The shortest time between two frames (~30 frames a second).

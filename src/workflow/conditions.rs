@@ -125,7 +125,10 @@ mod tests {
             },
         );
         objects.insert(r.clone(), bound);
-        assert_eq!(evaluate(WaitFor::Bound, &[r], |r| objects.get(r)), Readiness::Ready);
+        assert_eq!(
+            evaluate(WaitFor::Bound, &[r], |r| objects.get(r)),
+            Readiness::Ready
+        );
     }
 
     #[test]
@@ -149,11 +152,14 @@ mod tests {
         };
         let objects = Objects::from([(r.clone(), job)]);
         assert_eq!(
-            evaluate(WaitFor::JobComplete, &[other.clone()], |r| objects.get(r)),
+            evaluate(WaitFor::JobComplete, std::slice::from_ref(&other), |r| {
+                objects.get(r)
+            }),
             Readiness::NotYet("waiting for Job/keystone-manage-db to appear".into())
         );
         assert_eq!(
-            evaluate(WaitFor::JobComplete, &[r.clone(), other], |r| objects.get(r)),
+            evaluate(WaitFor::JobComplete, &[r.clone(), other], |r| objects
+                .get(r)),
             Readiness::Failed("Job keystone-create-db failed: BackoffLimitExceeded".into())
         );
         assert_eq!(

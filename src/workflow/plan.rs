@@ -6,6 +6,9 @@ use std::fmt;
 
 use crate::kind::Kind;
 
+/// A set of grid cells, by service name and kind.
+pub type Cells = HashSet<(String, Kind)>;
+
 /// What the planner needs to know about one service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceSpec {
@@ -80,7 +83,12 @@ impl fmt::Display for Step {
             StepAction::Create(k) => ("create", k),
             StepAction::Delete(k) => ("delete", k),
         };
-        write!(f, "{verb} {} {kind}, wait: {}", self.service, self.wait.describe())
+        write!(
+            f,
+            "{verb} {} {kind}, wait: {}",
+            self.service,
+            self.wait.describe()
+        )
     }
 }
 
@@ -106,7 +114,7 @@ pub struct DeployOptions {
     pub delete_bootstrap_after: bool,
 }
 
-fn index<'a>(services: &'a [ServiceSpec]) -> HashMap<&'a str, &'a ServiceSpec> {
+fn index(services: &[ServiceSpec]) -> HashMap<&str, &ServiceSpec> {
     services.iter().map(|s| (s.name.as_str(), s)).collect()
 }
 
@@ -146,7 +154,11 @@ fn ordered<'a>(
             continue;
         }
         for dep in &spec.depends_on {
-            stack.push(by_name.get(dep.as_str()).ok_or_else(|| unknown(dep, services))?);
+            stack.push(
+                by_name
+                    .get(dep.as_str())
+                    .ok_or_else(|| unknown(dep, services))?,
+            );
         }
     }
     // Kahn's algorithm over the wanted set, picking in catalog order.
@@ -184,7 +196,7 @@ fn ordered<'a>(
 pub fn deploy(
     services: &[ServiceSpec],
     targets: &[String],
-    ready: &HashSet<(String, Kind)>,
+    ready: &Cells,
     options: DeployOptions,
 ) -> Result<Plan, PlanError> {
     let order = ordered(services, targets, true)?;
@@ -248,7 +260,7 @@ pub fn teardown(
     services: &[ServiceSpec],
     targets: &[String],
     delete_data: bool,
-    absent: &HashSet<(String, Kind)>,
+    absent: &Cells,
 ) -> Result<Plan, PlanError> {
     let order = ordered(services, targets, false)?;
     let mut steps: Vec<Step> = Vec::new();
@@ -304,9 +316,17 @@ mod tests {
     fn guide() -> Vec<ServiceSpec> {
         vec![
             spec("ceph", &[Bootstrap], &[]),
-            spec("mariadb", &[Disk, Pv, Pvc, Svc, Configmap, Bootstrap, Pod], &["ceph"]),
+            spec(
+                "mariadb",
+                &[Disk, Pv, Pvc, Svc, Configmap, Bootstrap, Pod],
+                &["ceph"],
+            ),
             spec("memcached", &[Svc, Configmap, Pod], &[]),
-            spec("keystone", &[Svc, Configmap, Bootstrap, Pod], &["mariadb", "memcached"]),
+            spec(
+                "keystone",
+                &[Svc, Configmap, Bootstrap, Pod],
+                &["mariadb", "memcached"],
+            ),
             spec("horizon", &[Svc, Configmap, Pod], &["keystone"]),
         ]
     }
@@ -344,13 +364,27 @@ mod tests {
         }
         // keystone bootstraps only once mariadb and memcached pods are ready.
         assert!(before(&plan, id("mariadb", Pod), id("keystone", Bootstrap)));
-        assert!(before(&plan, id("memcached", Pod), id("keystone", Bootstrap)));
+        assert!(before(
+            &plan,
+            id("memcached", Pod),
+            id("keystone", Bootstrap)
+        ));
         // keystone's svc and configmap need not wait for mariadb.
-        assert!(!before(&plan, id("mariadb", Pod), id("keystone", Configmap)));
+        assert!(!before(
+            &plan,
+            id("mariadb", Pod),
+            id("keystone", Configmap)
+        ));
         // horizon's pods wait for keystone's.
         assert!(before(&plan, id("keystone", Pod), id("horizon", Pod)));
-        assert_eq!(find(&plan, "mariadb", StepAction::Create(Pvc)).wait, WaitFor::Bound);
-        assert_eq!(find(&plan, "keystone", StepAction::Create(Bootstrap)).wait, WaitFor::JobComplete);
+        assert_eq!(
+            find(&plan, "mariadb", StepAction::Create(Pvc)).wait,
+            WaitFor::Bound
+        );
+        assert_eq!(
+            find(&plan, "keystone", StepAction::Create(Bootstrap)).wait,
+            WaitFor::JobComplete
+        );
     }
 
     #[test]
@@ -360,13 +394,22 @@ mod tests {
         assert!(!before(&plan, id("mariadb", Pod), id("memcached", Pod)));
         assert!(!before(&plan, id("memcached", Pod), id("mariadb", Disk)));
         // memcached's first step can start at once.
-        assert!(find(&plan, "memcached", StepAction::Create(Svc)).after.is_empty());
+        assert!(
+            find(&plan, "memcached", StepAction::Create(Svc))
+                .after
+                .is_empty()
+        );
     }
 
     #[test]
     fn deploying_one_service_brings_its_dependencies_only() {
-        let plan = deploy(&guide(), &["keystone".into()], &HashSet::new(), DeployOptions::default())
-            .unwrap();
+        let plan = deploy(
+            &guide(),
+            &["keystone".into()],
+            &HashSet::new(),
+            DeployOptions::default(),
+        )
+        .unwrap();
         let services: BTreeSet<&str> = plan.steps.iter().map(|s| s.service.as_str()).collect();
         assert_eq!(
             services,
@@ -380,7 +423,13 @@ mod tests {
             .into_iter()
             .map(|(s, k)| (s.to_string(), k))
             .collect();
-        let plan = deploy(&guide(), &["mariadb".into()], &ready, DeployOptions::default()).unwrap();
+        let plan = deploy(
+            &guide(),
+            &["mariadb".into()],
+            &ready,
+            DeployOptions::default(),
+        )
+        .unwrap();
         assert!(find(&plan, "mariadb", StepAction::Create(Disk)).skip);
         assert!(find(&plan, "mariadb", StepAction::Create(Pv)).skip);
         assert!(!find(&plan, "mariadb", StepAction::Create(Pvc)).skip);
@@ -425,8 +474,13 @@ mod tests {
 
     #[test]
     fn unknown_services_and_cycles_are_errors() {
-        let err = deploy(&guide(), &["nova".into()], &HashSet::new(), DeployOptions::default())
-            .unwrap_err();
+        let err = deploy(
+            &guide(),
+            &["nova".into()],
+            &HashSet::new(),
+            DeployOptions::default(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("valid services: ceph, mariadb"));
         let cyclic = vec![spec("a", &[Pod], &["b"]), spec("b", &[Pod], &["a"])];
         assert!(matches!(

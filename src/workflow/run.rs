@@ -2,7 +2,6 @@
 //! condition as the watchers report objects. No sleeps and no polling: every re-evaluation
 //! is triggered by a watch message, an action finishing, or a step's deadline.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,12 +9,11 @@ use tokio::sync::mpsc::{self, UnboundedReceiver};
 use tokio::time::Instant;
 
 use super::conditions::evaluate;
-use super::plan::{self, DeployOptions, Plan, ServiceSpec, StepAction};
+use super::plan::{self, Cells, DeployOptions, Plan, ServiceSpec, StepAction};
 use super::schedule::{Schedule, StepState};
 use crate::cluster::watch;
 use crate::config::StorageProvider;
 use crate::engine::Engine;
-use crate::kind::Kind;
 use crate::model::store::{Store, Sync};
 use crate::model::summary::ObjRef;
 use crate::model::{Msg, Row};
@@ -87,7 +85,9 @@ pub async fn synced_store(
             })?
             .ok_or_else(|| anyhow::anyhow!("the watchers stopped"))?;
         if let Msg::Forbidden(kind) = &msg {
-            anyhow::bail!("forbidden: your credentials may not list or watch {kind} objects (RBAC)");
+            anyhow::bail!(
+                "forbidden: your credentials may not list or watch {kind} objects (RBAC)"
+            );
         }
         observe(&mut store, msg);
     }
@@ -95,9 +95,9 @@ pub async fn synced_store(
 }
 
 /// Cells whose status is ready or completed, and cells with no object at all.
-pub fn cell_states(store: &Store, specs: &[ServiceSpec]) -> (HashSet<(String, Kind)>, HashSet<(String, Kind)>) {
-    let mut ready = HashSet::new();
-    let mut absent = HashSet::new();
+pub fn cell_states(store: &Store, specs: &[ServiceSpec]) -> (Cells, Cells) {
+    let mut ready = Cells::new();
+    let mut absent = Cells::new();
     for (row, spec) in specs.iter().enumerate() {
         for &kind in &spec.kinds {
             let key = (spec.name.clone(), kind);

@@ -51,7 +51,13 @@ impl Schedule {
         let states = plan
             .steps
             .iter()
-            .map(|s| if s.skip { StepState::Skipped } else { StepState::Queued })
+            .map(|s| {
+                if s.skip {
+                    StepState::Skipped
+                } else {
+                    StepState::Queued
+                }
+            })
             .collect();
         Schedule { plan, states }
     }
@@ -161,7 +167,7 @@ mod tests {
 
     use super::*;
     use crate::kind::Kind::*;
-    use crate::workflow::plan::{deploy, DeployOptions, ServiceSpec};
+    use crate::workflow::plan::{DeployOptions, ServiceSpec, deploy};
 
     fn schedule() -> Schedule {
         let services = vec![
@@ -206,8 +212,14 @@ mod tests {
         }
         s.start(1);
         s.acted(1, Ok(()));
-        s.observe(1, Readiness::Failed("Job failed: BackoffLimitExceeded".into()));
-        assert_eq!(s.states[1], StepState::Failed("Job failed: BackoffLimitExceeded".into()));
+        s.observe(
+            1,
+            Readiness::Failed("Job failed: BackoffLimitExceeded".into()),
+        );
+        assert_eq!(
+            s.states[1],
+            StepState::Failed("Job failed: BackoffLimitExceeded".into())
+        );
         // mariadb pod and both keystone steps are blocked, naming the cause.
         for id in [2, 4, 5] {
             match &s.states[id] {
@@ -227,7 +239,10 @@ mod tests {
         s.acted(0, Ok(()));
         s.observe(0, Readiness::NotYet("0/1 exists".into()));
         s.timed_out(0, 30);
-        assert_eq!(s.states[0], StepState::Failed("timed out after 30 s (0/1 exists)".into()));
+        assert_eq!(
+            s.states[0],
+            StepState::Failed("timed out after 30 s (0/1 exists)".into())
+        );
         s.cancel();
         assert_eq!(s.states[3], StepState::Cancelled);
         assert!(s.finished());

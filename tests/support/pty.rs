@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 pub struct PtyApp {
     screen: Arc<Mutex<vt100::Parser>>,
@@ -33,7 +33,10 @@ impl PtyApp {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let child = pair.slave.spawn_command(cmd).expect("start kolla-dash in the pty");
+        let child = pair
+            .slave
+            .spawn_command(cmd)
+            .expect("start kolla-dash in the pty");
         drop(pair.slave);
         let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
@@ -63,7 +66,9 @@ impl PtyApp {
 
     /// Types `keys` as raw bytes (use "\r" for Enter, "\x1b" for Esc).
     pub fn send(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).expect("write to pty");
+        self.writer
+            .write_all(keys.as_bytes())
+            .expect("write to pty");
         self.writer.flush().expect("flush pty");
     }
 
@@ -90,7 +95,10 @@ impl PtyApp {
                 return status.success();
             }
             if start.elapsed() > timeout {
-                panic!("kolla-dash did not exit within {timeout:?}; screen:\n{}", self.text());
+                panic!(
+                    "kolla-dash did not exit within {timeout:?}; screen:\n{}",
+                    self.text()
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }
