@@ -4,5 +4,6 @@ pub mod apply;
 pub mod client;
 pub mod list;
 pub mod logs;
+pub mod nodes;
 pub mod summarize;
 pub mod watch;

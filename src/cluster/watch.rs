@@ -5,6 +5,8 @@
 //! list is sent as `Resynced`, so objects deleted while disconnected disappear.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::fmt::Debug;
 use std::time::Duration;
 
@@ -20,6 +22,7 @@ use k8s_openapi::api::storage::v1::StorageClass;
 use kube::runtime::watcher::{self, watcher};
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
+use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinSet;
 
@@ -50,6 +53,7 @@ pub const WATCHED: [ObjKind; 12] = [
 /// Starts every watcher; they run until the returned set is dropped or `tx` closes.
 pub fn start(client: &Client, namespace: &str, tx: UnboundedSender<Msg>) -> JoinSet<()> {
     let mut set = JoinSet::new();
+    let first_sync = Arc::new(FirstSync::default());
     let managed = || watcher::Config::default().labels(labels::SELECTOR);
     macro_rules! namespaced {
         ($ty:ty) => {
@@ -57,6 +61,7 @@ pub fn start(client: &Client, namespace: &str, tx: UnboundedSender<Msg>) -> Join
                 Api::namespaced(client.clone(), namespace),
                 managed(),
                 tx.clone(),
+                Arc::clone(&first_sync),
             ));
         };
     }
@@ -75,26 +80,59 @@ pub fn start(client: &Client, namespace: &str, tx: UnboundedSender<Msg>) -> Join
         Api::all(client.clone()),
         shared(),
         tx.clone(),
+        Arc::clone(&first_sync),
     ));
     set.spawn(watch_kind::<StorageClass>(
         Api::all(client.clone()),
         shared(),
         tx.clone(),
+        Arc::clone(&first_sync),
     ));
     set.spawn(watch_kind::<Node>(
         Api::all(client.clone()),
         watcher::Config::default(),
         tx.clone(),
+        Arc::clone(&first_sync),
     ));
-    // Field selectors cannot OR, so pod and job events are two watches.
+    // Field selectors cannot OR, so pod and job events are two watches. They start once
+    // the grid is listed: a big event backlog would otherwise compete with the grid's
+    // lists for the API server and delay the first complete screen.
     for kind in ["Pod", "Job"] {
-        set.spawn(watch_events(
+        let (api, tx, first_sync) = (
             Api::namespaced(client.clone(), namespace),
-            watcher::Config::default().fields(&format!("regarding.kind={kind}")),
             tx.clone(),
-        ));
+            Arc::clone(&first_sync),
+        );
+        let config = watcher::Config::default().fields(&format!("regarding.kind={kind}"));
+        set.spawn(async move {
+            first_sync.wait().await;
+            watch_events(api, config, tx).await;
+        });
     }
     set
+}
+
+/// Counts the object watchers that finished their first list (or failed it); events wait
+/// for all.
+#[derive(Default)]
+struct FirstSync {
+    listed: AtomicUsize,
+    done: Notify,
+}
+
+impl FirstSync {
+    fn listed_once(&self) {
+        if self.listed.fetch_add(1, Ordering::SeqCst) + 1 == WATCHED.len() {
+            self.done.notify_waiters();
+        }
+    }
+
+    async fn wait(&self) {
+        let done = self.done.notified();
+        if self.listed.load(Ordering::SeqCst) < WATCHED.len() {
+            done.await;
+        }
+    }
 }
 
 /// Doubles the delay after each failure, resets after a successful sync.
@@ -123,11 +161,16 @@ fn is_forbidden(err: &watcher::Error) -> bool {
     matches!(api_err, kube::Error::Api(s) if s.is_forbidden())
 }
 
-async fn watch_kind<K>(api: Api<K>, config: watcher::Config, tx: UnboundedSender<Msg>)
-where
+async fn watch_kind<K>(
+    api: Api<K>,
+    config: watcher::Config,
+    tx: UnboundedSender<Msg>,
+    first_sync: Arc<FirstSync>,
+) where
     K: Summarize + Resource + Clone + DeserializeOwned + Debug + Send + 'static,
 {
     let mut backoff = Backoff::new();
+    let mut listed = false;
     loop {
         let mut stream = watcher(api.clone(), config.clone()).boxed();
         let mut listing = Vec::new();
@@ -143,6 +186,9 @@ where
                 }
                 Some(Ok(watcher::Event::InitDone)) => {
                     backoff.reset();
+                    if !std::mem::replace(&mut listed, true) {
+                        first_sync.listed_once();
+                    }
                     Msg::Resynced(K::KIND, std::mem::take(&mut listing))
                 }
                 Some(Ok(watcher::Event::Apply(obj))) => Msg::Applied(obj.summarize()),
@@ -155,6 +201,10 @@ where
             }
         };
         tracing::warn!(kind = %K::KIND, error = %failure, "watch failed; relisting after backoff");
+        // A kind that cannot be listed must not hold the event watches back forever.
+        if !std::mem::replace(&mut listed, true) {
+            first_sync.listed_once();
+        }
         let msg = if is_forbidden(&failure) {
             Msg::Forbidden(K::KIND)
         } else {

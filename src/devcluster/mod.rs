@@ -5,7 +5,7 @@
 pub mod bins;
 pub mod cli;
 mod component;
-mod nodes;
+pub mod nodes;
 mod pki;
 mod ports;
 mod process;
