@@ -63,7 +63,11 @@ async fn synced(client: &Client) -> anyhow::Result<(Dashboard, Inbox, Duration, 
     let (mut dash, mut inbox) = Dashboard::start(engine(client)?, true)?;
     let mut last = String::new();
     while !dash.model.store().all_synced() {
-        let msg = inbox.msgs.recv().await.ok_or_else(|| anyhow::anyhow!("watchers stopped"))?;
+        let msg = inbox
+            .msgs
+            .recv()
+            .await
+            .ok_or_else(|| anyhow::anyhow!("watchers stopped"))?;
         if let Msg::Resynced(kind, objs) = &msg {
             last = format!("{kind} ({} objects)", objs.len());
         }
@@ -83,20 +87,39 @@ fn binary_rss_mib(kubeconfig: &std::path::Path) -> anyhow::Result<f64> {
     })?;
     let log = std::env::temp_dir().join("kolla-dash-bench.log");
     let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_kolla-dash"));
-    cmd.args(["--namespace", NS, "--readonly", "--log-file"]);
+    cmd.args(["--namespace", NS, "--log-file"]);
     cmd.arg(&log);
+    cmd.args(["dash", "--readonly"]);
     cmd.env("KUBECONFIG", kubeconfig);
     cmd.env("TERM", "xterm-256color");
     let mut child = pair.slave.spawn_command(cmd)?;
     let mut reader = pair.master.try_clone_reader()?;
-    // Keep the terminal drained so the dashboard never blocks on output.
+    // Keep the terminal drained so the dashboard never blocks on output; keep the tail of
+    // it to explain an early exit.
+    let screen = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&screen);
     std::thread::spawn(move || {
         let mut buf = [0u8; 8192];
-        while matches!(std::io::Read::read(&mut reader, &mut buf), Ok(n) if n > 0) {}
+        while let Ok(n @ 1..) = std::io::Read::read(&mut reader, &mut buf) {
+            if let Ok(mut s) = sink.lock() {
+                s.extend_from_slice(&buf[..n]);
+                let excess = s.len().saturating_sub(4096);
+                s.drain(..excess);
+            }
+        }
     });
     // Time for the lists, the event backlog and a few redraws.
     std::thread::sleep(Duration::from_secs(10));
-    let pid = child.process_id().ok_or_else(|| anyhow::anyhow!("no pid"))?;
+    if let Ok(Some(status)) = child.try_wait() {
+        let tail = screen
+            .lock()
+            .map(|s| String::from_utf8_lossy(&s).into_owned())
+            .unwrap_or_default();
+        anyhow::bail!("kolla-dash exited early ({status:?}): {tail}");
+    }
+    let pid = child
+        .process_id()
+        .ok_or_else(|| anyhow::anyhow!("no pid"))?;
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let kb: f64 = status
         .lines()
@@ -163,35 +186,78 @@ async fn populate(client: &Client) -> anyhow::Result<()> {
         "  created {EVENTS} events in {:.1} s",
         t.elapsed().as_secs_f64()
     );
+    // Measure a settled cluster: kwok turns every new pod Running, and those status writes
+    // would otherwise compete with the measurements. (Polling is fine in a harness.)
+    let t = Instant::now();
+    loop {
+        let list = pods.list(&Default::default()).await?;
+        let running = list
+            .items
+            .iter()
+            .filter(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
+            .count();
+        if running == PODS {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    println!(
+        "  all pods Running after another {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
-/// Patches pods round-robin at a fixed rate; records when each change was sent.
-async fn generate(
-    client: Client,
-    sent: Arc<Mutex<HashMap<String, Instant>>>,
-) -> anyhow::Result<()> {
+/// One paced write: when it was sent and when the API server acknowledged it.
+struct Write {
+    pod: String,
+    sent: Instant,
+    acked: Instant,
+}
+
+/// Patches pods round-robin at a fixed rate, each write on its own task so requests
+/// progress while the next ones are paced. Every pod is written at most once.
+async fn generate(client: Client) -> anyhow::Result<Vec<Write>> {
     let pods: Api<Pod> = Api::namespaced(client, NS);
     let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / UPDATES_PER_SEC));
     let total = UPDATES_PER_SEC * UPDATE_SECS;
     let mut inflight = Vec::new();
     for n in 0..total {
         tick.tick().await;
-        let name = format!("memcached-bench-{}", (n as usize * 7) % PODS);
+        // 7 is coprime with PODS: names do not repeat within PODS writes.
+        let pod = format!("memcached-bench-{}", (n as usize * 7) % PODS);
         let patch = json!({"metadata": {"labels": {"bench/seq": n.to_string()}}});
-        if let Ok(mut s) = sent.lock() {
-            s.insert(name.clone(), Instant::now());
-        }
         let pods = pods.clone();
-        // Each write on its own task, so requests progress while the next ones are paced.
         inflight.push(tokio::spawn(async move {
-            pods.patch(&name, &PatchParams::default(), &Patch::Merge(&patch)).await
+            let sent = Instant::now();
+            pods.patch(&pod, &PatchParams::default(), &Patch::Merge(&patch))
+                .await?;
+            anyhow::Ok(Write {
+                pod,
+                sent,
+                acked: Instant::now(),
+            })
         }));
     }
+    let mut writes = Vec::new();
     for task in inflight {
-        task.await??;
+        writes.push(task.await??);
     }
-    Ok(())
+    Ok(writes)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn summary(label: &str, mut v: Vec<Duration>) {
+    v.sort_unstable();
+    println!(
+        "{label}: p50 {:.1} ms, p99 {:.1} ms ({} samples)",
+        ms(percentile(&v, 0.50)),
+        ms(percentile(&v, 0.99)),
+        v.len()
+    );
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -228,14 +294,15 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let mut terminal = Terminal::new(TestBackend::new(200, 50))?;
-    let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
-    let generator = tokio::spawn(generate(client.clone(), Arc::clone(&sent)));
-    let mut latencies: Vec<Duration> = Vec::new();
-    let mut arrived: Vec<Instant> = Vec::new();
+    let mut generator = tokio::spawn(generate(client.clone()));
+    // When each pod's change was first on screen (the frame after its watch event).
+    let mut drawn: HashMap<String, Instant> = HashMap::new();
+    let mut arrived: Vec<String> = Vec::new();
     let mut last_frame = Instant::now();
     let mut dirty = false;
-    let end = Instant::now() + Duration::from_secs(UPDATE_SECS + 3);
-    while Instant::now() < end {
+    let mut writes = None;
+    let mut linger = None;
+    loop {
         tokio::select! {
             Some(first) = inbox.msgs.recv() => {
                 let mut msgs = vec![first];
@@ -244,9 +311,10 @@ async fn main() -> anyhow::Result<()> {
                 }
                 for m in &msgs {
                     if let Msg::Applied(obj) = m
-                        && let Some(at) = sent.lock().ok().and_then(|mut s| s.remove(&obj.obj.name))
+                        && obj.obj.name.starts_with("memcached-bench-")
+                        && !drawn.contains_key(&obj.obj.name)
                     {
-                        arrived.push(at);
+                        arrived.push(obj.obj.name.clone());
                     }
                 }
                 dash.handle(msgs);
@@ -254,21 +322,53 @@ async fn main() -> anyhow::Result<()> {
             }
             _ = tokio::time::sleep_until((last_frame + FRAME).into()), if dirty => {
                 terminal.draw(|f| kolla_dash::ui::draw(f, &dash.model))?;
-                let drawn = Instant::now();
-                latencies.extend(arrived.drain(..).map(|at| drawn - at));
-                last_frame = drawn;
+                let now = Instant::now();
+                for pod in arrived.drain(..) {
+                    drawn.entry(pod).or_insert(now);
+                }
+                last_frame = now;
                 dirty = false;
             }
-            _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+            done = &mut generator, if writes.is_none() => {
+                writes = Some(done??);
+                // Let the last changes reach the screen.
+                linger = Some(Instant::now() + Duration::from_secs(3));
+            }
+            _ = tokio::time::sleep_until(linger.unwrap_or_else(Instant::now).into()), if linger.is_some() => break,
         }
     }
-    generator.await??;
-    latencies.sort_unstable();
+    let writes = writes.unwrap_or_default();
+    let span = writes
+        .iter()
+        .map(|w| w.acked)
+        .max()
+        .zip(writes.iter().map(|w| w.sent).min());
+    let rate = span.map_or(0.0, |(last, first)| {
+        writes.len() as f64 / (last - first).as_secs_f64()
+    });
     println!(
-        "change-to-screen at {UPDATES_PER_SEC} updates/s ({} samples): p50 {:.1} ms, p99 {:.1} ms",
-        latencies.len(),
-        percentile(&latencies, 0.50).as_secs_f64() * 1e3,
-        percentile(&latencies, 0.99).as_secs_f64() * 1e3
+        "API server: {UPDATES_PER_SEC} pod writes/s asked, {rate:.0}/s acknowledged, {} of {} changes seen on screen",
+        writes.iter().filter(|w| drawn.contains_key(&w.pod)).count(),
+        writes.len()
+    );
+    summary(
+        "  write acknowledged (API server alone)",
+        writes.iter().map(|w| w.acked - w.sent).collect(),
+    );
+    let on_screen: Vec<(&Write, Instant)> = writes
+        .iter()
+        .filter_map(|w| drawn.get(&w.pod).map(|d| (w, *d)))
+        .collect();
+    summary(
+        "change-to-screen from the write's acknowledgement",
+        on_screen
+            .iter()
+            .map(|(w, d)| d.saturating_duration_since(w.acked))
+            .collect(),
+    );
+    summary(
+        "change-to-screen from sending the write",
+        on_screen.iter().map(|(w, d)| *d - w.sent).collect(),
     );
 
     let mut frames = Vec::new();

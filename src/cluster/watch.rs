@@ -5,9 +5,9 @@
 //! list is sent as `Resynced`, so objects deleted while disconnected disappear.
 
 use std::collections::HashMap;
+use std::fmt::Debug;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::fmt::Debug;
 use std::time::Duration;
 
 use futures::StreamExt as _;

@@ -20,7 +20,7 @@ pub enum Sync {
 }
 
 /// Objects and the statuses derived from them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Store {
     objects: HashMap<ObjRef, ObjectSummary>,
     /// Per layout row, per `Kind::index`, the objects of that cell.
