@@ -43,6 +43,7 @@ pub fn model(readonly: bool) -> Model {
         readonly,
         rows: rows(),
         watched: WATCHED.to_vec(),
+        local_cluster: false,
     })
 }
 

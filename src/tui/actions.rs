@@ -38,6 +38,10 @@ async fn perform(engine: &Engine, action: &Action) -> anyhow::Result<Vec<Outcome
             services,
             delete_data,
         } => each(engine, Verb::Kill, services, *delete_data).await,
+        // The lead wires these to the workflow executor and the node operations.
+        Action::Deploy { .. } | Action::Teardown { .. } | Action::Node { .. } => {
+            anyhow::bail!("'{action}' is not wired into the dashboard yet")
+        }
     }
 }
 

@@ -29,10 +29,12 @@ const FRAME: Duration = Duration::from_millis(33);
 /// What the dashboard is opened on.
 pub struct DashOptions {
     pub readonly: bool,
+    /// The cluster is the local demo cluster (nodes can be failed and restored).
+    pub local_cluster: bool,
 }
 
 /// The model's starting state for this engine's catalog and cluster.
-pub fn initial_model(engine: &Engine, readonly: bool) -> Model {
+pub fn initial_model(engine: &Engine, options: &DashOptions) -> Model {
     let rows = engine
         .catalog
         .services()
@@ -42,9 +44,10 @@ pub fn initial_model(engine: &Engine, readonly: bool) -> Model {
     Model::new(ModelConfig {
         context: engine.connection.context.clone(),
         namespace: engine.namespace().to_string(),
-        readonly,
+        readonly: options.readonly,
         rows,
         watched: watch::WATCHED.to_vec(),
+        local_cluster: options.local_cluster,
     })
 }
 
@@ -55,7 +58,7 @@ fn now() -> i64 {
 /// Runs the dashboard until the operator quits or a SIGTERM/SIGHUP arrives.
 pub async fn run(engine: Engine, options: DashOptions) -> anyhow::Result<()> {
     let engine = Arc::new(engine);
-    let mut model = initial_model(&engine, options.readonly);
+    let mut model = initial_model(&engine, &options);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
 
@@ -138,6 +141,18 @@ pub async fn run(engine: Engine, options: DashOptions) -> anyhow::Result<()> {
                         if let Some(old) = follower.take() {
                             old.abort();
                         }
+                    }
+                    // Not wired yet (the lead's): no workflow runs from the dashboard, so
+                    // there is nothing to cancel; exporting is reported as unavailable.
+                    Effect::CancelWorkflow => {}
+                    Effect::ExportIncidents { path } => {
+                        queue.push_back(Msg::ActionFinished {
+                            id: 0,
+                            result: Err(format!(
+                                "exporting incidents to {} is not wired into the event loop yet",
+                                path.display()
+                            )),
+                        });
                     }
                 }
             }

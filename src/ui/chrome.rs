@@ -61,6 +61,16 @@ pub fn header(buf: &mut Buffer, area: Rect, model: &Model) {
         Style::new()
     };
     x = put(buf, area, x, y, &nodes, style);
+    let open = model
+        .incidents()
+        .incidents()
+        .iter()
+        .filter(|i| i.is_open())
+        .count();
+    if open > 0 {
+        let text = format!("  ⚠ {open} open incident(s) (I)");
+        x = put(buf, area, x, y, &text, theme::warning_style());
+    }
     if h.readonly {
         put(buf, area, x, y, "  [read-only]", theme::warning_style());
     }
@@ -115,38 +125,67 @@ pub fn status(buf: &mut Buffer, area: Rect, model: &Model) -> Option<Position> {
 
 /// Key hints for the current mode; action keys are hidden in read-only sessions.
 pub fn footer(buf: &mut Buffer, area: Rect, model: &Model) {
+    let readonly = model.header().readonly;
     let hints: &[(&str, &str)] = match model.mode() {
-        Mode::Normal if model.header().readonly => &[
+        Mode::Normal if readonly => &[
             ("↑↓←→", "move"),
             ("Enter", "detail"),
             ("l", "logs"),
+            ("N", "nodes"),
+            ("I", "incidents"),
             ("Tab", "pane"),
             ("/", "filter"),
-            ("a", "all events"),
+            ("?", "help"),
+            ("q", "quit"),
+        ],
+        Mode::Normal if model.workflow_running() => &[
+            ("X", "cancel workflow"),
+            ("↑↓←→", "move"),
+            ("Enter", "detail"),
+            ("N", "nodes"),
+            ("I", "incidents"),
             ("?", "help"),
             ("q", "quit"),
         ],
         Mode::Normal => &[
             ("↑↓←→", "move"),
+            ("D", "deploy"),
             ("c", "create"),
             ("d", "delete"),
-            ("b", "bootstrap"),
+            ("b", "boot"),
             ("r", "run"),
             ("K", "kill"),
-            ("Enter", "detail"),
-            ("l", "logs"),
+            ("N", "nodes"),
+            ("I", "incidents"),
             (":", "cmd"),
             ("?", "help"),
-            ("q", "quit"),
         ],
         Mode::Filter(_) => &[("Enter", "keep filter"), ("Esc", "clear filter")],
         Mode::Command(_) => &[
             ("Enter", "run"),
             ("Esc", "cancel"),
-            ("e.g.", "run keystone · resource delete mariadb pod"),
+            ("e.g.", "deploy · run keystone · export incidents FILE"),
         ],
         Mode::Confirm(c) if c.typed.is_some() => &[("Enter", "confirm"), ("Esc", "cancel")],
         Mode::Confirm(_) => &[("y", "confirm"), ("n/Esc", "cancel")],
+        Mode::Nodes if readonly => &[("↑↓", "node"), ("I", "incidents"), ("Esc", "close")],
+        Mode::Nodes if model.local_cluster() => &[
+            ("↑↓", "node"),
+            ("c", "cordon"),
+            ("u", "uncordon"),
+            ("d", "drain"),
+            ("f", "fail"),
+            ("r", "restore"),
+            ("Esc", "close"),
+        ],
+        Mode::Nodes => &[
+            ("↑↓", "node"),
+            ("c", "cordon"),
+            ("u", "uncordon"),
+            ("d", "drain"),
+            ("Esc", "close"),
+        ],
+        Mode::Incidents => &[("↑↓ PgUp PgDn", "scroll"), ("N", "nodes"), ("Esc", "close")],
         Mode::Help | Mode::Detail { .. } => &[("Esc", "close")],
     };
     let y = area.y;

@@ -50,15 +50,7 @@ pub fn rows(specs: &[ServiceSpec]) -> Vec<Row> {
 
 /// Folds a watcher message into the store; false for messages that are not the store's.
 pub fn observe(store: &mut Store, msg: Msg) -> bool {
-    match msg {
-        Msg::Applied(o) => store.apply(o),
-        Msg::Deleted(r) => store.delete(&r),
-        Msg::Resynced(kind, objs) => store.resync(kind, objs),
-        Msg::WatchLost(kind) => store.set_sync(kind, Sync::Lost),
-        Msg::Forbidden(kind) => store.set_sync(kind, Sync::Forbidden),
-        _ => return false,
-    }
-    true
+    store.observe(msg)
 }
 
 /// Starts the watchers and waits until every kind is listed once.

@@ -1,0 +1,176 @@
+//! Full-screen panels over the grid: the nodes view (state, taints, cordon, the catalog's
+//! pods on each) and the incidents view (timelines and time-to-heal).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use super::overlay::window;
+use super::theme;
+use crate::model::Model;
+use crate::model::incident::{Incident, NodeFate, seconds};
+use crate::model::log::NoteLevel;
+use crate::model::status::object_status;
+use crate::model::summary::NodeReady;
+
+fn ready_words(ready: NodeReady) -> (&'static str, &'static str, Style) {
+    match ready {
+        NodeReady::True => ("✓", "Ready", Style::new().fg(Color::Green)),
+        NodeReady::False => ("✗", "NotReady", theme::level_style(NoteLevel::Error)),
+        NodeReady::Unknown => ("?", "Unknown", theme::warning_style()),
+    }
+}
+
+pub fn nodes(buf: &mut Buffer, area: Rect, model: &Model) {
+    let (ready, total) = model.node_counts();
+    let title = format!(" nodes: {ready}/{total} Ready (Esc closes) ");
+    let inner = window(
+        buf,
+        area,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(2),
+        title,
+    );
+    let nodes = model.nodes();
+    let width = nodes.keys().map(String::len).max().unwrap_or(4).max(4);
+    let mut lines = Vec::new();
+    if nodes.is_empty() {
+        lines.push(Line::styled("no nodes listed yet", theme::dim()));
+    }
+    for (i, (name, node)) in nodes.iter().enumerate() {
+        let selected = i == model.node_cursor().min(nodes.len().saturating_sub(1));
+        let (symbol, word, style) = ready_words(node.ready);
+        let name_style = if selected {
+            theme::title().patch(theme::selected())
+        } else {
+            theme::title()
+        };
+        let taints = if node.taints.is_empty() {
+            "none".to_string()
+        } else {
+            node.taints.join(", ")
+        };
+        lines.push(Line::from(vec![
+            Span::raw(if selected { "▸ " } else { "  " }),
+            Span::styled(format!("{name:<width$}"), name_style),
+            Span::styled(format!("  {symbol} {word:<8}"), style),
+            if node.unschedulable {
+                Span::styled("  cordoned   ", theme::warning_style())
+            } else {
+                Span::styled("  schedulable", theme::dim())
+            },
+            Span::styled(format!("  taints: {taints}"), theme::dim()),
+        ]));
+        let mut pods = vec![Span::styled("    pods: ", theme::dim())];
+        let mut any = false;
+        for pod in model.pods_on(name) {
+            let status = object_status(pod);
+            let (sym, w, _) = theme::status_words(&status);
+            if any {
+                pods.push(Span::styled(", ", theme::dim()));
+            }
+            any = true;
+            pods.push(Span::raw(pod.obj.name.clone()));
+            pods.push(Span::styled(
+                format!(" {sym} {w}"),
+                theme::status_style(&status),
+            ));
+        }
+        if !any {
+            pods.push(Span::styled("none of kolla's", theme::dim()));
+        }
+        lines.push(Line::from(pods));
+    }
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .render(inner, buf);
+}
+
+pub fn incidents(buf: &mut Buffer, area: Rect, model: &Model) {
+    let all = model.incidents().incidents();
+    let open = all.iter().filter(|i| i.is_open()).count();
+    let title = format!(" incidents: {open} open, {} total (Esc closes) ", all.len());
+    let inner = window(
+        buf,
+        area,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(2),
+        title,
+    );
+    let mut lines = Vec::new();
+    if all.is_empty() {
+        lines.push(Line::styled(
+            "no incidents: one opens when a node goes NotReady or Unknown",
+            theme::dim(),
+        ));
+    }
+    // Newest first.
+    for incident in all.iter().rev() {
+        incident_lines(incident, model.now_ms(), &mut lines);
+    }
+    let scroll = u16::try_from(model.incident_scroll()).unwrap_or(u16::MAX);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+        .render(inner, buf);
+}
+
+fn incident_lines(incident: &Incident, now_ms: i64, lines: &mut Vec<Line<'static>>) {
+    let clock = super::log::clock(incident.opened_ms.div_euclid(1000));
+    let at = std::str::from_utf8(&clock).unwrap_or("??:??:??");
+    let (state, style) = match (incident.closed_ms, incident.fate) {
+        (Some(closed), _) => (
+            format!("closed after {}", seconds(closed - incident.opened_ms)),
+            Style::new().fg(Color::Green),
+        ),
+        (None, NodeFate::Down) => (
+            format!(
+                "open for {}, node still down",
+                seconds(now_ms - incident.opened_ms)
+            ),
+            theme::warning_style(),
+        ),
+        (None, NodeFate::Up | NodeFate::Deleted) => (
+            format!("open for {}", seconds(now_ms - incident.opened_ms)),
+            theme::warning_style(),
+        ),
+    };
+    lines.push(Line::from(vec![
+        Span::styled(
+            format!("#{} node {} down at {at}  ", incident.id, incident.node),
+            theme::title(),
+        ),
+        Span::styled(state, style),
+    ]));
+    let mut heal = vec![Span::styled("   time-to-heal: ", theme::dim())];
+    if incident.services.is_empty() {
+        heal.push(Span::styled("no kolla pods were on the node", theme::dim()));
+    }
+    for (i, (service, h)) in incident.services.iter().enumerate() {
+        if i > 0 {
+            heal.push(Span::styled(" · ", theme::dim()));
+        }
+        match h.healed_after_ms {
+            Some(ms) => heal.push(Span::styled(
+                format!("{service} ✓ {}", seconds(ms)),
+                Style::new().fg(Color::Green),
+            )),
+            None => heal.push(Span::styled(
+                format!("{service} … not yet ({} replicas wanted)", h.replicas),
+                theme::warning_style(),
+            )),
+        }
+    }
+    lines.push(Line::from(heal));
+    for t in &incident.timeline {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("   +{:>8}  ", seconds(t.at_ms - incident.opened_ms)),
+                theme::dim(),
+            ),
+            Span::raw(t.step.to_string()),
+        ]));
+    }
+}
