@@ -527,3 +527,325 @@ impl fmt::Display for IncidentEvent {
         write!(f, "incident #{} {}: {}", self.incident, self.node, self.step)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures::{node_state, obj, workload};
+    use crate::model::summary::Owner;
+
+    fn node_with(name: &str, ready: NodeReady, taints: &[&str]) -> ObjectSummary {
+        node_state(name, ready, false, taints)
+    }
+
+    /// A service pod on `on`, owned by a ReplicaSet or (`stateful`) a StatefulSet.
+    fn pod(name: &str, service: &str, on: Option<&str>, ready: bool, stateful: bool) -> ObjectSummary {
+        let controller = ObjRef {
+            kind: if stateful {
+                ObjKind::StatefulSet
+            } else {
+                ObjKind::Job
+            },
+            name: service.into(),
+        };
+        obj(
+            ObjKind::Pod,
+            name,
+            service,
+            Kind::Pod,
+            ObjState::Pod {
+                phase: if ready {
+                    PodPhase::Running
+                } else {
+                    PodPhase::Pending
+                },
+                ready,
+                node: on.map(str::to_string),
+                reason: None,
+                owner: Some(controller),
+                restarts: 0,
+            },
+        )
+    }
+
+    fn deleting(mut o: ObjectSummary) -> ObjectSummary {
+        o.deleting = true;
+        o
+    }
+
+    fn pod_ref(name: &str) -> ObjRef {
+        ObjRef {
+            kind: ObjKind::Pod,
+            name: name.into(),
+        }
+    }
+
+    /// Three nodes; keystone has a replica on each, mariadb's StatefulSet pod is on node-2.
+    fn healthy() -> IncidentTracker {
+        let mut t = IncidentTracker::default();
+        let msgs = vec![
+            Msg::Resynced(
+                ObjKind::Node,
+                ["node-1", "node-2", "node-3"]
+                    .map(|n| node_with(n, NodeReady::True, &[]))
+                    .to_vec(),
+            ),
+            Msg::Applied(workload(ObjKind::Deployment, "keystone", 3, 3)),
+            Msg::Applied(workload(ObjKind::StatefulSet, "mariadb", 1, 1)),
+            Msg::Resynced(
+                ObjKind::Pod,
+                vec![
+                    pod("keystone-a", "keystone", Some("node-1"), true, false),
+                    pod("keystone-b", "keystone", Some("node-2"), true, false),
+                    pod("keystone-c", "keystone", Some("node-3"), true, false),
+                    pod("mariadb-0", "mariadb", Some("node-2"), true, true),
+                ],
+            ),
+        ];
+        for m in &msgs {
+            assert!(t.observe(m, 0).is_empty(), "a healthy cluster has no incident");
+        }
+        t
+    }
+
+    fn steps(events: Vec<IncidentEvent>) -> Vec<Step> {
+        events.into_iter().map(|e| e.step).collect()
+    }
+
+    #[test]
+    fn node_failure_timeline_with_a_statefulset_pod_stuck_terminating() {
+        let mut t = healthy();
+        let unreachable = "node.kubernetes.io/unreachable:NoExecute";
+        let down = t.observe(&Msg::Applied(node_with("node-2", NodeReady::Unknown, &[])), 1_000);
+        assert_eq!(
+            steps(down),
+            vec![Step::NodeDown {
+                ready: NodeReady::Unknown
+            }]
+        );
+        let tainted = t.observe(
+            &Msg::Applied(node_with("node-2", NodeReady::Unknown, &[unreachable])),
+            1_500,
+        );
+        assert_eq!(
+            steps(tainted),
+            vec![Step::Tainted {
+                taint: unreachable.into()
+            }]
+        );
+        let not_ready = t.observe(
+            &Msg::Applied(pod("keystone-b", "keystone", Some("node-2"), false, false)),
+            2_000,
+        );
+        assert_eq!(
+            steps(not_ready),
+            vec![Step::PodNotReady {
+                pod: "keystone-b".into(),
+                service: "keystone".into()
+            }]
+        );
+        let evicted = t.observe(
+            &Msg::Applied(deleting(pod("keystone-b", "keystone", Some("node-2"), false, false))),
+            6_000,
+        );
+        assert_eq!(
+            steps(evicted),
+            vec![Step::PodTerminating {
+                pod: "keystone-b".into(),
+                service: "keystone".into(),
+                stuck: None
+            }]
+        );
+        let stuck = steps(t.observe(
+            &Msg::Applied(deleting(pod("mariadb-0", "mariadb", Some("node-2"), true, true))),
+            6_000,
+        ));
+        match stuck.as_slice() {
+            [Step::PodTerminating {
+                pod,
+                stuck: Some(why),
+                ..
+            }] => {
+                assert_eq!(pod, "mariadb-0");
+                assert!(why.contains("node node-2 is unreachable"), "{why}");
+                assert!(why.contains("kubelet cannot confirm"), "{why}");
+                assert!(why.contains("StatefulSet"), "{why}");
+            }
+            other => panic!("expected mariadb-0 stuck Terminating, got {other:?}"),
+        }
+        // The replacement: created unplaced (nothing to say), scheduled, then ready.
+        let created = t.observe(
+            &Msg::Applied(pod("keystone-d", "keystone", None, false, false)),
+            6_100,
+        );
+        assert!(created.is_empty(), "{created:?}");
+        let scheduled = t.observe(
+            &Msg::Applied(pod("keystone-d", "keystone", Some("node-3"), false, false)),
+            6_200,
+        );
+        assert_eq!(
+            steps(scheduled),
+            vec![Step::Scheduled {
+                pod: "keystone-d".into(),
+                service: "keystone".into(),
+                node: "node-3".into()
+            }]
+        );
+        let ready = t.observe(
+            &Msg::Applied(pod("keystone-d", "keystone", Some("node-3"), true, false)),
+            9_000,
+        );
+        assert_eq!(
+            steps(ready),
+            vec![
+                Step::PodReady {
+                    pod: "keystone-d".into(),
+                    service: "keystone".into(),
+                    node: "node-3".into()
+                },
+                Step::ServiceHealed {
+                    service: "keystone".into(),
+                    after_ms: 8_000
+                }
+            ]
+        );
+        // mariadb cannot heal while its pod is stuck on the dead node.
+        let incident = &t.incidents()[0];
+        assert!(incident.is_open());
+        assert_eq!(incident.services["mariadb"].healed_after_ms, None);
+        assert_eq!(incident.services["keystone"].pods, vec!["keystone-b"]);
+
+        // The node returns; its kubelet confirms the deletions; mariadb-0 starts again.
+        let up = t.observe(
+            &Msg::Applied(node_with("node-2", NodeReady::True, &[])),
+            20_000,
+        );
+        assert_eq!(steps(up), vec![Step::NodeUp]);
+        let gone = t.observe(&Msg::Deleted(pod_ref("mariadb-0")), 20_500);
+        assert_eq!(
+            steps(gone),
+            vec![Step::PodGone {
+                pod: "mariadb-0".into(),
+                service: "mariadb".into()
+            }]
+        );
+        let again = t.observe(
+            &Msg::Applied(pod("mariadb-0", "mariadb", Some("node-1"), false, true)),
+            21_000,
+        );
+        assert_eq!(
+            steps(again),
+            vec![Step::Scheduled {
+                pod: "mariadb-0".into(),
+                service: "mariadb".into(),
+                node: "node-1".into()
+            }]
+        );
+        let healed = t.observe(
+            &Msg::Applied(pod("mariadb-0", "mariadb", Some("node-1"), true, true)),
+            25_000,
+        );
+        assert_eq!(
+            steps(healed),
+            vec![
+                Step::PodReady {
+                    pod: "mariadb-0".into(),
+                    service: "mariadb".into(),
+                    node: "node-1".into()
+                },
+                Step::ServiceHealed {
+                    service: "mariadb".into(),
+                    after_ms: 24_000
+                },
+                Step::Closed { after_ms: 24_000 }
+            ]
+        );
+        let incident = &t.incidents()[0];
+        assert_eq!(incident.closed_ms, Some(25_000));
+        assert_eq!(incident.timeline.len(), 14);
+        // Later messages about the closed incident's pods say nothing.
+        assert!(t.observe(&Msg::Deleted(pod_ref("keystone-b")), 26_000).is_empty());
+    }
+
+    #[test]
+    fn a_second_not_ready_state_does_not_open_a_second_incident_and_a_relist_counts_deletions() {
+        let mut t = healthy();
+        t.observe(&Msg::Applied(node_with("node-2", NodeReady::False, &[])), 1_000);
+        t.observe(&Msg::Applied(node_with("node-2", NodeReady::Unknown, &[])), 2_000);
+        assert_eq!(t.incidents().len(), 1);
+        // The pod watch relists after a lost connection: keystone-b was deleted meanwhile.
+        let relist = Msg::Resynced(
+            ObjKind::Pod,
+            vec![
+                pod("keystone-a", "keystone", Some("node-1"), true, false),
+                pod("keystone-c", "keystone", Some("node-3"), true, false),
+                pod("keystone-e", "keystone", Some("node-1"), true, false),
+                pod("mariadb-0", "mariadb", Some("node-2"), false, true),
+            ],
+        );
+        let events = steps(t.observe(&relist, 5_000));
+        assert!(events.contains(&Step::PodGone {
+            pod: "keystone-b".into(),
+            service: "keystone".into()
+        }));
+        assert!(events.contains(&Step::ServiceHealed {
+            service: "keystone".into(),
+            after_ms: 4_000
+        }));
+    }
+
+    #[test]
+    fn pods_on_a_downed_node_do_not_count_as_healed_and_a_node_without_kolla_pods_closes_on_return() {
+        let mut t = healthy();
+        // node-2's pods still look ready right after it fails: not healed.
+        let events = steps(t.observe(&Msg::Applied(node_with("node-2", NodeReady::False, &[])), 1_000));
+        assert_eq!(events.len(), 1, "{events:?}");
+        let mut empty = IncidentTracker::default();
+        empty.observe(
+            &Msg::Resynced(ObjKind::Node, vec![node_with("n", NodeReady::True, &[])]),
+            0,
+        );
+        empty.observe(&Msg::Applied(node_with("n", NodeReady::False, &[])), 10);
+        let back = steps(empty.observe(&Msg::Applied(node_with("n", NodeReady::True, &[])), 70));
+        assert_eq!(back, vec![Step::NodeUp, Step::Closed { after_ms: 60 }]);
+    }
+
+    #[test]
+    fn incidents_serialize_as_json_lines() {
+        let mut t = healthy();
+        let events = t.observe(&Msg::Applied(node_with("node-2", NodeReady::False, &[])), 1_000);
+        let line = serde_json::to_string(&events[0]).expect("serializes");
+        assert_eq!(
+            line,
+            r#"{"incident":1,"node":"node-2","at_ms":1000,"event":"node-down","ready":"False"}"#
+        );
+        t.observe(&Msg::Applied(node_with("node-2", NodeReady::True, &[])), 2_000);
+        t.observe(&Msg::Applied(node_with("node-1", NodeReady::False, &[])), 3_000);
+        let lines = t.to_json_lines().expect("serializes");
+        assert_eq!(lines.lines().count(), 2);
+        let first: serde_json::Value =
+            serde_json::from_str(lines.lines().next().unwrap_or_default()).expect("JSON");
+        assert_eq!(first["node"], "node-2");
+        assert_eq!(first["services"]["mariadb"]["pods"][0], "mariadb-0");
+        assert_eq!(first["timeline"][1]["event"], "node-up");
+    }
+
+    #[test]
+    fn seconds_read_like_people_write_them() {
+        assert_eq!(seconds(8_000), "8.0 s");
+        assert_eq!(seconds(12_345), "12.3 s");
+    }
+
+    #[test]
+    fn bootstrap_job_pods_are_not_replicas() {
+        let mut t = healthy();
+        let mut job_pod = pod("mariadb-bootstrap-x", "mariadb", Some("node-2"), false, false);
+        job_pod.owner = Some(Owner {
+            service: "mariadb".into(),
+            kind: Kind::Bootstrap,
+        });
+        t.observe(&Msg::Applied(job_pod), 0);
+        t.observe(&Msg::Applied(node_with("node-2", NodeReady::False, &[])), 1_000);
+        assert_eq!(t.incidents()[0].services["mariadb"].pods, vec!["mariadb-0"]);
+    }
+}

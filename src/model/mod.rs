@@ -24,3 +24,5 @@ pub use update::update;
 pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_dash;

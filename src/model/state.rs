@@ -277,10 +277,10 @@ impl Model {
                 ))
             }
             s if s.is_ok() || *s == CellStatus::Blank => None,
-            CellStatus::Terminating => self
-                .stuck_on_lost_node(row, kind)
-                .or_else(|| status::why_not_ready(kind, &self.cell_objects(row, kind))),
             _ => {
+                if let Some(stuck) = self.stuck_on_lost_node(row, kind) {
+                    return Some(stuck);
+                }
                 // A pod waiting on storage says so more plainly than the scheduler does.
                 let storage_wait = matches!(kind, Kind::Pod | Kind::Bootstrap)
                     && matches!(self.status(row, Kind::Pvc), CellStatus::Pending { .. });
