@@ -119,7 +119,9 @@ pub fn parse(line: &str, rows: &[Row]) -> Result<Request, String> {
 /// `--dry-run` and `-o json` print to a terminal the dashboard owns.
 fn shell_only(dry_run: bool, output: Output) -> Result<(), String> {
     if dry_run || output == Output::Json {
-        return Err("--dry-run and -o json print to a shell: run them outside the dashboard".into());
+        return Err(
+            "--dry-run and -o json print to a shell: run them outside the dashboard".into(),
+        );
     }
     Ok(())
 }
@@ -278,8 +280,16 @@ mod tests {
             })
         );
         assert_eq!(act("deploy nova"), Err("unknown service 'nova'".into()));
-        assert!(act("deploy --dry-run").unwrap_err().contains("outside the dashboard"));
-        assert!(act("teardown -o json").unwrap_err().contains("outside the dashboard"));
+        assert!(
+            act("deploy --dry-run")
+                .unwrap_err()
+                .contains("outside the dashboard")
+        );
+        assert!(
+            act("teardown -o json")
+                .unwrap_err()
+                .contains("outside the dashboard")
+        );
     }
 
     #[test]

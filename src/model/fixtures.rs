@@ -453,7 +453,13 @@ pub fn mid_workflow() -> Model {
 }
 
 /// A service pod on `on` (a StatefulSet's when `stateful`).
-pub fn placed_pod(name: &str, service: &str, on: &str, ready: bool, stateful: bool) -> ObjectSummary {
+pub fn placed_pod(
+    name: &str,
+    service: &str,
+    on: &str,
+    ready: bool,
+    stateful: bool,
+) -> ObjectSummary {
     let owner = ObjRef {
         kind: if stateful {
             ObjKind::StatefulSet
@@ -508,7 +514,12 @@ pub fn node_failure() -> Model {
         &mut m,
         -60_000,
         vec![
-            Msg::Applied(node_state("node-1", ready, true, &["node.kubernetes.io/unschedulable:NoSchedule"])),
+            Msg::Applied(node_state(
+                "node-1",
+                ready,
+                true,
+                &["node.kubernetes.io/unschedulable:NoSchedule"],
+            )),
             Msg::Applied(workload(ObjKind::Deployment, "keystone", 3, 3)),
             Msg::Deleted(ObjRef {
                 kind: ObjKind::Pod,
@@ -518,9 +529,27 @@ pub fn node_failure() -> Model {
                 kind: ObjKind::Pod,
                 name: "keystone-7f9d4-bbbbb".into(),
             }),
-            Msg::Applied(placed_pod("keystone-7f9d4-aaaaa", "keystone", "node-1", true, false)),
-            Msg::Applied(placed_pod("keystone-7f9d4-bbbbb", "keystone", "node-2", true, false)),
-            Msg::Applied(placed_pod("keystone-7f9d4-ccccc", "keystone", "node-3", true, false)),
+            Msg::Applied(placed_pod(
+                "keystone-7f9d4-aaaaa",
+                "keystone",
+                "node-1",
+                true,
+                false,
+            )),
+            Msg::Applied(placed_pod(
+                "keystone-7f9d4-bbbbb",
+                "keystone",
+                "node-2",
+                true,
+                false,
+            )),
+            Msg::Applied(placed_pod(
+                "keystone-7f9d4-ccccc",
+                "keystone",
+                "node-3",
+                true,
+                false,
+            )),
             Msg::Applied(placed_pod("mariadb-0", "mariadb", "node-2", true, true)),
         ],
     );
@@ -528,12 +557,22 @@ pub fn node_failure() -> Model {
     at(
         &mut m,
         0,
-        vec![Msg::Applied(node_state("node-2", NodeReady::Unknown, false, &[]))],
+        vec![Msg::Applied(node_state(
+            "node-2",
+            NodeReady::Unknown,
+            false,
+            &[],
+        ))],
     );
     at(
         &mut m,
         400,
-        vec![Msg::Applied(node_state("node-2", NodeReady::Unknown, false, &[unreachable]))],
+        vec![Msg::Applied(node_state(
+            "node-2",
+            NodeReady::Unknown,
+            false,
+            &[unreachable],
+        ))],
     );
     let mut evicted = placed_pod("keystone-7f9d4-bbbbb", "keystone", "node-2", false, false);
     evicted.deleting = true;
@@ -552,13 +591,25 @@ pub fn node_failure() -> Model {
     at(
         &mut m,
         5_300,
-        vec![Msg::Applied(placed_pod("keystone-7f9d4-ddddd", "keystone", "node-3", false, false))],
+        vec![Msg::Applied(placed_pod(
+            "keystone-7f9d4-ddddd",
+            "keystone",
+            "node-3",
+            false,
+            false,
+        ))],
     );
     at(
         &mut m,
         8_700,
         vec![
-            Msg::Applied(placed_pod("keystone-7f9d4-ddddd", "keystone", "node-3", true, false)),
+            Msg::Applied(placed_pod(
+                "keystone-7f9d4-ddddd",
+                "keystone",
+                "node-3",
+                true,
+                false,
+            )),
             Msg::Applied(workload(ObjKind::Deployment, "keystone", 3, 3)),
         ],
     );

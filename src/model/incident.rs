@@ -239,7 +239,9 @@ impl IncidentTracker {
                     node: node.clone(),
                     ready: *ready,
                     deleting: obj.deleting,
-                    stateful: owner.as_ref().is_some_and(|o| o.kind == ObjKind::StatefulSet),
+                    stateful: owner
+                        .as_ref()
+                        .is_some_and(|o| o.kind == ObjKind::StatefulSet),
                     finished: matches!(phase, PodPhase::Succeeded | PodPhase::Failed),
                 };
                 let old = self.pods.insert(name.clone(), new.clone());
@@ -447,7 +449,12 @@ impl IncidentTracker {
                 if let Some(heal) = incident.services.get_mut(&service) {
                     heal.healed_after_ms = Some(after_ms);
                 }
-                record(incident, now, Step::ServiceHealed { service, after_ms }, out);
+                record(
+                    incident,
+                    now,
+                    Step::ServiceHealed { service, after_ms },
+                    out,
+                );
             }
             let all_healed = incident
                 .services
@@ -524,7 +531,11 @@ impl fmt::Display for Step {
 
 impl fmt::Display for IncidentEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "incident #{} {}: {}", self.incident, self.node, self.step)
+        write!(
+            f,
+            "incident #{} {}: {}",
+            self.incident, self.node, self.step
+        )
     }
 }
 
@@ -539,7 +550,13 @@ mod tests {
     }
 
     /// A service pod on `on`, owned by a ReplicaSet or (`stateful`) a StatefulSet.
-    fn pod(name: &str, service: &str, on: Option<&str>, ready: bool, stateful: bool) -> ObjectSummary {
+    fn pod(
+        name: &str,
+        service: &str,
+        on: Option<&str>,
+        ready: bool,
+        stateful: bool,
+    ) -> ObjectSummary {
         let controller = ObjRef {
             kind: if stateful {
                 ObjKind::StatefulSet
@@ -603,7 +620,10 @@ mod tests {
             ),
         ];
         for m in &msgs {
-            assert!(t.observe(m, 0).is_empty(), "a healthy cluster has no incident");
+            assert!(
+                t.observe(m, 0).is_empty(),
+                "a healthy cluster has no incident"
+            );
         }
         t
     }
@@ -616,7 +636,10 @@ mod tests {
     fn node_failure_timeline_with_a_statefulset_pod_stuck_terminating() {
         let mut t = healthy();
         let unreachable = "node.kubernetes.io/unreachable:NoExecute";
-        let down = t.observe(&Msg::Applied(node_with("node-2", NodeReady::Unknown, &[])), 1_000);
+        let down = t.observe(
+            &Msg::Applied(node_with("node-2", NodeReady::Unknown, &[])),
+            1_000,
+        );
         assert_eq!(
             steps(down),
             vec![Step::NodeDown {
@@ -645,7 +668,13 @@ mod tests {
             }]
         );
         let evicted = t.observe(
-            &Msg::Applied(deleting(pod("keystone-b", "keystone", Some("node-2"), false, false))),
+            &Msg::Applied(deleting(pod(
+                "keystone-b",
+                "keystone",
+                Some("node-2"),
+                false,
+                false,
+            ))),
             6_000,
         );
         assert_eq!(
@@ -657,15 +686,23 @@ mod tests {
             }]
         );
         let stuck = steps(t.observe(
-            &Msg::Applied(deleting(pod("mariadb-0", "mariadb", Some("node-2"), true, true))),
+            &Msg::Applied(deleting(pod(
+                "mariadb-0",
+                "mariadb",
+                Some("node-2"),
+                true,
+                true,
+            ))),
             6_000,
         ));
         match stuck.as_slice() {
-            [Step::PodTerminating {
-                pod,
-                stuck: Some(why),
-                ..
-            }] => {
+            [
+                Step::PodTerminating {
+                    pod,
+                    stuck: Some(why),
+                    ..
+                },
+            ] => {
                 assert_eq!(pod, "mariadb-0");
                 assert!(why.contains("node node-2 is unreachable"), "{why}");
                 assert!(why.contains("kubelet cannot confirm"), "{why}");
@@ -764,14 +801,23 @@ mod tests {
         assert_eq!(incident.closed_ms, Some(25_000));
         assert_eq!(incident.timeline.len(), 14);
         // Later messages about the closed incident's pods say nothing.
-        assert!(t.observe(&Msg::Deleted(pod_ref("keystone-b")), 26_000).is_empty());
+        assert!(
+            t.observe(&Msg::Deleted(pod_ref("keystone-b")), 26_000)
+                .is_empty()
+        );
     }
 
     #[test]
     fn a_second_not_ready_state_does_not_open_a_second_incident_and_a_relist_counts_deletions() {
         let mut t = healthy();
-        t.observe(&Msg::Applied(node_with("node-2", NodeReady::False, &[])), 1_000);
-        t.observe(&Msg::Applied(node_with("node-2", NodeReady::Unknown, &[])), 2_000);
+        t.observe(
+            &Msg::Applied(node_with("node-2", NodeReady::False, &[])),
+            1_000,
+        );
+        t.observe(
+            &Msg::Applied(node_with("node-2", NodeReady::Unknown, &[])),
+            2_000,
+        );
         assert_eq!(t.incidents().len(), 1);
         // The pod watch relists after a lost connection: keystone-b was deleted meanwhile.
         let relist = Msg::Resynced(
@@ -795,10 +841,14 @@ mod tests {
     }
 
     #[test]
-    fn pods_on_a_downed_node_do_not_count_as_healed_and_a_node_without_kolla_pods_closes_on_return() {
+    fn pods_on_a_downed_node_do_not_count_as_healed_and_a_node_without_kolla_pods_closes_on_return()
+    {
         let mut t = healthy();
         // node-2's pods still look ready right after it fails: not healed.
-        let events = steps(t.observe(&Msg::Applied(node_with("node-2", NodeReady::False, &[])), 1_000));
+        let events = steps(t.observe(
+            &Msg::Applied(node_with("node-2", NodeReady::False, &[])),
+            1_000,
+        ));
         assert_eq!(events.len(), 1, "{events:?}");
         let mut empty = IncidentTracker::default();
         empty.observe(
@@ -813,14 +863,23 @@ mod tests {
     #[test]
     fn incidents_serialize_as_json_lines() {
         let mut t = healthy();
-        let events = t.observe(&Msg::Applied(node_with("node-2", NodeReady::False, &[])), 1_000);
+        let events = t.observe(
+            &Msg::Applied(node_with("node-2", NodeReady::False, &[])),
+            1_000,
+        );
         let line = serde_json::to_string(&events[0]).expect("serializes");
         assert_eq!(
             line,
             r#"{"incident":1,"node":"node-2","at_ms":1000,"event":"node-down","ready":"False"}"#
         );
-        t.observe(&Msg::Applied(node_with("node-2", NodeReady::True, &[])), 2_000);
-        t.observe(&Msg::Applied(node_with("node-1", NodeReady::False, &[])), 3_000);
+        t.observe(
+            &Msg::Applied(node_with("node-2", NodeReady::True, &[])),
+            2_000,
+        );
+        t.observe(
+            &Msg::Applied(node_with("node-1", NodeReady::False, &[])),
+            3_000,
+        );
         let lines = t.to_json_lines().expect("serializes");
         assert_eq!(lines.lines().count(), 2);
         let first: serde_json::Value =
@@ -839,13 +898,22 @@ mod tests {
     #[test]
     fn bootstrap_job_pods_are_not_replicas() {
         let mut t = healthy();
-        let mut job_pod = pod("mariadb-bootstrap-x", "mariadb", Some("node-2"), false, false);
+        let mut job_pod = pod(
+            "mariadb-bootstrap-x",
+            "mariadb",
+            Some("node-2"),
+            false,
+            false,
+        );
         job_pod.owner = Some(Owner {
             service: "mariadb".into(),
             kind: Kind::Bootstrap,
         });
         t.observe(&Msg::Applied(job_pod), 0);
-        t.observe(&Msg::Applied(node_with("node-2", NodeReady::False, &[])), 1_000);
+        t.observe(
+            &Msg::Applied(node_with("node-2", NodeReady::False, &[])),
+            1_000,
+        );
         assert_eq!(t.incidents()[0].services["mariadb"].pods, vec!["mariadb-0"]);
     }
 }

@@ -208,12 +208,7 @@ impl fmt::Display for Action {
             Action::Teardown {
                 services,
                 delete_data,
-            } => write!(
-                f,
-                "teardown{}{}",
-                words(services),
-                data_flag(*delete_data)
-            ),
+            } => write!(f, "teardown{}{}", words(services), data_flag(*delete_data)),
             Action::Node { node, op } => write!(f, "{} {node}", op.as_str()),
         }
     }

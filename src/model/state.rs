@@ -292,22 +292,26 @@ impl Model {
 
     /// A cell's pod being deleted on a node that is not Ready stays Terminating: say why.
     fn stuck_on_lost_node(&self, row: usize, kind: Kind) -> Option<String> {
-        self.cell_objects(row, kind).into_iter().find_map(|o| match &o.state {
-            ObjState::Pod {
-                node: Some(node),
-                owner,
-                ..
-            } if o.deleting
-                && self
-                    .nodes()
-                    .get(node)
-                    .is_none_or(|n| n.ready != NodeReady::True) =>
-            {
-                let stateful = owner.as_ref().is_some_and(|r| r.kind == ObjKind::StatefulSet);
-                Some(stuck_terminating(&o.obj.name, node, stateful))
-            }
-            _ => None,
-        })
+        self.cell_objects(row, kind)
+            .into_iter()
+            .find_map(|o| match &o.state {
+                ObjState::Pod {
+                    node: Some(node),
+                    owner,
+                    ..
+                } if o.deleting
+                    && self
+                        .nodes()
+                        .get(node)
+                        .is_none_or(|n| n.ready != NodeReady::True) =>
+                {
+                    let stateful = owner
+                        .as_ref()
+                        .is_some_and(|r| r.kind == ObjKind::StatefulSet);
+                    Some(stuck_terminating(&o.obj.name, node, stateful))
+                }
+                _ => None,
+            })
     }
 
     /// The newest events about a cell's objects, newest first.

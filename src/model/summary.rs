@@ -190,4 +190,3 @@ pub struct EventSummary {
     pub note: String,
     pub count: u32,
 }
-

@@ -73,7 +73,10 @@ fn teardown_with_data_needs_the_namespace_typed() {
     let Mode::Confirm(confirm) = m.mode() else {
         panic!("expected a confirmation, got {:?}", m.mode());
     };
-    assert_eq!(confirm.typed.as_ref().map(|t| t.expected.as_str()), Some("kolla"));
+    assert_eq!(
+        confirm.typed.as_ref().map(|t| t.expected.as_str()),
+        Some("kolla")
+    );
     assert!(typed(&mut m, "mariadb").is_empty());
     assert!(keys(&mut m, &[Key::Enter]).is_empty());
     assert_eq!(status_text(&m), "type 'kolla' exactly to confirm");
@@ -99,9 +102,25 @@ fn steps_overlay_cells_note_transitions_and_finish() {
     let before = notes(&m).len();
     update(&mut m, step("keystone", Kind::Pod, StepState::Queued));
     update(&mut m, step("keystone", Kind::Svc, StepState::Done));
-    update(&mut m, step("keystone", Kind::Pod, StepState::Waiting("0/3 ready".into())));
-    update(&mut m, step("keystone", Kind::Pod, StepState::Waiting("1/3 ready".into())));
-    let cell = m.running_step(2, Kind::Pod).expect("keystone pod has a step");
+    update(
+        &mut m,
+        step(
+            "keystone",
+            Kind::Pod,
+            StepState::Waiting("0/3 ready".into()),
+        ),
+    );
+    update(
+        &mut m,
+        step(
+            "keystone",
+            Kind::Pod,
+            StepState::Waiting("1/3 ready".into()),
+        ),
+    );
+    let cell = m
+        .running_step(2, Kind::Pod)
+        .expect("keystone pod has a step");
     assert_eq!(cell.state, StepState::Waiting("1/3 ready".into()));
     assert_eq!(
         status_text(&m),
@@ -117,7 +136,11 @@ fn steps_overlay_cells_note_transitions_and_finish() {
     );
     update(
         &mut m,
-        step("keystone", Kind::Pod, StepState::Failed("timed out after 300 s".into())),
+        step(
+            "keystone",
+            Kind::Pod,
+            StepState::Failed("timed out after 300 s".into()),
+        ),
     );
     update(
         &mut m,
@@ -127,12 +150,22 @@ fn steps_overlay_cells_note_transitions_and_finish() {
         },
     );
     assert!(!m.workflow_running());
-    assert_eq!(m.running_step(2, Kind::Pod), None, "no overlay once finished");
+    assert_eq!(
+        m.running_step(2, Kind::Pod),
+        None,
+        "no overlay once finished"
+    );
     assert_eq!(status_text(&m), "deploy failed: 1 step failed");
     assert_eq!(m.status_line().map(|s| s.level), Some(NoteLevel::Error));
     // The last workflow's step stays for the detail view.
-    let last = m.workflow().and_then(|w| w.step(2, Kind::Pod)).map(|s| &s.state);
-    assert_eq!(last, Some(&StepState::Failed("timed out after 300 s".into())));
+    let last = m
+        .workflow()
+        .and_then(|w| w.step(2, Kind::Pod))
+        .map(|s| &s.state);
+    assert_eq!(
+        last,
+        Some(&StepState::Failed("timed out after 300 s".into()))
+    );
     // A new deploy may start again.
     assert_eq!(keys(&mut m, &[Key::Char('D'), Key::Char('y')]).len(), 1);
 }
@@ -216,13 +249,20 @@ fn readonly_refuses_node_actions_deploy_and_teardown() {
     for key in ['c', 'u', 'd', 'f', 'r'] {
         assert!(keys(&mut m, &[Key::Char(key), Key::Char('y')]).is_empty());
         assert!(matches!(m.mode(), Mode::Nodes));
-        assert!(status_text(&m).starts_with("read-only session"), "{}", status_text(&m));
+        assert!(
+            status_text(&m).starts_with("read-only session"),
+            "{}",
+            status_text(&m)
+        );
     }
     keys(&mut m, &[Key::Esc]);
     assert!(keys(&mut m, &[Key::Char('D'), Key::Char('y')]).is_empty());
     assert_eq!(status_text(&m), "read-only session: 'deploy' refused");
     assert!(command(&mut m, "teardown --delete-data").is_empty());
-    assert_eq!(status_text(&m), "read-only session: 'teardown --delete-data' refused");
+    assert_eq!(
+        status_text(&m),
+        "read-only session: 'teardown --delete-data' refused"
+    );
 }
 
 #[test]
@@ -236,7 +276,10 @@ fn node_failure_opens_an_incident_with_notes_and_the_stuck_pod_explains_itself()
     assert_eq!(incident.services["keystone"].healed_after_ms, Some(8_700));
     assert_eq!(incident.services["mariadb"].healed_after_ms, None);
     let notes = notes(&m);
-    assert!(notes.contains(&"incident #1 node-2: node down (Unknown)".to_string()), "{notes:?}");
+    assert!(
+        notes.contains(&"incident #1 node-2: node down (Unknown)".to_string()),
+        "{notes:?}"
+    );
     assert!(notes.contains(&"incident #1 node-2: keystone healed after 8.7 s".to_string()));
     let why = m.why_not_ready(0, Kind::Pod).unwrap_or_default();
     assert!(
@@ -251,7 +294,10 @@ fn node_failure_opens_an_incident_with_notes_and_the_stuck_pod_explains_itself()
 #[test]
 fn incidents_view_scrolls_and_export_asks_the_loop_to_write() {
     let mut m = node_failure();
-    keys(&mut m, &[Key::Char('I'), Key::Down, Key::Down, Key::PageDown, Key::Up]);
+    keys(
+        &mut m,
+        &[Key::Char('I'), Key::Down, Key::Down, Key::PageDown, Key::Up],
+    );
     assert!(matches!(m.mode(), Mode::Incidents));
     assert_eq!(m.incident_scroll(), 11);
     keys(&mut m, &[Key::PageUp, Key::PageUp]);
@@ -266,7 +312,10 @@ fn incidents_view_scrolls_and_export_asks_the_loop_to_write() {
             path: "/tmp/incidents.jsonl".into()
         }]
     );
-    assert_eq!(status_text(&m), "exporting 1 incident(s) to /tmp/incidents.jsonl");
+    assert_eq!(
+        status_text(&m),
+        "exporting 1 incident(s) to /tmp/incidents.jsonl"
+    );
     // Exporting writes no cluster object: a read-only session may.
     let mut ro = synced(true);
     assert_eq!(command(&mut ro, "export incidents x.jsonl").len(), 1);

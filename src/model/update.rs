@@ -117,8 +117,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
 fn watched(model: &mut Model, msg: Msg) {
     for event in model.incidents.observe(&msg, model.now_ms) {
         let level = match &event.step {
-            IncidentStep::NodeDown { .. }
-            | IncidentStep::PodTerminating { stuck: Some(_), .. } => NoteLevel::Error,
+            IncidentStep::NodeDown { .. } | IncidentStep::PodTerminating { stuck: Some(_), .. } => {
+                NoteLevel::Error
+            }
             IncidentStep::ServiceHealed { .. }
             | IncidentStep::Closed { .. }
             | IncidentStep::NodeUp => NoteLevel::Success,
@@ -151,9 +152,15 @@ fn on_step(model: &mut Model, service: &str, action: StepAction, state: StepStat
         StepState::Acting | StepState::Waiting(_) => NoteLevel::Progress,
         StepState::Queued | StepState::Skipped | StepState::Cancelled => NoteLevel::Info,
     };
-    let note = (state != StepState::Queued).then(|| {
+    // Plans report every step at the start, queued or skipped: not news step by step.
+    let initial = matches!(state, StepState::Queued | StepState::Skipped);
+    let note = (!initial).then(|| {
         let what = &workflow.what;
-        format!("{what}: {}: {}", step_label(service, action), describe(&state))
+        format!(
+            "{what}: {}: {}",
+            step_label(service, action),
+            describe(&state)
+        )
     });
     let news = workflow.set(row, action, state);
     let (done, total) = workflow.progress();
@@ -264,7 +271,14 @@ fn normal_key(model: &mut Model, key: Key) -> Vec<Effect> {
             model.grid.set_filter("");
         }
         Key::Char(c @ ('c' | 'd' | 'b' | 'r' | 'K')) => return cell_action(model, c),
-        Key::Char('D') => return request(model, Action::Deploy { services: Vec::new() }),
+        Key::Char('D') => {
+            return request(
+                model,
+                Action::Deploy {
+                    services: Vec::new(),
+                },
+            );
+        }
         Key::Char('X') => cancel_workflow(model),
         Key::Char('N') => model.mode = Mode::Nodes,
         Key::Char('I') => model.mode = Mode::Incidents,

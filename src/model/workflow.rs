@@ -48,9 +48,9 @@ impl WorkflowView {
             return false;
         };
         let slot = &mut cells[kind.index()];
-        let news = slot.as_ref().is_none_or(|old| {
-            std::mem::discriminant(&old.state) != std::mem::discriminant(&state)
-        });
+        let news = slot
+            .as_ref()
+            .is_none_or(|old| std::mem::discriminant(&old.state) != std::mem::discriminant(&state));
         *slot = Some(CellStep { action, state });
         news
     }
@@ -114,6 +114,9 @@ mod tests {
         let (row, kind, step) = w.current().expect("a waiting step");
         assert_eq!((row, kind), (0, Kind::Pod));
         assert_eq!(describe(&step.state), "waiting: 1/3 ready");
-        assert!(!w.set(9, pod, StepState::Done), "rows outside the layout are ignored");
+        assert!(
+            !w.set(9, pod, StepState::Done),
+            "rows outside the layout are ignored"
+        );
     }
 }

@@ -68,7 +68,8 @@ pub fn header(buf: &mut Buffer, area: Rect, model: &Model) {
         .filter(|i| i.is_open())
         .count();
     if open > 0 {
-        let text = format!("  ⚠ {open} open incident(s) (I)");
+        let plural = if open == 1 { "" } else { "s" };
+        let text = format!("  ⚠ {open} open incident{plural} (I)");
         x = put(buf, area, x, y, &text, theme::warning_style());
     }
     if h.readonly {
@@ -127,7 +128,9 @@ pub fn status(buf: &mut Buffer, area: Rect, model: &Model) -> Option<Position> {
 pub fn footer(buf: &mut Buffer, area: Rect, model: &Model) {
     let readonly = model.header().readonly;
     let hints: &[(&str, &str)] = match model.mode() {
+        // Most useful first: a hint that does not fit is left out whole.
         Mode::Normal if readonly => &[
+            ("?", "help"),
             ("↑↓←→", "move"),
             ("Enter", "detail"),
             ("l", "logs"),
@@ -135,30 +138,29 @@ pub fn footer(buf: &mut Buffer, area: Rect, model: &Model) {
             ("I", "incidents"),
             ("Tab", "pane"),
             ("/", "filter"),
-            ("?", "help"),
             ("q", "quit"),
         ],
         Mode::Normal if model.workflow_running() => &[
             ("X", "cancel workflow"),
-            ("↑↓←→", "move"),
+            ("?", "help"),
             ("Enter", "detail"),
             ("N", "nodes"),
             ("I", "incidents"),
-            ("?", "help"),
+            ("↑↓←→", "move"),
             ("q", "quit"),
         ],
         Mode::Normal => &[
-            ("↑↓←→", "move"),
+            ("?", "help"),
             ("D", "deploy"),
             ("c", "create"),
             ("d", "delete"),
-            ("b", "boot"),
-            ("r", "run"),
             ("K", "kill"),
             ("N", "nodes"),
             ("I", "incidents"),
+            ("b", "boot"),
+            ("r", "run"),
             (":", "cmd"),
-            ("?", "help"),
+            ("q", "quit"),
         ],
         Mode::Filter(_) => &[("Enter", "keep filter"), ("Esc", "clear filter")],
         Mode::Command(_) => &[
@@ -191,6 +193,10 @@ pub fn footer(buf: &mut Buffer, area: Rect, model: &Model) {
     let y = area.y;
     let mut x = area.x;
     for (key, what) in hints {
+        let needs = key.chars().count() + 1 + what.chars().count();
+        if usize::from(x) + needs > usize::from(area.right()) {
+            continue;
+        }
         x = put(buf, area, x, y, key, Style::new().fg(Color::Cyan));
         x = put(buf, area, x + 1, y, what, theme::dim());
         x = x.saturating_add(2);

@@ -13,9 +13,10 @@ use crate::model::summary::{JobState, ObjState, ObjectSummary};
 use crate::model::workflow::{describe, step_label};
 use crate::model::{Action, Confirm, Mode, Model, NodeOp, Subject};
 
-/// Every key, for `?`. Action keys say when the session is read-only.
-const KEYS: [(&str, &str, bool); 27] = [
-    ("↑↓←→ hjkl", "move the selection", false),
+/// Every key, for `?` (22 lines: the whole list fits an 80x24 screen). Action keys say
+/// when the session is read-only.
+const KEYS: [(&str, &str, bool); 22] = [
+    ("↑↓←→ hjkl", "move the selection (or click a cell)", false),
     ("Tab", "switch between the grid and the log pane", false),
     (
         "PgUp PgDn",
@@ -39,18 +40,15 @@ const KEYS: [(&str, &str, bool); 27] = [
         false,
     ),
     ("/", "filter rows by service name", false),
-    (":", "command line: the CLI verbs, e.g. run keystone", false),
-    ("N", "nodes: Ready, taints, cordon, the pods on each", false),
-    ("I", "incidents: node failures and time-to-heal", false),
     (
-        ":export …",
-        "export incidents FILE writes them as JSON lines",
+        ":",
+        "CLI verbs (run keystone), export incidents FILE (JSON lines)",
         false,
     ),
-    ("D", "deploy every service in dependency order (asks first)", true),
+    ("N / I", "nodes view / incidents with time-to-heal", false),
     (
-        ":deploy …",
-        "deploy S… / teardown S… [--delete-data] (asks first)",
+        "D",
+        "deploy all in order; :deploy S…, :teardown S… [--delete-data]",
         true,
     ),
     ("X", "cancel the running deploy/teardown (asks first)", true),
@@ -73,14 +71,12 @@ const KEYS: [(&str, &str, bool); 27] = [
         true,
     ),
     (
-        "nodes view",
+        "in nodes",
         "c cordon, u uncordon, d drain; f fail, r restore (demo)",
         true,
     ),
     ("y / n", "answer a confirmation", false),
-    ("click", "select a cell", false),
-    ("?", "this help", false),
-    ("q", "quit (closes help and detail first)", false),
+    ("? / q", "this help / quit (closes views first)", false),
     ("Ctrl-C", "quit at once", false),
 ];
 
@@ -338,7 +334,10 @@ fn question(action: &Action) -> String {
             services.join(", ")
         ),
         Action::Deploy { services } => {
-            format!("Deploy {} (and what it needs) in dependency order?", all(services))
+            format!(
+                "Deploy {} (and what it needs) in dependency order?",
+                all(services)
+            )
         }
         Action::Teardown {
             services,

@@ -47,22 +47,22 @@ pub fn nodes(buf: &mut Buffer, area: Rect, model: &Model) {
         } else {
             theme::title()
         };
-        let taints = if node.taints.is_empty() {
-            "none".to_string()
-        } else {
-            node.taints.join(", ")
-        };
         lines.push(Line::from(vec![
             Span::raw(if selected { "▸ " } else { "  " }),
             Span::styled(format!("{name:<width$}"), name_style),
             Span::styled(format!("  {symbol} {word:<8}"), style),
             if node.unschedulable {
-                Span::styled("  cordoned   ", theme::warning_style())
+                Span::styled("  cordoned", theme::warning_style())
             } else {
                 Span::styled("  schedulable", theme::dim())
             },
-            Span::styled(format!("  taints: {taints}"), theme::dim()),
         ]));
+        if !node.taints.is_empty() {
+            lines.push(Line::styled(
+                format!("    taints: {}", node.taints.join(", ")),
+                theme::dim(),
+            ));
+        }
         let mut pods = vec![Span::styled("    pods: ", theme::dim())];
         let mut any = false;
         for pod in model.pods_on(name) {
@@ -108,7 +108,7 @@ pub fn incidents(buf: &mut Buffer, area: Rect, model: &Model) {
     }
     // Newest first.
     for incident in all.iter().rev() {
-        incident_lines(incident, model.now_ms(), &mut lines);
+        incident_lines(incident, model.now_ms(), inner.width, &mut lines);
     }
     let scroll = u16::try_from(model.incident_scroll()).unwrap_or(u16::MAX);
     Paragraph::new(lines)
@@ -117,7 +117,7 @@ pub fn incidents(buf: &mut Buffer, area: Rect, model: &Model) {
         .render(inner, buf);
 }
 
-fn incident_lines(incident: &Incident, now_ms: i64, lines: &mut Vec<Line<'static>>) {
+fn incident_lines(incident: &Incident, now_ms: i64, width: u16, lines: &mut Vec<Line<'static>>) {
     let clock = super::log::clock(incident.opened_ms.div_euclid(1000));
     let at = std::str::from_utf8(&clock).unwrap_or("??:??:??");
     let (state, style) = match (incident.closed_ms, incident.fate) {
@@ -158,19 +158,51 @@ fn incident_lines(incident: &Incident, now_ms: i64, lines: &mut Vec<Line<'static
                 Style::new().fg(Color::Green),
             )),
             None => heal.push(Span::styled(
-                format!("{service} … not yet ({} replicas wanted)", h.replicas),
+                format!("{service} … not yet (needs {} ready)", h.replicas),
                 theme::warning_style(),
             )),
         }
     }
     lines.push(Line::from(heal));
+    // Continuation lines hang under the text, past the time column.
+    const INDENT: usize = 13;
+    let room = usize::from(width).saturating_sub(INDENT).max(16);
     for t in &incident.timeline {
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!("   +{:>8}  ", seconds(t.at_ms - incident.opened_ms)),
-                theme::dim(),
-            ),
-            Span::raw(t.step.to_string()),
-        ]));
+        let offset = format!("+{}", seconds(t.at_ms - incident.opened_ms));
+        for (i, part) in wrap(&t.step.to_string(), room).into_iter().enumerate() {
+            let time = if i == 0 { offset.as_str() } else { "" };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{time:>10}   "), theme::dim()),
+                Span::raw(part),
+            ]));
+        }
+    }
+}
+
+/// Greedy word wrap to `width` columns (a longer word gets a line of its own).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push(line);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wrap_breaks_between_words() {
+        assert_eq!(super::wrap("aa bb cc", 5), ["aa bb", "cc"]);
+        assert_eq!(super::wrap("abcdefgh x", 4), ["abcdefgh", "x"]);
+        assert_eq!(super::wrap("", 4), [""]);
     }
 }
