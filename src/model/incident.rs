@@ -301,8 +301,17 @@ impl IncidentTracker {
     ) {
         let was_ready = old.is_some_and(|o| o.ready == NodeReady::True);
         let open = self.open_on(name);
-        if was_ready && new.ready != NodeReady::True && open.is_empty() {
-            self.open(name, new.ready, now, out);
+        if was_ready && new.ready != NodeReady::True {
+            if open.is_empty() {
+                self.open(name, new.ready, now, out);
+            } else {
+                // Down again before the last incident healed: it goes on.
+                for &i in &open {
+                    let incident = &mut self.incidents[i];
+                    incident.fate = NodeFate::Down;
+                    record(incident, now, Step::NodeDown { ready: new.ready }, out);
+                }
+            }
         }
         let old_taints: &[String] = old.map_or(&[], |o| &o.taints);
         for i in self.open_on(name) {
@@ -858,6 +867,28 @@ mod tests {
         empty.observe(&Msg::Applied(node_with("n", NodeReady::False, &[])), 10);
         let back = steps(empty.observe(&Msg::Applied(node_with("n", NodeReady::True, &[])), 70));
         assert_eq!(back, vec![Step::NodeUp, Step::Closed { after_ms: 60 }]);
+    }
+
+    #[test]
+    fn a_node_failing_again_before_the_incident_healed_continues_it() {
+        let mut t = healthy();
+        let down = Msg::Applied(node_with("node-2", NodeReady::False, &[]));
+        t.observe(&down, 1_000);
+        let not_ready = pod("keystone-b", "keystone", Some("node-2"), false, false);
+        t.observe(&Msg::Applied(not_ready), 1_500);
+        t.observe(
+            &Msg::Applied(node_with("node-2", NodeReady::True, &[])),
+            2_000,
+        );
+        assert!(t.incidents()[0].is_open(), "keystone-b is not ready yet");
+        assert_eq!(
+            steps(t.observe(&down, 3_000)),
+            vec![Step::NodeDown {
+                ready: NodeReady::False
+            }]
+        );
+        assert_eq!(t.incidents().len(), 1);
+        assert_eq!(t.incidents()[0].fate, NodeFate::Down);
     }
 
     #[test]

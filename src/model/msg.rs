@@ -86,13 +86,15 @@ pub enum Msg {
     /// Wall clock in milliseconds since the Unix epoch. The loop sends one before each batch
     /// of watcher messages so incidents are timed to the millisecond; it also moves `Now`.
     NowMs(i64),
-    /// A step of the running deploy/teardown changed state.
+    /// A step of the running deploy/teardown: the executor sends one per plan step when it
+    /// starts (Queued or Skipped), then one per change of state.
     Step {
         service: String,
         action: StepAction,
         state: StepState,
     },
-    /// The running deploy/teardown ended (also sent when it could not even be planned).
+    /// The running deploy/teardown ended. Exactly one per `Act(Deploy | Teardown)`, also when
+    /// it could not be planned or was cancelled; until then the model refuses another one.
     WorkflowFinished {
         ok: bool,
         summary: String,
