@@ -39,8 +39,13 @@ pub fn nodes(buf: &mut Buffer, area: Rect, model: &Model) {
     if nodes.is_empty() {
         lines.push(Line::styled("no nodes listed yet", theme::dim()));
     }
+    // The first line of the selected node, to keep it in view.
+    let mut selected_line = 0;
     for (i, (name, node)) in nodes.iter().enumerate() {
         let selected = i == model.node_cursor().min(nodes.len().saturating_sub(1));
+        if selected {
+            selected_line = lines.len();
+        }
         let (symbol, word, style) = ready_words(node.ready);
         let name_style = if selected {
             theme::title().patch(theme::selected())
@@ -83,8 +88,11 @@ pub fn nodes(buf: &mut Buffer, area: Rect, model: &Model) {
         }
         lines.push(Line::from(pods));
     }
+    // Stateless scrolling: the selected node's name, taints and pods lines stay visible.
+    let scroll = (selected_line + 3).saturating_sub(usize::from(inner.height));
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
+        .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
         .render(inner, buf);
 }
 

@@ -91,6 +91,44 @@ fn heal_snapshots_80x24_and_160x48() {
 }
 
 #[test]
+fn detail_and_status_line_name_the_cells_step() {
+    let mut m = mid_workflow();
+    let text = screen(&m, 120, 30).backend().to_string();
+    assert!(
+        text.contains("deploy: 12/17 steps finished; keystone bootstrap: waiting: Job"),
+        "{text}"
+    );
+    press(&mut m, &[Key::Enter]);
+    let text = screen(&m, 120, 30).backend().to_string();
+    assert!(
+        text.contains(
+            "deploy: create keystone bootstrap: waiting: Job keystone-create-db is running"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn nodes_view_keeps_the_selected_node_in_view() {
+    let mut m = synced(false);
+    for i in 4..=12 {
+        update(
+            &mut m,
+            Msg::Applied(crate::model::fixtures::node(
+                &format!("node-{i:02}"),
+                crate::model::summary::NodeReady::True,
+            )),
+        );
+    }
+    press(&mut m, &[Key::Char('N')]);
+    for _ in 0..11 {
+        press(&mut m, &[Key::Down]);
+    }
+    let text = screen(&m, 80, 16).backend().to_string();
+    assert!(text.contains("▸ node-3"), "{text}");
+}
+
+#[test]
 fn stale_cells_say_so_in_words() {
     let mut m = mid_deploy();
     update(
