@@ -20,7 +20,7 @@ use kolla_dash::cluster::client::Connection;
 use kolla_dash::devcluster::{DevCluster, StartOptions};
 use kolla_dash::engine::{Engine, load_config};
 use kolla_dash::model::Msg;
-use kolla_dash::tui::{Dashboard, FRAME, Inbox};
+use kolla_dash::tui::{DashOptions, Dashboard, FRAME, Inbox};
 use kube::api::{Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 use ratatui::Terminal;
@@ -60,7 +60,13 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 /// kind whose list arrived last.
 async fn synced(client: &Client) -> anyhow::Result<(Dashboard, Inbox, Duration, String)> {
     let t = Instant::now();
-    let (mut dash, mut inbox) = Dashboard::start(engine(client)?, true)?;
+    let (mut dash, mut inbox) = Dashboard::start(
+        engine(client)?,
+        DashOptions {
+            readonly: true,
+            local_cluster: true,
+        },
+    )?;
     let mut last = String::new();
     while !dash.model.store().all_synced() {
         let msg = inbox

@@ -10,7 +10,7 @@ use kolla_dash::cluster::client::Connection;
 use kolla_dash::devcluster::{Component, DevCluster, StartOptions};
 use kolla_dash::engine::{Engine, load_config};
 use kolla_dash::model::Connection as Link;
-use kolla_dash::tui::{Dashboard, Inbox};
+use kolla_dash::tui::{DashOptions, Dashboard, Inbox};
 use kube::Api;
 use kube::api::DeleteParams;
 
@@ -75,7 +75,14 @@ async fn reconnects_after_apiserver_restart_and_matches_a_fresh_start() {
         }
     }
 
-    let (mut dash, mut inbox) = Dashboard::start(engine(&cluster), true).expect("dashboard");
+    let (mut dash, mut inbox) = Dashboard::start(
+        engine(&cluster),
+        DashOptions {
+            readonly: true,
+            local_cluster: true,
+        },
+    )
+    .expect("dashboard");
     pump(&mut dash, &mut inbox, "the first sync", |d| {
         d.model.store().all_synced()
     })
@@ -104,7 +111,14 @@ async fn reconnects_after_apiserver_restart_and_matches_a_fresh_start() {
     .await;
     settle(&mut dash, &mut inbox).await;
 
-    let (mut fresh, mut fresh_inbox) = Dashboard::start(engine(&cluster), true).expect("dashboard");
+    let (mut fresh, mut fresh_inbox) = Dashboard::start(
+        engine(&cluster),
+        DashOptions {
+            readonly: true,
+            local_cluster: true,
+        },
+    )
+    .expect("dashboard");
     pump(&mut fresh, &mut fresh_inbox, "a fresh sync", |d| {
         d.model.store().all_synced()
     })

@@ -17,6 +17,7 @@ pub async fn dash(global: &GlobalArgs, args: &DashArgs) -> anyhow::Result<()> {
         engine,
         DashOptions {
             readonly: args.readonly,
+            local_cluster: false,
         },
     )
     .await
@@ -50,6 +51,7 @@ pub async fn demo(global: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<()> {
         engine,
         DashOptions {
             readonly: args.dash.readonly,
+            local_cluster: true,
         },
     )
     .await;

@@ -118,32 +118,14 @@ async fn execute(
     )
     .await?;
     let secs = started.elapsed().as_secs_f64();
-    let count = |f: fn(&StepState) -> bool| finished.states.iter().filter(|s| f(s)).count();
-    let done = count(|s| matches!(s, StepState::Done));
-    let skipped = count(|s| matches!(s, StepState::Skipped));
+    let outcome = finished.outcome();
     if finished.succeeded() {
         if style != Style::Json {
-            println!(
-                "{what} finished in {secs:.1} s: {done} steps done, {skipped} already in place"
-            );
+            println!("{what} finished in {secs:.1} s: {outcome}");
         }
         return Ok(());
     }
-    let failures: Vec<String> = finished
-        .plan
-        .steps
-        .iter()
-        .zip(&finished.states)
-        .filter(|(_, s)| matches!(s, StepState::Failed(_)))
-        .map(|(step, s)| format!("{step}: {}", state_text(s)))
-        .collect();
-    if failures.is_empty() {
-        anyhow::bail!("{what} cancelled after {secs:.1} s; run it again to carry on");
-    }
-    anyhow::bail!(
-        "{what} failed after {secs:.1} s ({done} steps done):\n  {}",
-        failures.join("\n  ")
-    )
+    anyhow::bail!("{what} did not finish ({secs:.1} s): {outcome}")
 }
 
 fn state_text(state: &StepState) -> String {

@@ -1,9 +1,14 @@
 //! The `:` command line: the CLI's own grammar (parsed by clap, which does no I/O), turned
 //! into what the dashboard can do with it.
 
+use std::path::PathBuf;
+
 use clap::Parser;
 
-use crate::cli::{Cli, Command, KillArgs, ResourceArgs, ResourceCommand, ServicesArgs};
+use crate::cli::{
+    Cli, Command, DeployArgs, KillArgs, Output, ResourceArgs, ResourceCommand, ServicesArgs,
+    TeardownArgs,
+};
 use crate::kind::Kind;
 use crate::model::grid::Row;
 use crate::model::msg::Action;
@@ -17,11 +22,17 @@ pub enum Request {
         row: usize,
         kind: Option<Kind>,
     },
+    /// `export incidents FILE` (the dashboard's own verb).
+    ExportIncidents(PathBuf),
 }
 
 /// Parses one command line against the grid's services; the error is one line for the
 /// status line.
 pub fn parse(line: &str, rows: &[Row]) -> Result<Request, String> {
+    let mut first = line.split_whitespace();
+    if first.next() == Some("export") {
+        return export(first);
+    }
     let words = std::iter::once("kolla-dash").chain(line.split_whitespace());
     let cli = Cli::try_parse_from(words).map_err(|e| first_line(&e.to_string()))?;
     let command = cli
@@ -41,6 +52,30 @@ pub fn parse(line: &str, rows: &[Row]) -> Result<Request, String> {
             services: known(services, rows)?,
             delete_data,
         }),
+        Command::Deploy(DeployArgs {
+            services,
+            dry_run,
+            output,
+            ..
+        }) => {
+            shell_only(dry_run, output)?;
+            Request::Act(Action::Deploy {
+                services: known(services, rows)?,
+            })
+        }
+        Command::Teardown(TeardownArgs {
+            services,
+            delete_data,
+            dry_run,
+            output,
+            ..
+        }) => {
+            shell_only(dry_run, output)?;
+            Request::Act(Action::Teardown {
+                services: known(services, rows)?,
+                delete_data,
+            })
+        }
         Command::Resource(ResourceCommand::Create(args)) => {
             let (row, kind) = cell(&args.first, &args.second, rows)?;
             Request::Act(Action::Create {
@@ -79,6 +114,24 @@ pub fn parse(line: &str, rows: &[Row]) -> Result<Request, String> {
         }
     };
     Ok(request)
+}
+
+/// `--dry-run` and `-o json` print to a terminal the dashboard owns.
+fn shell_only(dry_run: bool, output: Output) -> Result<(), String> {
+    if dry_run || output == Output::Json {
+        return Err(
+            "--dry-run and -o json print to a shell: run them outside the dashboard".into(),
+        );
+    }
+    Ok(())
+}
+
+/// `export incidents FILE`; `words` follow the word `export`.
+fn export<'a>(mut words: impl Iterator<Item = &'a str>) -> Result<Request, String> {
+    match (words.next(), words.next(), words.next()) {
+        (Some("incidents"), Some(file), None) => Ok(Request::ExportIncidents(PathBuf::from(file))),
+        _ => Err("usage: export incidents FILE".to_string()),
+    }
 }
 
 /// clap's errors span several lines (usage, tips); the first says what is wrong.
@@ -198,8 +251,60 @@ mod tests {
         let e = act("run").unwrap_err();
         assert!(e.contains("required"), "{e}");
         assert_eq!(
-            act("deploy"),
-            Err("'deploy' is not available in the dashboard".into())
+            act("dev-cluster status"),
+            Err("'dev-cluster status' is not available in the dashboard".into())
+        );
+    }
+
+    #[test]
+    fn deploy_and_teardown_become_workflow_actions() {
+        assert_eq!(act("deploy"), Ok(Action::Deploy { services: vec![] }));
+        assert_eq!(
+            act("deploy horizon"),
+            Ok(Action::Deploy {
+                services: vec!["horizon".into()]
+            })
+        );
+        assert_eq!(
+            act("teardown mariadb --delete-data"),
+            Ok(Action::Teardown {
+                services: vec!["mariadb".into()],
+                delete_data: true
+            })
+        );
+        assert_eq!(
+            act("teardown"),
+            Ok(Action::Teardown {
+                services: vec![],
+                delete_data: false
+            })
+        );
+        assert_eq!(act("deploy nova"), Err("unknown service 'nova'".into()));
+        assert!(
+            act("deploy --dry-run")
+                .unwrap_err()
+                .contains("outside the dashboard")
+        );
+        assert!(
+            act("teardown -o json")
+                .unwrap_err()
+                .contains("outside the dashboard")
+        );
+    }
+
+    #[test]
+    fn export_incidents_names_a_file() {
+        assert_eq!(
+            parse("export incidents /tmp/inc.jsonl", &rows()),
+            Ok(Request::ExportIncidents(PathBuf::from("/tmp/inc.jsonl")))
+        );
+        assert_eq!(
+            parse("export incidents", &rows()),
+            Err("usage: export incidents FILE".into())
+        );
+        assert_eq!(
+            parse("export nodes x", &rows()),
+            Err("usage: export incidents FILE".into())
         );
     }
 

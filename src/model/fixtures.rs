@@ -43,6 +43,7 @@ pub fn model(readonly: bool) -> Model {
         readonly,
         rows: rows(),
         watched: WATCHED.to_vec(),
+        local_cluster: false,
     })
 }
 
@@ -396,5 +397,222 @@ pub fn failed_job() -> Model {
             kind: Kind::Bootstrap,
         },
     );
+    m
+}
+
+/// A deploy started with `D` and reported up to keystone's bootstrap: mariadb and
+/// memcached done or skipped, keystone's Job waited for, horizon queued.
+pub fn mid_workflow() -> Model {
+    use crate::model::Key;
+    use crate::workflow::plan::StepAction::Create;
+    use crate::workflow::schedule::StepState;
+    let mut m = mid_deploy();
+    update(&mut m, Msg::Key(Key::Char('D')));
+    update(&mut m, Msg::Key(Key::Char('y')));
+    let steps = [
+        ("mariadb", Kind::Disk, StepState::Skipped),
+        ("mariadb", Kind::Pv, StepState::Skipped),
+        ("mariadb", Kind::Pvc, StepState::Skipped),
+        ("mariadb", Kind::Svc, StepState::Done),
+        ("mariadb", Kind::Configmap, StepState::Skipped),
+        ("mariadb", Kind::Bootstrap, StepState::Skipped),
+        ("mariadb", Kind::Pod, StepState::Done),
+        ("memcached", Kind::Svc, StepState::Done),
+        ("memcached", Kind::Configmap, StepState::Skipped),
+        ("memcached", Kind::Pod, StepState::Done),
+        ("keystone", Kind::Svc, StepState::Done),
+        ("keystone", Kind::Configmap, StepState::Done),
+        (
+            "keystone",
+            Kind::Bootstrap,
+            StepState::Waiting("Job keystone-create-db is running".into()),
+        ),
+        ("keystone", Kind::Pod, StepState::Queued),
+        ("horizon", Kind::Svc, StepState::Queued),
+        ("horizon", Kind::Configmap, StepState::Queued),
+        ("horizon", Kind::Pod, StepState::Queued),
+    ];
+    for (service, kind, state) in steps {
+        update(
+            &mut m,
+            Msg::Step {
+                service: service.into(),
+                action: Create(kind),
+                state,
+            },
+        );
+    }
+    update(
+        &mut m,
+        Msg::Select {
+            row: 2,
+            kind: Kind::Bootstrap,
+        },
+    );
+    m
+}
+
+/// A service pod on `on` (a StatefulSet's when `stateful`).
+pub fn placed_pod(
+    name: &str,
+    service: &str,
+    on: &str,
+    ready: bool,
+    stateful: bool,
+) -> ObjectSummary {
+    let owner = ObjRef {
+        kind: if stateful {
+            ObjKind::StatefulSet
+        } else {
+            ObjKind::Deployment
+        },
+        name: service.into(),
+    };
+    obj(
+        ObjKind::Pod,
+        name,
+        service,
+        Kind::Pod,
+        ObjState::Pod {
+            phase: PodPhase::Running,
+            ready,
+            node: Some(on.into()),
+            reason: None,
+            owner: Some(owner),
+            restarts: 0,
+        },
+    )
+}
+
+pub fn node_state(name: &str, ready: NodeReady, cordoned: bool, taints: &[&str]) -> ObjectSummary {
+    let mut n = node(name, ready);
+    n.state = ObjState::Node(NodeSummary {
+        ready,
+        unschedulable: cordoned,
+        taints: taints.iter().map(|t| t.to_string()).collect(),
+        labels: Vec::new(),
+    });
+    n
+}
+
+/// Milliseconds of the fixtures' clock.
+pub const T0_MS: i64 = 1_700_000_300_000;
+
+/// The whole stack up with keystone on all three nodes and mariadb-0 on node-2; node-1 is
+/// cordoned; then node-2 fails: keystone's pod there is evicted and replaced on node-3
+/// (healed), mariadb-0 stays Terminating on the unreachable node.
+pub fn node_failure() -> Model {
+    let mut m = mid_deploy();
+    let at = |m: &mut Model, ms: i64, msgs: Vec<Msg>| {
+        update(m, Msg::NowMs(T0_MS + ms));
+        for msg in msgs {
+            update(m, msg);
+        }
+    };
+    let ready = NodeReady::True;
+    at(
+        &mut m,
+        -60_000,
+        vec![
+            Msg::Applied(node_state(
+                "node-1",
+                ready,
+                true,
+                &["node.kubernetes.io/unschedulable:NoSchedule"],
+            )),
+            Msg::Applied(workload(ObjKind::Deployment, "keystone", 3, 3)),
+            Msg::Deleted(ObjRef {
+                kind: ObjKind::Pod,
+                name: "keystone-7f9d4-aaaaa".into(),
+            }),
+            Msg::Deleted(ObjRef {
+                kind: ObjKind::Pod,
+                name: "keystone-7f9d4-bbbbb".into(),
+            }),
+            Msg::Applied(placed_pod(
+                "keystone-7f9d4-aaaaa",
+                "keystone",
+                "node-1",
+                true,
+                false,
+            )),
+            Msg::Applied(placed_pod(
+                "keystone-7f9d4-bbbbb",
+                "keystone",
+                "node-2",
+                true,
+                false,
+            )),
+            Msg::Applied(placed_pod(
+                "keystone-7f9d4-ccccc",
+                "keystone",
+                "node-3",
+                true,
+                false,
+            )),
+            Msg::Applied(placed_pod("mariadb-0", "mariadb", "node-2", true, true)),
+        ],
+    );
+    let unreachable = "node.kubernetes.io/unreachable:NoExecute";
+    at(
+        &mut m,
+        0,
+        vec![Msg::Applied(node_state(
+            "node-2",
+            NodeReady::Unknown,
+            false,
+            &[],
+        ))],
+    );
+    at(
+        &mut m,
+        400,
+        vec![Msg::Applied(node_state(
+            "node-2",
+            NodeReady::Unknown,
+            false,
+            &[unreachable],
+        ))],
+    );
+    let mut evicted = placed_pod("keystone-7f9d4-bbbbb", "keystone", "node-2", false, false);
+    evicted.deleting = true;
+    let mut stuck = placed_pod("mariadb-0", "mariadb", "node-2", false, true);
+    stuck.deleting = true;
+    at(
+        &mut m,
+        5_100,
+        vec![
+            Msg::Applied(workload(ObjKind::Deployment, "keystone", 3, 2)),
+            Msg::Applied(workload(ObjKind::StatefulSet, "mariadb", 1, 0)),
+            Msg::Applied(evicted),
+            Msg::Applied(stuck),
+        ],
+    );
+    at(
+        &mut m,
+        5_300,
+        vec![Msg::Applied(placed_pod(
+            "keystone-7f9d4-ddddd",
+            "keystone",
+            "node-3",
+            false,
+            false,
+        ))],
+    );
+    at(
+        &mut m,
+        8_700,
+        vec![
+            Msg::Applied(placed_pod(
+                "keystone-7f9d4-ddddd",
+                "keystone",
+                "node-3",
+                true,
+                false,
+            )),
+            Msg::Applied(workload(ObjKind::Deployment, "keystone", 3, 3)),
+        ],
+    );
+    at(&mut m, 30_000, Vec::new());
     m
 }

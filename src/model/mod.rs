@@ -3,6 +3,7 @@
 
 pub mod command;
 pub mod grid;
+pub mod incident;
 pub mod log;
 pub mod msg;
 pub mod state;
@@ -10,10 +11,12 @@ pub mod status;
 pub mod store;
 pub mod summary;
 mod update;
+pub mod workflow;
 
 pub use grid::Row;
-pub use msg::{Action, Connection, Effect, Key, Msg};
-pub use state::{Confirm, Header, Mode, Model, ModelConfig, Pane, StatusLine};
+pub use incident::{IncidentEvent, IncidentTracker};
+pub use msg::{Action, Connection, Effect, Key, Msg, NodeOp};
+pub use state::{Confirm, Header, Mode, Model, ModelConfig, Pane, StatusLine, Subject, Typed};
 pub use status::CellStatus;
 pub use update::update;
 
@@ -21,3 +24,5 @@ pub use update::update;
 pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_dash;

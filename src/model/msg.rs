@@ -2,8 +2,12 @@
 
 use std::fmt;
 
+use std::path::PathBuf;
+
 use crate::kind::Kind;
 use crate::model::summary::{EventSummary, ObjKind, ObjRef, ObjectSummary};
+use crate::workflow::plan::StepAction;
+use crate::workflow::schedule::StepState;
 
 /// A key press, already translated from the terminal library by the event loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +83,36 @@ pub enum Msg {
     },
     /// Wall clock tick, seconds since the Unix epoch (sent while disconnected, for ages).
     Now(i64),
+    /// Wall clock in milliseconds since the Unix epoch. The loop sends one before each batch
+    /// of watcher messages so incidents are timed to the millisecond; it also moves `Now`.
+    NowMs(i64),
+    /// A step of the running deploy/teardown: the executor sends one per plan step when it
+    /// starts (Queued or Skipped), then one per change of state.
+    Step {
+        service: String,
+        action: StepAction,
+        state: StepState,
+    },
+    /// The running deploy/teardown ended. Exactly one per `Act(Deploy | Teardown)`, also when
+    /// it could not be planned or was cancelled; until then the model refuses another one.
+    WorkflowFinished {
+        ok: bool,
+        summary: String,
+    },
+}
+
+impl Msg {
+    /// Whether it is a watcher's report on objects (what `Store::observe` folds in).
+    pub fn is_watch(&self) -> bool {
+        matches!(
+            self,
+            Msg::Applied(_)
+                | Msg::Deleted(_)
+                | Msg::Resynced(..)
+                | Msg::WatchLost(_)
+                | Msg::Forbidden(_)
+        )
+    }
 }
 
 /// A mutating operation, executed by the same engine as the CLI verbs.
@@ -103,6 +137,49 @@ pub enum Action {
         services: Vec<String>,
         delete_data: bool,
     },
+    /// Deploy services (empty: all) and what they depend on, in dependency order.
+    Deploy {
+        services: Vec<String>,
+    },
+    /// Remove services (empty: all) in reverse dependency order.
+    Teardown {
+        services: Vec<String>,
+        delete_data: bool,
+    },
+    Node {
+        node: String,
+        op: NodeOp,
+    },
+}
+
+/// What to do to a node, from the nodes view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeOp {
+    Cordon,
+    Uncordon,
+    /// Cordon, then evict every pod (evictions respect PodDisruptionBudgets).
+    Drain,
+    /// Make the node NotReady: local demo cluster only (kwok's chaos stage).
+    Fail,
+    /// Make a failed node Ready again: local demo cluster only.
+    Restore,
+}
+
+impl NodeOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeOp::Cordon => "cordon",
+            NodeOp::Uncordon => "uncordon",
+            NodeOp::Drain => "drain",
+            NodeOp::Fail => "fail-node",
+            NodeOp::Restore => "restore-node",
+        }
+    }
+
+    /// Whether the operation exists only on the local demo cluster.
+    pub fn local_only(self) -> bool {
+        matches!(self, NodeOp::Fail | NodeOp::Restore)
+    }
 }
 
 impl Action {
@@ -112,7 +189,7 @@ impl Action {
             Action::Delete {
                 kind, delete_data, ..
             } => *delete_data && kind.holds_data(),
-            Action::Kill { delete_data, .. } => *delete_data,
+            Action::Kill { delete_data, .. } | Action::Teardown { delete_data, .. } => *delete_data,
             _ => false,
         }
     }
@@ -143,15 +220,34 @@ impl fmt::Display for Action {
             } => {
                 write!(f, "kill {}{}", services.join(" "), data_flag(*delete_data))
             }
+            Action::Deploy { services } => write!(f, "deploy{}", words(services)),
+            Action::Teardown {
+                services,
+                delete_data,
+            } => write!(f, "teardown{}{}", words(services), data_flag(*delete_data)),
+            Action::Node { node, op } => write!(f, "{} {node}", op.as_str()),
         }
     }
+}
+
+/// " a b" for a list of services, "" for none (meaning all).
+fn words(services: &[String]) -> String {
+    services.iter().map(|s| format!(" {s}")).collect()
 }
 
 /// What the model asks the event loop to do after an update.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     Act(Action),
-    FollowLogs { pod: String },
+    FollowLogs {
+        pod: String,
+    },
     StopLogs,
+    /// Stop the running deploy/teardown (the executor's cancel).
+    CancelWorkflow,
+    /// Write `Model::incidents().to_json_lines()` to `path`.
+    ExportIncidents {
+        path: PathBuf,
+    },
     Quit,
 }

@@ -6,11 +6,15 @@ use tui_input::Input;
 
 use crate::kind::Kind;
 use crate::model::grid::{Grid, Row};
+use crate::model::incident::{IncidentTracker, stuck_terminating};
 use crate::model::log::{Entry, LogPane, NoteLevel};
 use crate::model::msg::{Action, Connection};
 use crate::model::status::{self, CellStatus};
 use crate::model::store::{Store, Sync};
-use crate::model::summary::{EventSummary, NodeSummary, ObjKind, ObjectSummary};
+use crate::model::summary::{
+    EventSummary, NodeReady, NodeSummary, ObjKind, ObjState, ObjectSummary,
+};
+use crate::model::workflow::{CellStep, WorkflowView};
 
 /// Given once, at start: where the dashboard looks and what the grid holds.
 #[derive(Debug, Clone)]
@@ -22,6 +26,8 @@ pub struct ModelConfig {
     pub rows: Vec<Row>,
     /// The kinds the watchers report on.
     pub watched: Vec<ObjKind>,
+    /// The cluster is kolla-dash's local demo cluster, where nodes can be failed/restored.
+    pub local_cluster: bool,
 }
 
 /// The header's fixed facts.
@@ -39,24 +45,26 @@ pub enum Pane {
     Log,
 }
 
-/// A pending destructive action and, when it destroys data, the name being typed.
-#[derive(Debug, Clone)]
-pub struct Confirm {
-    pub action: Action,
-    /// Some when the operator must type `expected()` rather than press y.
-    pub typed: Option<Input>,
+/// What a confirmation dialog is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    Act(Action),
+    CancelWorkflow,
 }
 
-impl Confirm {
-    /// What must be typed: the service name(s) the action destroys data of.
-    pub fn expected(&self) -> String {
-        match &self.action {
-            Action::Create { service, .. } | Action::Delete { service, .. } => service.clone(),
-            Action::Bootstrap { services }
-            | Action::Run { services }
-            | Action::Kill { services, .. } => services.join(" "),
-        }
-    }
+/// A name the operator must type to confirm (data loss), and what is typed so far.
+#[derive(Debug, Clone)]
+pub struct Typed {
+    pub expected: String,
+    pub input: Input,
+}
+
+/// A pending action waiting for the operator's yes.
+#[derive(Debug, Clone)]
+pub struct Confirm {
+    pub subject: Subject,
+    /// Some when the operator must type a name rather than press y.
+    pub typed: Option<Typed>,
 }
 
 /// What has the keyboard.
@@ -74,6 +82,10 @@ pub enum Mode {
         row: usize,
         kind: Kind,
     },
+    /// Every node with its state and the catalog's pods on it; node actions.
+    Nodes,
+    /// The session's incidents and their timelines.
+    Incidents,
 }
 
 /// The last thing worth telling the operator, at the bottom of the screen.
@@ -96,6 +108,15 @@ pub struct Model {
     pub(super) log: LogPane,
     pub(super) status_line: Option<StatusLine>,
     pub(super) in_flight: BTreeMap<u64, String>,
+    pub(super) local_cluster: bool,
+    /// Milliseconds since the Unix epoch, from `Msg::NowMs`.
+    pub(super) now_ms: i64,
+    pub(super) workflow: Option<WorkflowView>,
+    pub(super) incidents: IncidentTracker,
+    /// Selected node in the nodes view (index into `nodes()`).
+    pub(super) node_cursor: usize,
+    /// Lines scrolled in the incidents view.
+    pub(super) incident_scroll: usize,
 }
 
 impl Model {
@@ -116,6 +137,12 @@ impl Model {
             log: LogPane::default(),
             status_line: None,
             in_flight: BTreeMap::new(),
+            local_cluster: config.local_cluster,
+            now_ms: 0,
+            workflow: None,
+            incidents: IncidentTracker::default(),
+            node_cursor: 0,
+            incident_scroll: 0,
         }
     }
 
@@ -178,6 +205,56 @@ impl Model {
         self.status_line.as_ref()
     }
 
+    pub fn local_cluster(&self) -> bool {
+        self.local_cluster
+    }
+
+    /// The catalog's pods placed on `node`, in name order.
+    pub fn pods_on(&self, node: &str) -> impl Iterator<Item = &ObjectSummary> {
+        self.store.pods_on(node)
+    }
+
+    /// The node selected in the nodes view.
+    pub fn selected_node(&self) -> Option<&str> {
+        self.nodes()
+            .keys()
+            .nth(self.node_cursor)
+            .map(String::as_str)
+    }
+
+    pub fn node_cursor(&self) -> usize {
+        self.node_cursor
+    }
+
+    /// The current or last deploy/teardown.
+    pub fn workflow(&self) -> Option<&WorkflowView> {
+        self.workflow.as_ref()
+    }
+
+    pub fn workflow_running(&self) -> bool {
+        self.workflow.as_ref().is_some_and(|w| w.running)
+    }
+
+    /// A cell's step in the running workflow (None when none runs or the cell has none).
+    pub fn running_step(&self, row: usize, kind: Kind) -> Option<&CellStep> {
+        self.workflow
+            .as_ref()
+            .filter(|w| w.running)
+            .and_then(|w| w.step(row, kind))
+    }
+
+    pub fn incidents(&self) -> &IncidentTracker {
+        &self.incidents
+    }
+
+    pub fn incident_scroll(&self) -> usize {
+        self.incident_scroll
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.now_ms
+    }
+
     /// Actions under way: id -> description.
     pub fn in_flight(&self) -> &BTreeMap<u64, String> {
         &self.in_flight
@@ -206,6 +283,9 @@ impl Model {
             }
             s if s.is_ok() || *s == CellStatus::Blank => None,
             _ => {
+                if let Some(stuck) = self.stuck_on_lost_node(row, kind) {
+                    return Some(stuck);
+                }
                 // A pod waiting on storage says so more plainly than the scheduler does.
                 let storage_wait = matches!(kind, Kind::Pod | Kind::Bootstrap)
                     && matches!(self.status(row, Kind::Pvc), CellStatus::Pending { .. });
@@ -213,6 +293,30 @@ impl Model {
                 status::why_not_ready(if storage_wait { Kind::Pvc } else { kind }, &cell)
             }
         }
+    }
+
+    /// A cell's pod being deleted on a node that is not Ready stays Terminating: say why.
+    fn stuck_on_lost_node(&self, row: usize, kind: Kind) -> Option<String> {
+        self.cell_objects(row, kind)
+            .into_iter()
+            .find_map(|o| match &o.state {
+                ObjState::Pod {
+                    node: Some(node),
+                    owner,
+                    ..
+                } if o.deleting
+                    && self
+                        .nodes()
+                        .get(node)
+                        .is_none_or(|n| n.ready != NodeReady::True) =>
+                {
+                    let stateful = owner
+                        .as_ref()
+                        .is_some_and(|r| r.kind == ObjKind::StatefulSet);
+                    Some(stuck_terminating(&o.obj.name, node, stateful))
+                }
+                _ => None,
+            })
     }
 
     /// The newest events about a cell's objects, newest first.

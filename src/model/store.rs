@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::kind::Kind;
 use crate::model::grid::Row;
+use crate::model::msg::Msg;
 use crate::model::status::{self, CellStatus};
 use crate::model::summary::{NodeReady, NodeSummary, ObjKind, ObjRef, ObjState, ObjectSummary};
 
@@ -28,6 +29,8 @@ pub struct Store {
     statuses: Vec<[CellStatus; 7]>,
     sync: BTreeMap<ObjKind, Sync>,
     nodes: BTreeMap<String, NodeSummary>,
+    /// Node name -> the catalog's pods placed on it (for the nodes view).
+    pods_on: BTreeMap<String, BTreeSet<ObjRef>>,
     row_of: HashMap<String, usize>,
     has_kind: Vec<[bool; 7]>,
 }
@@ -45,6 +48,7 @@ impl Store {
             statuses: Vec::new(),
             sync: watched.iter().map(|k| (*k, Sync::Pending)).collect(),
             nodes: BTreeMap::new(),
+            pods_on: BTreeMap::new(),
             row_of: rows
                 .iter()
                 .enumerate()
@@ -113,6 +117,29 @@ impl Store {
         (ready, self.nodes.len())
     }
 
+    /// The catalog's pods placed on `node`, in name order.
+    pub fn pods_on(&self, node: &str) -> impl Iterator<Item = &ObjectSummary> {
+        self.pods_on
+            .get(node)
+            .into_iter()
+            .flatten()
+            .filter_map(|r| self.objects.get(r))
+    }
+
+    /// Folds a watcher message in; false for messages that are not the store's. The one
+    /// place watcher messages change the store (the dashboard and the workflow use it).
+    pub fn observe(&mut self, msg: Msg) -> bool {
+        match msg {
+            Msg::Applied(o) => self.apply(o),
+            Msg::Deleted(r) => self.delete(&r),
+            Msg::Resynced(kind, objs) => self.resync(kind, objs),
+            Msg::WatchLost(kind) => self.set_sync(kind, Sync::Lost),
+            Msg::Forbidden(kind) => self.set_sync(kind, Sync::Forbidden),
+            _ => return false,
+        }
+        true
+    }
+
     pub fn apply(&mut self, obj: ObjectSummary) {
         if let ObjState::Node(node) = &obj.state {
             self.nodes.insert(obj.obj.name.clone(), node.clone());
@@ -170,6 +197,12 @@ impl Store {
 
     fn insert_object(&mut self, obj: ObjectSummary) -> Option<(usize, Kind)> {
         let cell = self.cell_of(&obj);
+        if let (Some(node), Some(_)) = (placed_on(&obj), &obj.owner) {
+            self.pods_on
+                .entry(node.to_string())
+                .or_default()
+                .insert(obj.obj.clone());
+        }
         if let Some((row, kind)) = cell {
             self.members[row][kind.index()].insert(obj.obj.clone());
         }
@@ -179,6 +212,14 @@ impl Store {
 
     fn remove_object(&mut self, obj: &ObjRef) -> Option<(usize, Kind)> {
         let old = self.objects.remove(obj)?;
+        if let Some(node) = placed_on(&old)
+            && let Some(pods) = self.pods_on.get_mut(node)
+        {
+            pods.remove(obj);
+            if pods.is_empty() {
+                self.pods_on.remove(node);
+            }
+        }
         let cell = self.cell_of(&old);
         if let Some((row, kind)) = cell {
             self.members[row][kind.index()].remove(obj);
@@ -217,5 +258,15 @@ impl Store {
             return CellStatus::Unknown;
         }
         status::cell_status(kind, &self.cell_objects(row, kind))
+    }
+}
+
+/// The node a pod summary is placed on.
+fn placed_on(obj: &ObjectSummary) -> Option<&str> {
+    match &obj.state {
+        ObjState::Pod {
+            node: Some(node), ..
+        } => Some(node),
+        _ => None,
     }
 }

@@ -6,8 +6,10 @@ use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::catalog::Verb;
+use crate::cluster::nodes;
+use crate::devcluster::nodes::set_failed;
 use crate::engine::{Engine, Outcome};
-use crate::model::{Action, Msg};
+use crate::model::{Action, Msg, NodeOp};
 
 /// Runs `action` in the background; `id` ties its messages together.
 pub fn spawn(engine: Arc<Engine>, id: u64, action: Action, tx: UnboundedSender<Msg>) {
@@ -18,14 +20,14 @@ pub fn spawn(engine: Arc<Engine>, id: u64, action: Action, tx: UnboundedSender<M
     tokio::spawn(async move {
         let result = perform(&engine, &action)
             .await
-            .map(|outcomes| summarize(&outcomes))
             .map_err(|e| format!("{e:#}"));
         let _ = tx.send(Msg::ActionFinished { id, result });
     });
 }
 
-async fn perform(engine: &Engine, action: &Action) -> anyhow::Result<Vec<Outcome>> {
-    match action {
+async fn perform(engine: &Engine, action: &Action) -> anyhow::Result<String> {
+    let client = &engine.connection.client;
+    let outcomes = match action {
         Action::Create { service, kind } => engine.create(service, *kind).await,
         Action::Delete {
             service,
@@ -38,7 +40,31 @@ async fn perform(engine: &Engine, action: &Action) -> anyhow::Result<Vec<Outcome
             services,
             delete_data,
         } => each(engine, Verb::Kill, services, *delete_data).await,
-    }
+        Action::Node { node, op } => {
+            return match op {
+                NodeOp::Cordon => nodes::cordon(client, node, true)
+                    .await
+                    .map(|()| format!("{node} cordoned")),
+                NodeOp::Uncordon => nodes::cordon(client, node, false)
+                    .await
+                    .map(|()| format!("{node} uncordoned")),
+                NodeOp::Drain => nodes::drain(client, node)
+                    .await
+                    .map(|n| format!("{node} drained: {n} pods evicted")),
+                NodeOp::Fail => set_failed(client, node, true)
+                    .await
+                    .map(|()| format!("{node} failed (NotReady)")),
+                NodeOp::Restore => set_failed(client, node, false)
+                    .await
+                    .map(|()| format!("{node} restored")),
+            };
+        }
+        // The dashboard runs these as workflows, never as one-shot actions.
+        Action::Deploy { .. } | Action::Teardown { .. } => {
+            anyhow::bail!("'{action}' runs as a workflow")
+        }
+    };
+    Ok(summarize(&outcomes?))
 }
 
 async fn each(

@@ -6,11 +6,13 @@ mod actions;
 mod keys;
 mod link;
 mod terminal;
+mod workflow;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use futures::StreamExt as _;
 use ratatui::crossterm::event::EventStream;
 use ratatui::layout::Rect;
@@ -22,32 +24,40 @@ use tokio::time::Instant;
 use crate::cluster::{logs, watch};
 use crate::engine::Engine;
 use crate::model::state::{Model, ModelConfig};
-use crate::model::{Effect, Msg, update};
+use crate::model::{Action, Effect, Msg, update};
 use crate::workflow::run;
 
 /// The shortest time between two frames (~30 frames a second).
 pub const FRAME: Duration = Duration::from_millis(33);
 
 /// What the dashboard is opened on.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct DashOptions {
     pub readonly: bool,
+    /// The cluster is the local demo cluster (nodes can be failed and restored).
+    pub local_cluster: bool,
 }
 
 /// The model's starting state for this engine's catalog and cluster: one row per service,
 /// with the kinds that render objects under the current config.
-pub fn initial_model(engine: &Engine, readonly: bool) -> anyhow::Result<Model> {
+pub fn initial_model(engine: &Engine, options: DashOptions) -> anyhow::Result<Model> {
     let specs = run::service_specs(engine)?;
     Ok(Model::new(ModelConfig {
         context: engine.connection.context.clone(),
         namespace: engine.namespace().to_string(),
-        readonly,
+        readonly: options.readonly,
         rows: run::rows(&specs),
         watched: watch::WATCHED.to_vec(),
+        local_cluster: options.local_cluster,
     }))
 }
 
 fn now() -> i64 {
     jiff::Timestamp::now().as_second()
+}
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
 }
 
 /// The dashboard minus the terminal: the model, the watchers' channel, and what carries
@@ -60,6 +70,7 @@ pub struct Dashboard {
     follower: Option<JoinHandle<()>>,
     next_action: u64,
     link: link::Link,
+    workflow: Option<workflow::Running>,
     _watchers: JoinSet<()>,
 }
 
@@ -71,9 +82,9 @@ pub struct Inbox {
 
 impl Dashboard {
     /// Builds the model and starts the watchers.
-    pub fn start(engine: Engine, readonly: bool) -> anyhow::Result<(Dashboard, Inbox)> {
+    pub fn start(engine: Engine, options: DashOptions) -> anyhow::Result<(Dashboard, Inbox)> {
         let engine = Arc::new(engine);
-        let model = initial_model(&engine, readonly)?;
+        let model = initial_model(&engine, options)?;
         let (tx, msgs) = mpsc::unbounded_channel::<Msg>();
         let (log_tx, logs) = mpsc::unbounded_channel::<logs::LogMsg>();
         let watchers = watch::start(&engine.connection.client, engine.namespace(), tx.clone());
@@ -85,6 +96,7 @@ impl Dashboard {
             follower: None,
             next_action: 0,
             link: link::Link::default(),
+            workflow: None,
             _watchers: watchers,
         };
         Ok((dash, Inbox { msgs, logs }))
@@ -98,33 +110,92 @@ impl Dashboard {
     /// Applies messages in order and carries out their effects; true when asked to quit.
     pub fn handle(&mut self, msgs: Vec<Msg>) -> bool {
         let mut quit = false;
+        // Incident timelines need the time each batch arrived.
         let mut queue = VecDeque::from(msgs);
+        queue.push_front(Msg::NowMs(now_ms()));
         while let Some(msg) = queue.pop_front() {
             if let Some(change) = self.link.observe(&msg, now()) {
                 queue.push_back(change);
             }
+            if let Some(running) = &self.workflow
+                && msg.is_watch()
+            {
+                running.feed(&msg);
+            }
+            let finished = matches!(msg, Msg::WorkflowFinished { .. });
             for effect in update(&mut self.model, msg) {
-                match effect {
-                    Effect::Quit => quit = true,
-                    Effect::Act(action) => {
-                        self.next_action += 1;
-                        let engine = Arc::clone(&self.engine);
-                        actions::spawn(engine, self.next_action, action, self.tx.clone());
-                    }
-                    Effect::FollowLogs { pod } => {
-                        self.stop_logs();
-                        self.follower = Some(tokio::spawn(logs::follow(
-                            self.engine.connection.client.clone(),
-                            self.engine.namespace().to_string(),
-                            pod,
-                            self.log_tx.clone(),
-                        )));
-                    }
-                    Effect::StopLogs => self.stop_logs(),
-                }
+                quit |= self.carry_out(effect);
+            }
+            if finished {
+                self.workflow = None;
             }
         }
         quit
+    }
+
+    /// Does what the model asked; true for Quit.
+    fn carry_out(&mut self, effect: Effect) -> bool {
+        match effect {
+            Effect::Quit => return true,
+            Effect::Act(Action::Deploy { services }) => {
+                self.start_workflow(workflow::Job::Deploy { services });
+            }
+            Effect::Act(Action::Teardown {
+                services,
+                delete_data,
+            }) => self.start_workflow(workflow::Job::Teardown {
+                services,
+                delete_data,
+            }),
+            Effect::Act(action) => {
+                let engine = Arc::clone(&self.engine);
+                actions::spawn(engine, self.next_id(), action, self.tx.clone());
+            }
+            Effect::CancelWorkflow => {
+                if let Some(running) = &mut self.workflow {
+                    running.cancel();
+                }
+            }
+            Effect::ExportIncidents { path } => {
+                let result = self
+                    .model
+                    .incidents()
+                    .to_json_lines()
+                    .map_err(anyhow::Error::from)
+                    .and_then(|text| {
+                        std::fs::write(&path, text)
+                            .with_context(|| format!("cannot write {}", path.display()))
+                    })
+                    .map(|()| format!("incidents written to {}", path.display()))
+                    .map_err(|e| format!("{e:#}"));
+                let id = self.next_id();
+                let what = format!("export incidents {}", path.display());
+                let _ = self.tx.send(Msg::ActionStarted { id, what });
+                let _ = self.tx.send(Msg::ActionFinished { id, result });
+            }
+            Effect::FollowLogs { pod } => {
+                self.stop_logs();
+                self.follower = Some(tokio::spawn(logs::follow(
+                    self.engine.connection.client.clone(),
+                    self.engine.namespace().to_string(),
+                    pod,
+                    self.log_tx.clone(),
+                )));
+            }
+            Effect::StopLogs => self.stop_logs(),
+        }
+        false
+    }
+
+    fn next_id(&mut self) -> u64 {
+        self.next_action += 1;
+        self.next_action
+    }
+
+    fn start_workflow(&mut self, job: workflow::Job) {
+        let store = self.model.store().clone();
+        let engine = Arc::clone(&self.engine);
+        self.workflow = Some(workflow::start(engine, store, job, self.tx.clone()));
     }
 
     fn stop_logs(&mut self) {
@@ -137,6 +208,9 @@ impl Dashboard {
 impl Drop for Dashboard {
     fn drop(&mut self) {
         self.stop_logs();
+        if let Some(running) = &mut self.workflow {
+            running.cancel();
+        }
     }
 }
 
@@ -152,7 +226,7 @@ fn log_msg(log: logs::LogMsg) -> Msg {
 
 /// Runs the dashboard until the operator quits or a SIGTERM/SIGHUP arrives.
 pub async fn run(engine: Engine, options: DashOptions) -> anyhow::Result<()> {
-    let (mut dash, mut inbox) = Dashboard::start(engine, options.readonly)?;
+    let (mut dash, mut inbox) = Dashboard::start(engine, options)?;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
 

@@ -61,6 +61,17 @@ pub fn header(buf: &mut Buffer, area: Rect, model: &Model) {
         Style::new()
     };
     x = put(buf, area, x, y, &nodes, style);
+    let open = model
+        .incidents()
+        .incidents()
+        .iter()
+        .filter(|i| i.is_open())
+        .count();
+    if open > 0 {
+        let plural = if open == 1 { "" } else { "s" };
+        let text = format!("  ⚠ {open} open incident{plural} (I)");
+        x = put(buf, area, x, y, &text, theme::warning_style());
+    }
     if h.readonly {
         put(buf, area, x, y, "  [read-only]", theme::warning_style());
     }
@@ -115,43 +126,77 @@ pub fn status(buf: &mut Buffer, area: Rect, model: &Model) -> Option<Position> {
 
 /// Key hints for the current mode; action keys are hidden in read-only sessions.
 pub fn footer(buf: &mut Buffer, area: Rect, model: &Model) {
+    let readonly = model.header().readonly;
     let hints: &[(&str, &str)] = match model.mode() {
-        Mode::Normal if model.header().readonly => &[
+        // Most useful first: a hint that does not fit is left out whole.
+        Mode::Normal if readonly => &[
+            ("?", "help"),
             ("↑↓←→", "move"),
             ("Enter", "detail"),
             ("l", "logs"),
+            ("N", "nodes"),
+            ("I", "incidents"),
             ("Tab", "pane"),
             ("/", "filter"),
-            ("a", "all events"),
+            ("q", "quit"),
+        ],
+        Mode::Normal if model.workflow_running() => &[
+            ("X", "cancel workflow"),
             ("?", "help"),
+            ("Enter", "detail"),
+            ("N", "nodes"),
+            ("I", "incidents"),
+            ("↑↓←→", "move"),
             ("q", "quit"),
         ],
         Mode::Normal => &[
-            ("↑↓←→", "move"),
+            ("?", "help"),
+            ("D", "deploy"),
             ("c", "create"),
             ("d", "delete"),
-            ("b", "bootstrap"),
-            ("r", "run"),
             ("K", "kill"),
-            ("Enter", "detail"),
-            ("l", "logs"),
+            ("N", "nodes"),
+            ("I", "incidents"),
+            ("b", "boot"),
+            ("r", "run"),
             (":", "cmd"),
-            ("?", "help"),
             ("q", "quit"),
         ],
         Mode::Filter(_) => &[("Enter", "keep filter"), ("Esc", "clear filter")],
         Mode::Command(_) => &[
             ("Enter", "run"),
             ("Esc", "cancel"),
-            ("e.g.", "run keystone · resource delete mariadb pod"),
+            ("e.g.", "deploy · run keystone · export incidents FILE"),
         ],
         Mode::Confirm(c) if c.typed.is_some() => &[("Enter", "confirm"), ("Esc", "cancel")],
         Mode::Confirm(_) => &[("y", "confirm"), ("n/Esc", "cancel")],
+        Mode::Nodes if readonly => &[("↑↓", "node"), ("I", "incidents"), ("Esc", "close")],
+        Mode::Nodes if model.local_cluster() => &[
+            ("↑↓", "node"),
+            ("c", "cordon"),
+            ("u", "uncordon"),
+            ("d", "drain"),
+            ("f", "fail"),
+            ("r", "restore"),
+            ("Esc", "close"),
+        ],
+        Mode::Nodes => &[
+            ("↑↓", "node"),
+            ("c", "cordon"),
+            ("u", "uncordon"),
+            ("d", "drain"),
+            ("Esc", "close"),
+        ],
+        Mode::Incidents => &[("↑↓ PgUp PgDn", "scroll"), ("N", "nodes"), ("Esc", "close")],
         Mode::Help | Mode::Detail { .. } => &[("Esc", "close")],
     };
     let y = area.y;
     let mut x = area.x;
     for (key, what) in hints {
+        let needs = key.chars().count() + 1 + what.chars().count();
+        if usize::from(x) + needs > usize::from(area.right()) {
+            continue;
+        }
         x = put(buf, area, x, y, key, Style::new().fg(Color::Cyan));
         x = put(buf, area, x + 1, y, what, theme::dim());
         x = x.saturating_add(2);

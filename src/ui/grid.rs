@@ -5,9 +5,10 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::widgets::{Block, Borders, Widget};
 
+use super::theme::CellText;
 use super::{put_n, theme};
 use crate::kind::Kind;
-use crate::model::{CellStatus, Model, Msg, Pane};
+use crate::model::{Model, Msg, Pane};
 
 /// Where things are inside the grid's box; shared by drawing and hit-testing.
 struct Geometry {
@@ -54,6 +55,10 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model) {
             grid.visible().len(),
             grid.rows().len()
         );
+    }
+    // Stale cells are dimmed, and the title says so in words.
+    if let Some(age) = model.stale_for() {
+        title.push_str(&format!("· stale: last update {age}s ago "));
     }
     Block::new()
         .borders(Borders::ALL)
@@ -105,22 +110,19 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model) {
             name_style,
         );
         for kind in Kind::ALL {
-            let mut style = theme::status_style(model.status(row, kind));
+            let status = model.status(row, kind);
+            let (text, mut style) = match model.running_step(row, kind) {
+                Some(step) => (CellText::of_step(step), theme::step_style(&step.state)),
+                None => (CellText::of_status(status), theme::status_style(status)),
+            };
             if stale {
                 style = style.patch(theme::dim());
             }
             if is_selected && kind == selected_kind {
                 style = style.patch(theme::selected());
             }
-            cell(
-                buf,
-                g.inner,
-                column_x(&g, kind),
-                y,
-                g.col_width.saturating_sub(1),
-                model.status(row, kind),
-                style,
-            );
+            let width = g.col_width.saturating_sub(1);
+            cell(buf, g.inner, column_x(&g, kind), y, width, &text, style);
         }
     }
 }
@@ -130,54 +132,30 @@ fn column_x(g: &Geometry, kind: Kind) -> u16 {
     g.inner.x + g.name_width + index * g.col_width
 }
 
-/// Paints one status in `width` columns: "✓ ready 3/3" when it fits, else the symbol with
+/// Paints one cell in `width` columns: "✓ ready 3/3" when it fits, else the symbol with
 /// the counts, the reason or the word, whichever fits first, else a short word.
-fn cell(
-    buf: &mut Buffer,
-    area: Rect,
-    x: u16,
-    y: u16,
-    width: u16,
-    status: &CellStatus,
-    style: Style,
-) {
-    if width == 0 || *status == CellStatus::Blank {
+fn cell(buf: &mut Buffer, area: Rect, x: u16, y: u16, width: u16, text: &CellText, style: Style) {
+    if width == 0 || text.symbol.is_empty() {
         // Keep the selection visible on a blank cell.
         if width > 0 && style.add_modifier.contains(Modifier::REVERSED) {
             put_n(buf, area, x, y, " ", 1, style);
         }
         return;
     }
-    let (symbol, word, short) = theme::status_words(status);
-    let counts = match status {
-        CellStatus::Ready {
-            count: Some((ready, total)),
-        }
-        | CellStatus::Pending {
-            count: Some((ready, total)),
-            ..
-        } => {
-            format!("{ready}/{total}")
-        }
-        _ => String::new(),
-    };
-    let reason = match status {
-        CellStatus::Pending {
-            reason,
-            count: None,
-        }
-        | CellStatus::Failed { reason } => reason.as_str(),
-        _ => "",
-    };
+    let counts = text
+        .counts
+        .map(|(ready, total)| format!("{ready}/{total}"))
+        .unwrap_or_default();
+    let (word, short) = (text.word, text.short);
     let room = usize::from(width).saturating_sub(2);
     let fits = |text: &str| text.chars().count() <= room;
     let detail = if counts.is_empty() {
-        reason
+        text.reason
     } else {
         counts.as_str()
     };
     let end = x.saturating_add(width);
-    let mut at = put_n(buf, area, x, y, symbol, width, style);
+    let mut at = put_n(buf, area, x, y, text.symbol, width, style);
     at = put_n(buf, area, at, y, " ", end.saturating_sub(at), style);
     let first = if detail.is_empty() {
         if fits(word) { word } else { short }

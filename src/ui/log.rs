@@ -145,7 +145,7 @@ fn event_line(buf: &mut Buffer, area: Rect, y: u16, event: &EventSummary) {
 }
 
 /// HH:MM:SS (UTC) of a Unix time, without allocating.
-fn clock(time: i64) -> [u8; 8] {
+pub(super) fn clock(time: i64) -> [u8; 8] {
     let secs = time.rem_euclid(86_400);
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
     let digit = |v: i64| b'0' + u8::try_from(v % 10).unwrap_or(0);

@@ -5,6 +5,7 @@ mod chrome;
 mod grid;
 mod log;
 mod overlay;
+mod panels;
 pub mod theme;
 
 #[cfg(test)]

@@ -6,15 +6,17 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
-use super::theme;
+use super::{panels, theme};
 use crate::kind::Kind;
 use crate::model::status::object_status;
 use crate::model::summary::{JobState, ObjState, ObjectSummary};
-use crate::model::{Action, Confirm, Mode, Model};
+use crate::model::workflow::{describe, step_label};
+use crate::model::{Action, Confirm, Mode, Model, NodeOp, Subject};
 
-/// Every key, for `?`. Action keys say when the session is read-only.
-const KEYS: [(&str, &str, bool); 20] = [
-    ("↑↓←→ hjkl", "move the selection", false),
+/// Every key, for `?` (22 lines: the whole list fits an 80x24 screen). Action keys say
+/// when the session is read-only.
+const KEYS: [(&str, &str, bool); 22] = [
+    ("↑↓←→ hjkl", "move the selection (or click a cell)", false),
     ("Tab", "switch between the grid and the log pane", false),
     (
         "PgUp PgDn",
@@ -38,7 +40,18 @@ const KEYS: [(&str, &str, bool); 20] = [
         false,
     ),
     ("/", "filter rows by service name", false),
-    (":", "command line: the CLI verbs, e.g. run keystone", false),
+    (
+        ":",
+        "CLI verbs (run keystone), export incidents FILE (JSON lines)",
+        false,
+    ),
+    ("N / I", "nodes view / incidents with time-to-heal", false),
+    (
+        "D",
+        "deploy all in order; :deploy S…, :teardown S… [--delete-data]",
+        true,
+    ),
+    ("X", "cancel the running deploy/teardown (asks first)", true),
     ("c", "create the selected cell's resource", true),
     (
         "d",
@@ -57,10 +70,13 @@ const KEYS: [(&str, &str, bool); 20] = [
         "kill S --delete-data also deletes data (type S to confirm)",
         true,
     ),
+    (
+        "in nodes",
+        "c cordon, u uncordon, d drain; f fail, r restore (demo)",
+        true,
+    ),
     ("y / n", "answer a confirmation", false),
-    ("click", "select a cell", false),
-    ("?", "this help", false),
-    ("q", "quit (closes help and detail first)", false),
+    ("? / q", "this help / quit (closes views first)", false),
     ("Ctrl-C", "quit at once", false),
 ];
 
@@ -69,14 +85,16 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model) -> Option<Position> {
     match model.mode() {
         Mode::Help => help(buf, area, model),
         Mode::Detail { row, kind } => detail(buf, area, model, *row, *kind),
-        Mode::Confirm(confirm) => return dialog(buf, area, confirm),
+        Mode::Confirm(confirm) => return dialog(buf, area, model, confirm),
+        Mode::Nodes => panels::nodes(buf, area, model),
+        Mode::Incidents => panels::incidents(buf, area, model),
         Mode::Normal | Mode::Filter(_) | Mode::Command(_) => {}
     }
     None
 }
 
 /// A bordered window centered in `area`, cleared; returns its inside.
-fn window(buf: &mut Buffer, area: Rect, width: u16, height: u16, title: String) -> Rect {
+pub(super) fn window(buf: &mut Buffer, area: Rect, width: u16, height: u16, title: String) -> Rect {
     let rect = area.centered(
         Constraint::Length(width.min(area.width)),
         Constraint::Length(height.min(area.height)),
@@ -129,6 +147,22 @@ fn detail(buf: &mut Buffer, area: Rect, model: &Model, row: usize, kind: Kind) {
         lines.push(Line::from(vec![
             Span::styled("why: ", theme::title()),
             Span::raw(why),
+        ]));
+    }
+    if let Some(workflow) = model.workflow()
+        && let Some(step) = workflow.step(row, kind)
+    {
+        let when = if workflow.running { "" } else { " (finished)" };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}{when}: ", workflow.what), theme::title()),
+            Span::styled(
+                format!(
+                    "{}: {}",
+                    step_label(service, step.action),
+                    describe(&step.state)
+                ),
+                theme::step_style(&step.state),
+            ),
         ]));
     }
     let objects = model.cell_objects(row, kind);
@@ -238,53 +272,90 @@ fn facts(obj: &ObjectSummary) -> String {
     }
 }
 
-fn dialog(buf: &mut Buffer, area: Rect, confirm: &Confirm) -> Option<Position> {
-    let question = match &confirm.action {
-        Action::Delete { service, kind, .. } => format!("Delete {service}'s {kind}?"),
-        Action::Kill {
-            services,
-            delete_data: false,
-        } => {
-            format!(
-                "Kill {}: delete its resources, keeping disk, pv and pvc?",
-                services.join(", ")
-            )
+fn dialog(buf: &mut Buffer, area: Rect, model: &Model, confirm: &Confirm) -> Option<Position> {
+    let question = match &confirm.subject {
+        Subject::CancelWorkflow => {
+            let what = model.workflow().map_or("the workflow", |w| w.what.as_str());
+            format!("Cancel '{what}'? Steps under way stop; what exists stays.")
         }
-        Action::Kill {
-            services,
-            delete_data: true,
-        } => {
-            format!(
-                "Kill {}: delete every resource, data included?",
-                services.join(", ")
-            )
-        }
-        other => format!("{other}?"),
+        Subject::Act(action) => question(action),
     };
     let mut lines = vec![Line::styled(question, theme::title())];
-    let Some(input) = &confirm.typed else {
+    let Some(typed) = &confirm.typed else {
         lines.push(Line::raw("y: yes   n or Esc: no"));
-        let inner = window(buf, area, 60, 4, " confirm ".to_string());
+        let inner = window(buf, area, 64, 5, " confirm ".to_string());
         Paragraph::new(lines)
             .wrap(Wrap { trim: true })
             .render(inner, buf);
         return None;
     };
-    let expected = confirm.expected();
     lines.push(Line::styled(
         "This deletes data (disk, pv, pvc): it cannot be undone.",
         theme::warning_style(),
     ));
     lines.push(Line::raw(format!(
-        "Type {expected} and press Enter (Esc cancels):"
+        "Type {} and press Enter (Esc cancels):",
+        typed.expected
     )));
-    lines.push(Line::raw(format!("> {}", input.value())));
+    lines.push(Line::raw(format!("> {}", typed.input.value())));
     let inner = window(buf, area, 64, 6, " confirm data loss ".to_string());
     Paragraph::new(lines).render(inner, buf);
     let x = inner
         .x
         .saturating_add(2)
-        .saturating_add(u16::try_from(input.visual_cursor()).unwrap_or(u16::MAX));
+        .saturating_add(u16::try_from(typed.input.visual_cursor()).unwrap_or(u16::MAX));
     let y = inner.y.saturating_add(3);
     (y < inner.bottom() && x < inner.right()).then_some(Position::new(x, y))
+}
+
+/// The dialog's question for an action.
+fn question(action: &Action) -> String {
+    let all = |services: &[String]| {
+        if services.is_empty() {
+            "every service".to_string()
+        } else {
+            services.join(", ")
+        }
+    };
+    match action {
+        Action::Delete { service, kind, .. } => format!("Delete {service}'s {kind}?"),
+        Action::Kill {
+            services,
+            delete_data: false,
+        } => format!(
+            "Kill {}: delete its resources, keeping disk, pv and pvc?",
+            services.join(", ")
+        ),
+        Action::Kill {
+            services,
+            delete_data: true,
+        } => format!(
+            "Kill {}: delete every resource, data included?",
+            services.join(", ")
+        ),
+        Action::Deploy { services } => {
+            format!(
+                "Deploy {} (and what it needs) in dependency order?",
+                all(services)
+            )
+        }
+        Action::Teardown {
+            services,
+            delete_data: false,
+        } => format!("Tear down {}, keeping disk, pv and pvc?", all(services)),
+        Action::Teardown {
+            services,
+            delete_data: true,
+        } => format!("Tear down {}, data included?", all(services)),
+        Action::Node { node, op } => match op {
+            NodeOp::Cordon => format!("Cordon {node}: no new pods are scheduled on it?"),
+            NodeOp::Uncordon => format!("Uncordon {node}: pods may be scheduled on it again?"),
+            NodeOp::Drain => format!(
+                "Drain {node}: cordon it and evict its pods (respecting disruption budgets)?"
+            ),
+            NodeOp::Fail => format!("Fail {node}: make it NotReady and watch the cluster heal?"),
+            NodeOp::Restore => format!("Restore {node}: make it Ready again?"),
+        },
+        other => format!("{other}?"),
+    }
 }

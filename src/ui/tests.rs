@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 
 use super::{draw, hit_test};
 use crate::kind::Kind;
-use crate::model::fixtures::{failed_job, mid_deploy, synced};
+use crate::model::fixtures::{failed_job, mid_deploy, mid_workflow, node_failure, synced};
 use crate::model::{Connection, Key, Model, Msg, update};
 
 fn screen(model: &Model, width: u16, height: u16) -> Terminal<TestBackend> {
@@ -55,6 +55,93 @@ fn snapshots_80x24_and_160x48() {
     }
 }
 
+/// The workflow and healing scenes.
+fn heal_scenes() -> Vec<(&'static str, Model)> {
+    let mut nodes = node_failure();
+    press(&mut nodes, &[Key::Char('N'), Key::Down]);
+    let mut incidents = node_failure();
+    press(&mut incidents, &[Key::Char('I')]);
+    let mut stuck = node_failure();
+    update(
+        &mut stuck,
+        Msg::Select {
+            row: 0,
+            kind: Kind::Pod,
+        },
+    );
+    press(&mut stuck, &[Key::Enter]);
+    let mut cancel = mid_workflow();
+    press(&mut cancel, &[Key::Char('X')]);
+    vec![
+        ("nodes_view", nodes),
+        ("incident_panel", incidents),
+        ("stuck_terminating_detail", stuck),
+        ("mid_workflow", mid_workflow()),
+        ("cancel_workflow", cancel),
+    ]
+}
+
+#[test]
+fn heal_snapshots_80x24_and_160x48() {
+    for (name, model) in heal_scenes() {
+        for (w, h) in [(80, 24), (160, 48)] {
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen(&model, w, h).backend());
+        }
+    }
+}
+
+#[test]
+fn detail_and_status_line_name_the_cells_step() {
+    let mut m = mid_workflow();
+    let text = screen(&m, 120, 30).backend().to_string();
+    assert!(
+        text.contains("deploy: 12/17 steps finished; keystone bootstrap: waiting: Job"),
+        "{text}"
+    );
+    press(&mut m, &[Key::Enter]);
+    let text = screen(&m, 120, 30).backend().to_string();
+    assert!(
+        text.contains(
+            "deploy: create keystone bootstrap: waiting: Job keystone-create-db is running"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn nodes_view_keeps_the_selected_node_in_view() {
+    let mut m = synced(false);
+    for i in 4..=12 {
+        update(
+            &mut m,
+            Msg::Applied(crate::model::fixtures::node(
+                &format!("node-{i:02}"),
+                crate::model::summary::NodeReady::True,
+            )),
+        );
+    }
+    press(&mut m, &[Key::Char('N')]);
+    for _ in 0..11 {
+        press(&mut m, &[Key::Down]);
+    }
+    let text = screen(&m, 80, 16).backend().to_string();
+    assert!(text.contains("▸ node-3"), "{text}");
+}
+
+#[test]
+fn stale_cells_say_so_in_words() {
+    let mut m = mid_deploy();
+    update(
+        &mut m,
+        Msg::Connection(Connection::Lost {
+            since: 1_000,
+            last_update: 995,
+        }),
+    );
+    let text = screen(&m, 100, 24).backend().to_string();
+    assert!(text.contains("stale: last update 5s ago"), "{text}");
+}
+
 #[test]
 fn failed_job_detail_view() {
     let mut m = failed_job();
@@ -84,7 +171,11 @@ fn readonly_and_disconnected_header() {
 
 #[test]
 fn never_panics_from_1x1_up() {
-    let mut models: Vec<Model> = scenes().into_iter().map(|(_, m)| m).collect();
+    let mut models: Vec<Model> = scenes()
+        .into_iter()
+        .chain(heal_scenes())
+        .map(|(_, m)| m)
+        .collect();
     let mut detail = failed_job();
     press(&mut detail, &[Key::Enter]);
     models.push(detail);

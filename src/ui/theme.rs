@@ -5,6 +5,57 @@ use ratatui::style::{Color, Modifier, Style};
 use crate::kind::Kind;
 use crate::model::CellStatus;
 use crate::model::log::NoteLevel;
+use crate::model::workflow::CellStep;
+use crate::workflow::plan::StepAction;
+use crate::workflow::schedule::StepState;
+
+/// What a grid cell shows: symbol, full and short word, counts and a reason.
+pub struct CellText<'a> {
+    pub symbol: &'static str,
+    pub word: &'static str,
+    pub short: &'static str,
+    pub counts: Option<(u32, u32)>,
+    pub reason: &'a str,
+}
+
+impl<'a> CellText<'a> {
+    pub fn of_status(status: &'a CellStatus) -> Self {
+        let (symbol, word, short) = status_words(status);
+        let (counts, reason) = match status {
+            CellStatus::Ready { count } => (*count, ""),
+            CellStatus::Pending {
+                count: Some(count), ..
+            } => (Some(*count), ""),
+            CellStatus::Pending { reason, .. } | CellStatus::Failed { reason } => {
+                (None, reason.as_str())
+            }
+            _ => (None, ""),
+        };
+        CellText {
+            symbol,
+            word,
+            short,
+            counts,
+            reason,
+        }
+    }
+
+    /// A workflow step overlaid on the cell while the workflow runs.
+    pub fn of_step(step: &'a CellStep) -> Self {
+        let (symbol, word, short) = step_words(step);
+        let reason = match &step.state {
+            StepState::Waiting(r) | StepState::Failed(r) | StepState::Blocked(r) => r.as_str(),
+            _ => "",
+        };
+        CellText {
+            symbol,
+            word,
+            short,
+            counts: None,
+            reason,
+        }
+    }
+}
 
 /// The symbol, full word and short word of a status.
 pub fn status_words(status: &CellStatus) -> (&'static str, &'static str, &'static str) {
@@ -18,6 +69,33 @@ pub fn status_words(status: &CellStatus) -> (&'static str, &'static str, &'stati
         CellStatus::Completed => ("✓", "completed", "done"),
         CellStatus::Failed { .. } => ("✗", "failed", "fail"),
         CellStatus::Terminating => ("⧖", "terminating", "term"),
+    }
+}
+
+/// The symbol, full word and short word of a workflow step (symbols distinct from statuses).
+pub fn step_words(step: &CellStep) -> (&'static str, &'static str, &'static str) {
+    match (&step.state, step.action) {
+        (StepState::Queued, _) => ("◦", "queued", "queued"),
+        (StepState::Acting, StepAction::Create(_)) => ("▸", "creating", "create"),
+        (StepState::Acting, StepAction::Delete(_)) => ("▸", "deleting", "delete"),
+        (StepState::Waiting(_), _) => ("◷", "waiting", "wait"),
+        (StepState::Done, _) => ("●", "done", "done"),
+        (StepState::Skipped, _) => ("●", "skipped", "skip"),
+        (StepState::Failed(_), _) => ("✗", "failed", "fail"),
+        (StepState::Blocked(_), _) => ("⊗", "blocked", "block"),
+        (StepState::Cancelled, _) => ("×", "cancelled", "cancel"),
+    }
+}
+
+pub fn step_style(state: &StepState) -> Style {
+    let style = Style::new().add_modifier(Modifier::ITALIC);
+    match state {
+        StepState::Queued | StepState::Cancelled => style.fg(Color::Gray),
+        StepState::Acting | StepState::Waiting(_) => style.fg(Color::Yellow),
+        StepState::Done | StepState::Skipped => style.fg(Color::Green),
+        StepState::Failed(_) | StepState::Blocked(_) => {
+            style.fg(Color::Red).add_modifier(Modifier::BOLD)
+        }
     }
 }
 

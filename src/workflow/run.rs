@@ -46,19 +46,6 @@ pub fn rows(specs: &[ServiceSpec]) -> Vec<Row> {
         .collect()
 }
 
-/// Folds a watcher message into the store; false for messages that are not the store's.
-pub fn observe(store: &mut Store, msg: Msg) -> bool {
-    match msg {
-        Msg::Applied(o) => store.apply(o),
-        Msg::Deleted(r) => store.delete(&r),
-        Msg::Resynced(kind, objs) => store.resync(kind, objs),
-        Msg::WatchLost(kind) => store.set_sync(kind, Sync::Lost),
-        Msg::Forbidden(kind) => store.set_sync(kind, Sync::Forbidden),
-        _ => return false,
-    }
-    true
-}
-
 /// Starts the watchers and waits until every kind is listed once.
 pub async fn synced_store(
     engine: &Engine,
@@ -89,7 +76,7 @@ pub async fn synced_store(
                 "forbidden: your credentials may not list or watch {kind} objects (RBAC)"
             );
         }
-        observe(&mut store, msg);
+        store.observe(msg);
     }
     Ok((store, rx, watchers))
 }
@@ -217,9 +204,9 @@ pub async fn execute(
             Some((id, result)) = acted_rx.recv() => schedule.acted(id, result),
             msg = msgs.recv() => {
                 let Some(msg) = msg else { anyhow::bail!("the watchers stopped") };
-                observe(&mut store, msg);
+                store.observe(msg);
                 while let Ok(more) = msgs.try_recv() {
-                    observe(&mut store, more);
+                    store.observe(more);
                 }
             }
             () = sleep_until_opt(next_deadline) => {

@@ -151,6 +151,30 @@ impl Schedule {
     pub fn succeeded(&self) -> bool {
         self.states.iter().all(StepState::satisfied)
     }
+
+    /// One line on how it ended: the counts, or the steps that failed with their reasons.
+    pub fn outcome(&self) -> String {
+        let count = |f: fn(&StepState) -> bool| self.states.iter().filter(|s| f(s)).count();
+        let done = count(|s| matches!(s, StepState::Done));
+        let skipped = count(|s| matches!(s, StepState::Skipped));
+        let failed: Vec<String> = self
+            .plan
+            .steps
+            .iter()
+            .zip(&self.states)
+            .filter_map(|(step, s)| match s {
+                StepState::Failed(why) => Some(format!("{step}: {why}")),
+                _ => None,
+            })
+            .collect();
+        if !failed.is_empty() {
+            format!("{done} steps done; failed: {}", failed.join("; "))
+        } else if self.states.contains(&StepState::Cancelled) {
+            format!("cancelled after {done} steps; run it again to carry on")
+        } else {
+            format!("{done} steps done, {skipped} already in place")
+        }
+    }
 }
 
 /// Whether a step's condition holds, from the objects the watchers report.

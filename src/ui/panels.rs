@@ -1,0 +1,216 @@
+//! Full-screen panels over the grid: the nodes view (state, taints, cordon, the catalog's
+//! pods on each) and the incidents view (timelines and time-to-heal).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use super::overlay::window;
+use super::theme;
+use crate::model::Model;
+use crate::model::incident::{Incident, NodeFate, seconds};
+use crate::model::log::NoteLevel;
+use crate::model::status::object_status;
+use crate::model::summary::NodeReady;
+
+fn ready_words(ready: NodeReady) -> (&'static str, &'static str, Style) {
+    match ready {
+        NodeReady::True => ("✓", "Ready", Style::new().fg(Color::Green)),
+        NodeReady::False => ("✗", "NotReady", theme::level_style(NoteLevel::Error)),
+        NodeReady::Unknown => ("?", "Unknown", theme::warning_style()),
+    }
+}
+
+pub fn nodes(buf: &mut Buffer, area: Rect, model: &Model) {
+    let (ready, total) = model.node_counts();
+    let title = format!(" nodes: {ready}/{total} Ready (Esc closes) ");
+    let inner = window(
+        buf,
+        area,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(2),
+        title,
+    );
+    let nodes = model.nodes();
+    let width = nodes.keys().map(String::len).max().unwrap_or(4).max(4);
+    let mut lines = Vec::new();
+    if nodes.is_empty() {
+        lines.push(Line::styled("no nodes listed yet", theme::dim()));
+    }
+    // The first line of the selected node, to keep it in view.
+    let mut selected_line = 0;
+    for (i, (name, node)) in nodes.iter().enumerate() {
+        let selected = i == model.node_cursor().min(nodes.len().saturating_sub(1));
+        if selected {
+            selected_line = lines.len();
+        }
+        let (symbol, word, style) = ready_words(node.ready);
+        let name_style = if selected {
+            theme::title().patch(theme::selected())
+        } else {
+            theme::title()
+        };
+        lines.push(Line::from(vec![
+            Span::raw(if selected { "▸ " } else { "  " }),
+            Span::styled(format!("{name:<width$}"), name_style),
+            Span::styled(format!("  {symbol} {word:<8}"), style),
+            if node.unschedulable {
+                Span::styled("  cordoned", theme::warning_style())
+            } else {
+                Span::styled("  schedulable", theme::dim())
+            },
+        ]));
+        if !node.taints.is_empty() {
+            lines.push(Line::styled(
+                format!("    taints: {}", node.taints.join(", ")),
+                theme::dim(),
+            ));
+        }
+        let mut pods = vec![Span::styled("    pods: ", theme::dim())];
+        let mut any = false;
+        for pod in model.pods_on(name) {
+            let status = object_status(pod);
+            let (sym, w, _) = theme::status_words(&status);
+            if any {
+                pods.push(Span::styled(", ", theme::dim()));
+            }
+            any = true;
+            pods.push(Span::raw(pod.obj.name.clone()));
+            pods.push(Span::styled(
+                format!(" {sym} {w}"),
+                theme::status_style(&status),
+            ));
+        }
+        if !any {
+            pods.push(Span::styled("none of kolla's", theme::dim()));
+        }
+        lines.push(Line::from(pods));
+    }
+    // Stateless scrolling: the selected node's name, taints and pods lines stay visible.
+    let scroll = (selected_line + 3).saturating_sub(usize::from(inner.height));
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
+        .render(inner, buf);
+}
+
+pub fn incidents(buf: &mut Buffer, area: Rect, model: &Model) {
+    let all = model.incidents().incidents();
+    let open = all.iter().filter(|i| i.is_open()).count();
+    let title = format!(" incidents: {open} open, {} total (Esc closes) ", all.len());
+    let inner = window(
+        buf,
+        area,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(2),
+        title,
+    );
+    let mut lines = Vec::new();
+    if all.is_empty() {
+        lines.push(Line::styled(
+            "no incidents: one opens when a node goes NotReady or Unknown",
+            theme::dim(),
+        ));
+    }
+    // Newest first.
+    for incident in all.iter().rev() {
+        incident_lines(incident, model.now_ms(), inner.width, &mut lines);
+    }
+    let scroll = u16::try_from(model.incident_scroll()).unwrap_or(u16::MAX);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+        .render(inner, buf);
+}
+
+fn incident_lines(incident: &Incident, now_ms: i64, width: u16, lines: &mut Vec<Line<'static>>) {
+    let clock = super::log::clock(incident.opened_ms.div_euclid(1000));
+    let at = std::str::from_utf8(&clock).unwrap_or("??:??:??");
+    let (state, style) = match (incident.closed_ms, incident.fate) {
+        (Some(closed), _) => (
+            format!("closed after {}", seconds(closed - incident.opened_ms)),
+            Style::new().fg(Color::Green),
+        ),
+        (None, NodeFate::Down) => (
+            format!(
+                "open for {}, node still down",
+                seconds(now_ms - incident.opened_ms)
+            ),
+            theme::warning_style(),
+        ),
+        (None, NodeFate::Up | NodeFate::Deleted) => (
+            format!("open for {}", seconds(now_ms - incident.opened_ms)),
+            theme::warning_style(),
+        ),
+    };
+    lines.push(Line::from(vec![
+        Span::styled(
+            format!("#{} node {} down at {at}  ", incident.id, incident.node),
+            theme::title(),
+        ),
+        Span::styled(state, style),
+    ]));
+    let mut heal = vec![Span::styled("   time-to-heal: ", theme::dim())];
+    if incident.services.is_empty() {
+        heal.push(Span::styled("no kolla pods were on the node", theme::dim()));
+    }
+    for (i, (service, h)) in incident.services.iter().enumerate() {
+        if i > 0 {
+            heal.push(Span::styled(" · ", theme::dim()));
+        }
+        match h.healed_after_ms {
+            Some(ms) => heal.push(Span::styled(
+                format!("{service} ✓ {}", seconds(ms)),
+                Style::new().fg(Color::Green),
+            )),
+            None => heal.push(Span::styled(
+                format!("{service} … not yet (needs {} ready)", h.replicas),
+                theme::warning_style(),
+            )),
+        }
+    }
+    lines.push(Line::from(heal));
+    // Continuation lines hang under the text, past the time column.
+    const INDENT: usize = 13;
+    let room = usize::from(width).saturating_sub(INDENT).max(16);
+    for t in &incident.timeline {
+        let offset = format!("+{}", seconds(t.at_ms - incident.opened_ms));
+        for (i, part) in wrap(&t.step.to_string(), room).into_iter().enumerate() {
+            let time = if i == 0 { offset.as_str() } else { "" };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{time:>10}   "), theme::dim()),
+                Span::raw(part),
+            ]));
+        }
+    }
+}
+
+/// Greedy word wrap to `width` columns (a longer word gets a line of its own).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push(line);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wrap_breaks_between_words() {
+        assert_eq!(super::wrap("aa bb cc", 5), ["aa bb", "cc"]);
+        assert_eq!(super::wrap("abcdefgh x", 4), ["abcdefgh", "x"]);
+        assert_eq!(super::wrap("", 4), [""]);
+    }
+}
