@@ -77,6 +77,10 @@ pub enum Command {
     /// Remove services (default: all) in reverse dependency order
     Teardown(TeardownArgs),
 
+    /// Print node-failure incidents as they happen (node down, evictions, rescheduling,
+    /// ready again, time-to-heal per service) until interrupted
+    Incidents(IncidentsArgs),
+
     /// Manage the local development control plane (etcd, apiserver, scheduler, kwok nodes)
     #[command(subcommand, name = "dev-cluster")]
     DevCluster(DevClusterCommand),
@@ -161,6 +165,13 @@ pub struct ResourceStatusArgs {
     /// One kind only [default: every kind of the service]
     #[arg(value_name = "KIND")]
     pub second: Option<String>,
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentsArgs {
+    /// `json`: one JSON object per line, for scripts
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: Output,
 }

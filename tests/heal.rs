@@ -144,3 +144,214 @@ async fn reconnects_after_apiserver_restart_and_matches_a_fresh_start() {
     );
     assert!(!dash.disconnected(), "no watch is still waiting to relist");
 }
+
+/// Runs the real binary against the cluster; panics with its stderr on failure.
+fn kolla(cluster: &DevCluster, log: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kolla-dash"))
+        .env("KUBECONFIG", cluster.kubeconfig_path())
+        .args(["--namespace", NS, "--log-file"])
+        .arg(log)
+        .args(args)
+        .output()
+        .expect("run kolla-dash");
+    assert!(
+        out.status.success(),
+        "kolla-dash {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_the_node_under_keystone_heals_it_and_keeps_mariadb_data() {
+    use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
+    use kolla_dash::model::incident::Step;
+
+    let cluster = DevCluster::start(StartOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("cannot start a local cluster: {e:#}"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("kolla-dash.log");
+    kolla(&cluster, &log, &["deploy"]);
+
+    // The headless command records the same drill, for scripts.
+    let headless_out = dir.path().join("incidents.jsonl");
+    let mut headless = std::process::Command::new(env!("CARGO_BIN_EXE_kolla-dash"))
+        .env("KUBECONFIG", cluster.kubeconfig_path())
+        .args(["--namespace", NS, "--log-file"])
+        .arg(&log)
+        .args(["incidents", "-o", "json"])
+        .stdout(std::fs::File::create(&headless_out).expect("output file"))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start kolla-dash incidents");
+
+    let options = DashOptions {
+        readonly: true,
+        local_cluster: true,
+    };
+    let (mut dash, mut inbox) = Dashboard::start(engine(&cluster), options).expect("dashboard");
+    pump(&mut dash, &mut inbox, "the first sync", |d| {
+        d.model.store().all_synced()
+    })
+    .await;
+    settle(&mut dash, &mut inbox).await;
+
+    let pods: Api<Pod> = Api::namespaced(cluster.client(), NS);
+    let node_of = |p: &Pod| p.spec.as_ref().and_then(|s| s.node_name.clone());
+    let mariadb_node = node_of(&pods.get("mariadb-0").await.expect("mariadb-0"));
+    let keystone_nodes: Vec<String> = pods
+        .list(
+            &kube::api::ListParams::default()
+                .labels("kolla-dash/service=keystone,kolla-dash/kind=pod"),
+        )
+        .await
+        .expect("keystone pods")
+        .items
+        .iter()
+        .filter_map(node_of)
+        .collect();
+    // Prefer the node that also holds mariadb, to watch its StatefulSet pod too.
+    let node = mariadb_node
+        .clone()
+        .filter(|n| keystone_nodes.contains(n))
+        .or_else(|| keystone_nodes.first().cloned())
+        .expect("keystone runs somewhere");
+    let pvs: Api<PersistentVolume> = Api::all(cluster.client());
+    let pv_before = pvs
+        .get(&format!("{NS}-mariadb"))
+        .await
+        .expect("mariadb's PV");
+
+    cluster.fail_node(&node).await.expect("fail the node");
+    pump(&mut dash, &mut inbox, "keystone to heal", |d| {
+        d.model.incidents().incidents().iter().any(|i| {
+            i.node == node
+                && i.services
+                    .get("keystone")
+                    .is_some_and(|s| s.healed_after_ms.is_some())
+        })
+    })
+    .await;
+    let incident = dash
+        .model
+        .incidents()
+        .incidents()
+        .iter()
+        .find(|i| i.node == node)
+        .expect("an incident for the failed node")
+        .clone();
+    let heal = incident.services["keystone"]
+        .healed_after_ms
+        .expect("healed");
+    println!("keystone healed {heal} ms after {node} went down");
+    assert!(matches!(incident.timeline[0].step, Step::NodeDown { .. }));
+    assert!(incident.timeline.iter().any(|t| matches!(
+        &t.step,
+        Step::PodReady { service, node: on, .. } if service == "keystone" && *on != node
+    )));
+    // keystone's replicas are all ready again, none on the failed node.
+    let keystone = pods
+        .list(
+            &kube::api::ListParams::default()
+                .labels("kolla-dash/service=keystone,kolla-dash/kind=pod"),
+        )
+        .await
+        .expect("keystone pods");
+    let ready_elsewhere = keystone
+        .items
+        .iter()
+        .filter(|p| p.metadata.deletion_timestamp.is_none())
+        .filter(|p| node_of(p).is_some_and(|n| n != node))
+        .filter(|p| {
+            p.status
+                .as_ref()
+                .and_then(|s| s.conditions.as_ref())
+                .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+        })
+        .count();
+    assert_eq!(ready_elsewhere, 3, "3 keystone replicas ready off {node}");
+
+    // mariadb: whatever Kubernetes did, the incident says the same.
+    if mariadb_node.as_deref() == Some(node.as_str()) {
+        settle(&mut dash, &mut inbox).await;
+        let incident = dash
+            .model
+            .incidents()
+            .incidents()
+            .iter()
+            .find(|i| i.node == node)
+            .cloned();
+        let timeline = incident.expect("incident").timeline;
+        let pod = pods.get_opt("mariadb-0").await.expect("get mariadb-0");
+        let stuck = pod.as_ref().is_some_and(|p| {
+            p.metadata.deletion_timestamp.is_some() && node_of(p).as_deref() == Some(node.as_str())
+        });
+        if stuck {
+            assert!(
+                timeline.iter().any(|t| matches!(
+                    &t.step,
+                    Step::PodTerminating { pod, stuck: Some(_), .. } if pod == "mariadb-0"
+                )),
+                "a StatefulSet pod stuck Terminating is shown with its reason: {timeline:?}"
+            );
+        } else {
+            assert!(
+                timeline.iter().any(|t| matches!(
+                    &t.step,
+                    Step::PodTerminating { pod, .. } | Step::PodGone { pod, .. } if pod == "mariadb-0"
+                )),
+                "mariadb-0's eviction is in the timeline: {timeline:?}"
+            );
+        }
+    }
+    // The data stays put: the claim is Bound and the volume was not touched.
+    let pvc = Api::<PersistentVolumeClaim>::namespaced(cluster.client(), NS)
+        .get("mariadb")
+        .await
+        .expect("mariadb's PVC");
+    assert_eq!(
+        pvc.status.and_then(|s| s.phase).as_deref(),
+        Some("Bound"),
+        "mariadb's PVC stays Bound through the drill"
+    );
+    let pv_after = pvs
+        .get(&format!("{NS}-mariadb"))
+        .await
+        .expect("mariadb's PV");
+    assert_eq!(
+        pv_before.metadata.resource_version, pv_after.metadata.resource_version,
+        "mariadb's PV is untouched"
+    );
+
+    cluster.restore_node(&node).await.expect("restore the node");
+    pump(&mut dash, &mut inbox, "the node to come back", |d| {
+        d.model
+            .incidents()
+            .incidents()
+            .iter()
+            .any(|i| i.node == node && i.timeline.iter().any(|t| t.step == Step::NodeUp))
+    })
+    .await;
+
+    nix_interrupt(&mut headless);
+    let headless_text = std::fs::read_to_string(&headless_out).expect("headless output");
+    let healed = headless_text.lines().any(|l| {
+        let v: serde_json::Value = serde_json::from_str(l).expect("one JSON object per line");
+        v["event"] == "service-healed" && v["service"] == "keystone"
+    });
+    assert!(
+        healed,
+        "the headless command reports keystone healed:\n{headless_text}"
+    );
+}
+
+/// Ctrl-C for a child process, then waits for it.
+fn nix_interrupt(child: &mut std::process::Child) {
+    let pid = i32::try_from(child.id()).expect("pid fits");
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGINT,
+    );
+    let _ = child.wait();
+}

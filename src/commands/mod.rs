@@ -1,6 +1,7 @@
 //! The headless commands: each turns parsed arguments into calls on the engine.
 
 pub mod dash;
+pub mod incidents;
 pub mod template;
 pub mod verbs;
 pub mod workflow;

@@ -1,0 +1,39 @@
+//! `kolla-dash incidents`: the dashboard's incident tracker, headless, for scripts.
+
+use tokio::sync::mpsc;
+
+use crate::cli::{GlobalArgs, IncidentsArgs, Output};
+use crate::cluster::watch;
+use crate::engine::Engine;
+use crate::model::IncidentTracker;
+
+pub async fn incidents(global: &GlobalArgs, args: &IncidentsArgs) -> anyhow::Result<()> {
+    let engine = Engine::connect(global).await?;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let _watchers = watch::start(&engine.connection.client, engine.namespace(), tx);
+    let mut tracker = IncidentTracker::default();
+    eprintln!(
+        "watching nodes and kolla pods in namespace {} (Ctrl-C stops)",
+        engine.namespace()
+    );
+    loop {
+        let msg = tokio::select! {
+            msg = rx.recv() => msg.ok_or_else(|| anyhow::anyhow!("the watchers stopped"))?,
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        };
+        let now_ms = jiff::Timestamp::now().as_millisecond();
+        for event in tracker.observe(&msg, now_ms) {
+            match args.output {
+                Output::Json => println!("{}", serde_json::to_string(&event)?),
+                Output::Table => println!("{} {event}", clock(event.at_ms)),
+            }
+        }
+    }
+}
+
+/// `[HH:MM:SS]` in UTC, as the log pane shows times.
+fn clock(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.strftime("[%H:%M:%S]").to_string())
+        .unwrap_or_else(|_| "[??:??:??]".into())
+}
