@@ -393,14 +393,20 @@ impl IncidentTracker {
         now: i64,
         out: &mut Vec<IncidentEvent>,
     ) {
+        let nodes = &self.nodes;
         for incident in self.incidents.iter_mut().filter(|i| i.is_open()) {
             let pod = name.to_string();
+            // Only a node whose kubelet stopped reporting (Ready=Unknown) cannot confirm a
+            // deletion; a NotReady node's kubelet still can, and the pod goes.
+            let unreachable = nodes
+                .get(&incident.node)
+                .is_some_and(|n| n.ready == NodeReady::Unknown);
             let service = new.service.clone();
             if incident.affected.contains(name) {
                 let was_deleting = old.is_some_and(|o| o.deleting);
                 let was_ready = old.is_some_and(|o| o.ready);
                 if new.deleting && !was_deleting {
-                    let stuck = (incident.fate == NodeFate::Down && new.stateful)
+                    let stuck = (incident.fate == NodeFate::Down && unreachable && new.stateful)
                         .then(|| stuck_terminating(name, &incident.node, true));
                     let step = Step::PodTerminating {
                         pod,
@@ -639,6 +645,34 @@ mod tests {
 
     fn steps(events: Vec<IncidentEvent>) -> Vec<Step> {
         events.into_iter().map(|e| e.step).collect()
+    }
+
+    #[test]
+    fn a_not_ready_node_whose_kubelet_still_reports_lets_statefulset_pods_go() {
+        let mut t = healthy();
+        t.observe(
+            &Msg::Applied(node_with("node-2", NodeReady::False, &[])),
+            1_000,
+        );
+        let evicted = steps(t.observe(
+            &Msg::Applied(deleting(pod(
+                "mariadb-0",
+                "mariadb",
+                Some("node-2"),
+                true,
+                true,
+            ))),
+            6_000,
+        ));
+        assert_eq!(
+            evicted,
+            vec![Step::PodTerminating {
+                pod: "mariadb-0".into(),
+                service: "mariadb".into(),
+                stuck: None
+            }],
+            "Ready=False means the kubelet can still confirm the deletion"
+        );
     }
 
     #[test]
