@@ -215,8 +215,8 @@ pub enum DevClusterCommand {
     Status(StateDirArg),
     /// Stop every process of the cluster and remove its state
     Down(StateDirArg),
-    /// Make a node NotReady (kwok's chaos stage)
-    FailNode(NodeArg),
+    /// Make a node NotReady (kwok's chaos stage), or with --vanish make its kubelet disappear
+    FailNode(FailNodeArgs),
     /// Make a failed node Ready again
     RestoreNode(NodeArg),
 }
@@ -233,6 +233,18 @@ pub struct DevUpArgs {
     /// Number of simulated nodes (labelled as kolla controller and compute hosts)
     #[arg(long, default_value_t = 3)]
     pub nodes: u32,
+    #[command(flatten)]
+    pub state: StateDirArg,
+}
+
+#[derive(Debug, Args)]
+pub struct FailNodeArgs {
+    #[arg(value_name = "NODE")]
+    pub node: String,
+    /// The kubelet disappears instead of reporting NotReady: the node goes Unknown and
+    /// evicted pods stay Terminating (what a powered-off machine does)
+    #[arg(long)]
+    pub vanish: bool,
     #[command(flatten)]
     pub state: StateDirArg,
 }

@@ -355,3 +355,90 @@ fn nix_interrupt(child: &mut std::process::Child) {
     );
     let _ = child.wait();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vanished_node_leaves_mariadb_terminating_until_it_returns() {
+    use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+    use kolla_dash::model::incident::Step;
+
+    let cluster = DevCluster::start(StartOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("cannot start a local cluster: {e:#}"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    kolla(
+        &cluster,
+        &dir.path().join("kolla-dash.log"),
+        &["deploy", "mariadb"],
+    );
+    let options = DashOptions {
+        readonly: true,
+        local_cluster: true,
+    };
+    let (mut dash, mut inbox) = Dashboard::start(engine(&cluster), options).expect("dashboard");
+    pump(&mut dash, &mut inbox, "the first sync", |d| {
+        d.model.store().all_synced()
+    })
+    .await;
+
+    let pods: Api<Pod> = Api::namespaced(cluster.client(), NS);
+    let node = pods
+        .get("mariadb-0")
+        .await
+        .expect("mariadb-0")
+        .spec
+        .and_then(|s| s.node_name)
+        .expect("mariadb-0 is placed");
+    cluster.vanish_node(&node).await.expect("vanish the node");
+
+    let stuck_shown = |d: &Dashboard| {
+        d.model.incidents().incidents().iter().any(|i| {
+            i.node == node
+                && i.timeline.iter().any(|t| {
+                    matches!(
+                        &t.step,
+                        Step::PodTerminating { pod, stuck: Some(_), .. } if pod == "mariadb-0"
+                    )
+                })
+        })
+    };
+    pump(
+        &mut dash,
+        &mut inbox,
+        "mariadb-0 shown stuck Terminating",
+        stuck_shown,
+    )
+    .await;
+    // Kubernetes really keeps it: a while later it is still there, Terminating, on the
+    // vanished node, and its claim is still Bound.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let pod = pods.get("mariadb-0").await.expect("mariadb-0 still exists");
+    assert!(
+        pod.metadata.deletion_timestamp.is_some(),
+        "mariadb-0 is Terminating"
+    );
+    assert_eq!(
+        pod.spec.and_then(|s| s.node_name).as_deref(),
+        Some(node.as_str())
+    );
+    let pvc = Api::<PersistentVolumeClaim>::namespaced(cluster.client(), NS)
+        .get("mariadb")
+        .await
+        .expect("mariadb's PVC");
+    assert_eq!(pvc.status.and_then(|s| s.phase).as_deref(), Some("Bound"));
+
+    cluster.restore_node(&node).await.expect("restore the node");
+    pump(
+        &mut dash,
+        &mut inbox,
+        "mariadb to heal once the node returns",
+        |d| {
+            d.model.incidents().incidents().iter().any(|i| {
+                i.node == node
+                    && i.services
+                        .get("mariadb")
+                        .is_some_and(|s| s.healed_after_ms.is_some())
+            })
+        },
+    )
+    .await;
+}

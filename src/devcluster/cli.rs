@@ -15,8 +15,16 @@ pub async fn run(cmd: DevClusterCommand) -> anyhow::Result<()> {
         DevClusterCommand::Down(arg) => down(&state_dir(&arg)?),
         DevClusterCommand::FailNode(arg) => {
             let cluster = DevCluster::attach(&state_dir(&arg.state)?).await?;
-            cluster.fail_node(&arg.node).await?;
-            println!("{} fails: it turns NotReady within seconds", arg.node);
+            if arg.vanish {
+                cluster.vanish_node(&arg.node).await?;
+                println!(
+                    "{} vanishes: its lease lapses and it turns Unknown in ~10 s",
+                    arg.node
+                );
+            } else {
+                cluster.fail_node(&arg.node).await?;
+                println!("{} fails: it turns NotReady within seconds", arg.node);
+            }
             Ok(())
         }
         DevClusterCommand::RestoreNode(arg) => {

@@ -245,12 +245,17 @@ impl DevCluster {
 
     /// Makes a node report Ready=False (kwok's not-ready stage); its lease stays fresh.
     pub async fn fail_node(&self, name: &str) -> anyhow::Result<()> {
-        nodes::set_failed(&self.client, name, true).await
+        nodes::fail(&self.client, name, nodes::Failure::NotReady).await
+    }
+
+    /// Makes a node's kubelet vanish: the node goes Unknown (see [`nodes::Failure`]).
+    pub async fn vanish_node(&self, name: &str) -> anyhow::Result<()> {
+        nodes::fail(&self.client, name, nodes::Failure::Vanished).await
     }
 
     /// Undoes [`fail_node`](Self::fail_node): the node reports Ready again.
     pub async fn restore_node(&self, name: &str) -> anyhow::Result<()> {
-        nodes::set_failed(&self.client, name, false).await
+        nodes::restore(&self.client, name).await
     }
 
     /// Stops one component (SIGTERM, then SIGKILL after a grace period).

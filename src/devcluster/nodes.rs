@@ -97,18 +97,52 @@ pub fn is_ready(node: &Node) -> bool {
         .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
-/// Sets (`failed`) or removes the label kwok's not-ready stage reacts to.
-pub async fn set_failed(client: &Client, name: &str, failed: bool) -> anyhow::Result<()> {
-    let known = readiness(client).await?;
-    if !known.contains_key(name) {
-        let names: Vec<&str> = known.keys().map(String::as_str).collect();
+/// How a node fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The kubelet reports Ready=False but keeps working (kwok's not-ready stage): pods
+    /// are evicted and their deletion confirmed.
+    NotReady,
+    /// The kubelet disappears (kwok stops managing the node): its lease lapses, the node
+    /// goes Unknown, and evicted pods stay Terminating because nothing confirms deletion.
+    Vanished,
+}
+
+async fn patch_labels(
+    client: &Client,
+    name: &str,
+    labels: serde_json::Value,
+) -> anyhow::Result<()> {
+    let api = Api::<Node>::all(client.clone());
+    if api.get_opt(name).await.context("reading nodes")?.is_none() {
+        let names: Vec<String> = api
+            .list(&ListParams::default())
+            .await
+            .context("listing nodes")?
+            .items
+            .into_iter()
+            .filter_map(|n| n.metadata.name)
+            .collect();
         bail!("no node named {name:?}; nodes: {}", names.join(", "));
     }
-    let value = failed.then_some(NOT_READY);
-    let patch = serde_json::json!({ "metadata": { "labels": { SIMULATE: value } } });
-    Api::<Node>::all(client.clone())
-        .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+    let patch = serde_json::json!({ "metadata": { "labels": labels } });
+    api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
         .await
         .with_context(|| format!("labelling node {name}"))?;
     Ok(())
+}
+
+/// Makes a node fail the given way.
+pub async fn fail(client: &Client, name: &str, how: Failure) -> anyhow::Result<()> {
+    let labels = match how {
+        Failure::NotReady => serde_json::json!({ SIMULATE: NOT_READY }),
+        Failure::Vanished => serde_json::json!({ KWOK_NODE_LABEL: "false" }),
+    };
+    patch_labels(client, name, labels).await
+}
+
+/// Undoes either failure: kwok manages the node again and it reports Ready.
+pub async fn restore(client: &Client, name: &str) -> anyhow::Result<()> {
+    let labels = serde_json::json!({ SIMULATE: null, KWOK_NODE_LABEL: "true" });
+    patch_labels(client, name, labels).await
 }

@@ -7,7 +7,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::catalog::Verb;
 use crate::cluster::nodes;
-use crate::devcluster::nodes::set_failed;
+use crate::devcluster::nodes as devnodes;
 use crate::engine::{Engine, Outcome};
 use crate::model::{Action, Msg, NodeOp};
 
@@ -51,10 +51,10 @@ async fn perform(engine: &Engine, action: &Action) -> anyhow::Result<String> {
                 NodeOp::Drain => nodes::drain(client, node)
                     .await
                     .map(|n| format!("{node} drained: {n} pods evicted")),
-                NodeOp::Fail => set_failed(client, node, true)
+                NodeOp::Fail => devnodes::fail(client, node, devnodes::Failure::NotReady)
                     .await
                     .map(|()| format!("{node} failed (NotReady)")),
-                NodeOp::Restore => set_failed(client, node, false)
+                NodeOp::Restore => devnodes::restore(client, node)
                     .await
                     .map(|()| format!("{node} restored")),
             };
