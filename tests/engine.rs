@@ -3,9 +3,7 @@
 //! run through the real binary, re-runnable, keeping data unless told, never printing
 //! passwords. Bad input is refused with the valid names.
 
-mod support {
-    pub mod cluster;
-}
+mod support;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -65,6 +65,10 @@ impl TestCluster {
         self.cluster.client()
     }
 
+    pub fn kubeconfig_path(&self) -> PathBuf {
+        self.cluster.kubeconfig_path()
+    }
+
     pub fn block_on<F: Future>(&self, f: F) -> F::Output {
         self.rt.block_on(f)
     }

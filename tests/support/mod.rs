@@ -1,5 +1,7 @@
 //! Shared by the integration tests that drive the real binary.
 
-#![allow(dead_code)] // each test binary uses a different part
+// Each test binary compiles this whole module and uses a different part of it.
+#![allow(dead_code)]
 
+pub mod cluster;
 pub mod pty;
