@@ -52,11 +52,19 @@ pub fn object_readiness(s: &ObjectSummary) -> Readiness {
         ObjState::Job { state, .. } => match state {
             JobState::Complete => Readiness::Ready,
             JobState::Running => Readiness::NotYet(format!("job {name} running")),
-            JobState::Failed { reason, message } if message.is_empty() => {
-                Readiness::Failed(format!("Job {name} failed: {reason}"))
-            }
             JobState::Failed { reason, message } => {
-                Readiness::Failed(format!("Job {name} failed: {reason}: {message}"))
+                let mut why = format!("Job {name} failed: {reason}");
+                if !message.is_empty() {
+                    why.push_str(&format!(": {message}"));
+                }
+                // A failed Job never runs again by itself.
+                if let Some(owner) = &s.owner {
+                    why.push_str(&format!(
+                        " (to retry: kolla-dash resource delete {} {}, then deploy again)",
+                        owner.service, owner.kind
+                    ));
+                }
+                Readiness::Failed(why)
             }
         },
         ObjState::Pvc { phase, .. } => match phase {
