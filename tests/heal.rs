@@ -442,3 +442,72 @@ async fn a_vanished_node_leaves_mariadb_terminating_until_it_returns() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drain_respects_pod_disruption_budgets() {
+    use k8s_openapi::api::core::v1::{Node, Pod};
+    use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+    use kolla_dash::cluster::nodes;
+
+    let cluster = DevCluster::start(StartOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("cannot start a local cluster: {e:#}"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    kolla(
+        &cluster,
+        &dir.path().join("kolla-dash.log"),
+        &["deploy", "memcached"],
+    );
+    let client = cluster.client();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), NS);
+    let selector = "kolla-dash/service=memcached,kolla-dash/kind=pod";
+    let list = pods
+        .list(&kube::api::ListParams::default().labels(selector))
+        .await
+        .expect("memcached pods");
+    let node = list.items[0]
+        .spec
+        .as_ref()
+        .and_then(|s| s.node_name.clone())
+        .expect("placed");
+    let pdb: PodDisruptionBudget = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "memcached"},
+        "spec": {"minAvailable": 1, "selector": {"matchLabels": {
+            "kolla-dash/service": "memcached", "kolla-dash/kind": "pod"}}}
+    }))
+    .expect("pdb");
+    let pdbs: Api<PodDisruptionBudget> = Api::namespaced(client.clone(), NS);
+    pdbs.create(&Default::default(), &pdb)
+        .await
+        .expect("create pdb");
+    // Let the disruption controller compute what the budget allows (none).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let t = std::time::Instant::now();
+    let err = nodes::drain(&client, &node, Duration::from_secs(3))
+        .await
+        .expect_err("the budget refuses to evict memcached's only pod");
+    assert!(
+        format!("{err:#}").contains("PodDisruptionBudget"),
+        "{err:#}"
+    );
+    let cordoned = Api::<Node>::all(client.clone())
+        .get(&node)
+        .await
+        .expect("node")
+        .spec
+        .and_then(|s| s.unschedulable);
+    assert_eq!(cordoned, Some(true), "drain cordons first");
+
+    pdbs.delete("memcached", &Default::default())
+        .await
+        .expect("delete pdb");
+    let evicted = nodes::drain(&client, &node, Duration::from_secs(10))
+        .await
+        .expect("drain without a budget");
+    assert!(evicted >= 1, "memcached's pod was evicted");
+    println!("both drains took {:.1} s", t.elapsed().as_secs_f64());
+    nodes::cordon(&client, &node, false)
+        .await
+        .expect("uncordon");
+}

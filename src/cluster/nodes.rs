@@ -8,9 +8,9 @@ use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::api::{EvictParams, ListParams, Patch, PatchParams};
 use kube::{Api, Client};
 
-/// How long a drain keeps retrying evictions a PodDisruptionBudget refuses.
-const DRAIN_PATIENCE: Duration = Duration::from_secs(60);
-const RETRY: Duration = Duration::from_secs(2);
+/// How long the dashboard's drain keeps retrying evictions a PodDisruptionBudget refuses.
+pub const DRAIN_PATIENCE: Duration = Duration::from_secs(60);
+const RETRY: Duration = Duration::from_secs(1);
 
 /// Marks a node (un)schedulable.
 pub async fn cordon(client: &Client, node: &str, unschedulable: bool) -> anyhow::Result<()> {
@@ -30,8 +30,8 @@ pub async fn cordon(client: &Client, node: &str, unschedulable: bool) -> anyhow:
 
 /// Cordons the node and evicts every pod on it except DaemonSet and mirror pods. Returns
 /// the number of pods evicted. Evictions a PodDisruptionBudget refuses (HTTP 429) are
-/// retried for a while, then reported.
-pub async fn drain(client: &Client, node: &str) -> anyhow::Result<usize> {
+/// retried for `patience`, then reported.
+pub async fn drain(client: &Client, node: &str, patience: Duration) -> anyhow::Result<usize> {
     cordon(client, node, true).await?;
     let pods: Api<Pod> = Api::all(client.clone());
     let on_node = pods
@@ -44,21 +44,29 @@ pub async fn drain(client: &Client, node: &str) -> anyhow::Result<usize> {
             continue;
         };
         let api: Api<Pod> = Api::namespaced(client.clone(), ns);
-        let deadline = tokio::time::Instant::now() + DRAIN_PATIENCE;
+        let deadline = tokio::time::Instant::now() + patience;
+        // A refused eviction is HTTP 429, which kube's client itself retries with backoff:
+        // the deadline bounds that wait too.
+        let refused = || {
+            anyhow::anyhow!(
+                "drain of {node} stopped after {} s: evicting {ns}/{name} is still refused, \
+                 most likely by a PodDisruptionBudget (the API server answers 429)",
+                patience.as_secs()
+            )
+        };
         loop {
-            match api.evict(name, &EvictParams::default()).await {
-                Ok(_) => break,
-                Err(kube::Error::Api(s)) if s.is_not_found() => break,
-                Err(kube::Error::Api(s)) if s.code == 429 => {
-                    if tokio::time::Instant::now() > deadline {
-                        anyhow::bail!(
-                            "drain of {node} stopped: a PodDisruptionBudget keeps refusing to evict {ns}/{name} ({})",
-                            s.message
-                        );
+            match tokio::time::timeout_at(deadline, api.evict(name, &EvictParams::default())).await
+            {
+                Err(_) => return Err(refused()),
+                Ok(Ok(_)) => break,
+                Ok(Err(kube::Error::Api(s))) if s.is_not_found() => break,
+                Ok(Err(kube::Error::Api(s))) if s.code == 429 => {
+                    if tokio::time::Instant::now() + RETRY > deadline {
+                        return Err(refused());
                     }
                     tokio::time::sleep(RETRY).await;
                 }
-                Err(e) => return Err(e).with_context(|| format!("cannot evict {ns}/{name}")),
+                Ok(Err(e)) => return Err(e).with_context(|| format!("cannot evict {ns}/{name}")),
             }
         }
         evicted += 1;

@@ -48,7 +48,7 @@ async fn perform(engine: &Engine, action: &Action) -> anyhow::Result<String> {
                 NodeOp::Uncordon => nodes::cordon(client, node, false)
                     .await
                     .map(|()| format!("{node} uncordoned")),
-                NodeOp::Drain => nodes::drain(client, node)
+                NodeOp::Drain => nodes::drain(client, node, nodes::DRAIN_PATIENCE)
                     .await
                     .map(|n| format!("{node} drained: {n} pods evicted")),
                 NodeOp::Fail => devnodes::fail(client, node, devnodes::Failure::NotReady)
