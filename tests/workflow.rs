@@ -1,0 +1,557 @@
+//! `kolla-dash deploy` and `teardown` as a process against a throwaway local cluster: a full
+//! deploy and its no-op re-run, teardown with and without data, a failing bootstrap Job, a
+//! deploy interrupted with SIGINT and resumed, and `--dry-run`. Each test starts its own
+//! cluster (built by `scripts/k8s-bins`) and namespace, and checks the cluster itself through
+//! the kube API rather than trusting the binary's report.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{Namespace, PersistentVolume};
+use kolla_dash::cli::GlobalArgs;
+use kolla_dash::devcluster::{DevCluster, SIMULATE, StartOptions};
+use kolla_dash::kind::Kind;
+use kolla_dash::model::summary::ObjKind;
+use kolla_dash::render::{Manifest, Renderer};
+use kube::api::{
+    ApiResource, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams, PostParams,
+};
+use kube::{Api, Client};
+use serde::Deserialize;
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+
+/// The sample operator config shipped with the repository.
+const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/etc");
+/// Bounds every kolla-dash run, so a hang fails the test instead of stalling it.
+const RUN_TIMEOUT: Duration = Duration::from_secs(120);
+/// Passed as `--timeout`: a stuck step fails well inside `RUN_TIMEOUT`.
+const STEP_TIMEOUT: &str = "60";
+
+/// One test's cluster and namespace.
+struct Env {
+    cluster: DevCluster,
+    client: Client,
+    ns: String,
+    /// Receives kolla-dash's diagnostic log.
+    scratch: tempfile::TempDir,
+}
+
+/// What one kolla-dash run printed and how it ended.
+struct Run {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+/// One `-o json` progress line.
+#[derive(Debug, Deserialize)]
+struct Event {
+    step: EventStep,
+    state: EventState,
+}
+
+#[derive(Debug, Deserialize)]
+struct EventStep {
+    service: String,
+    /// `{"create": "pod"}` or `{"delete": "pvc"}`.
+    action: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct EventState {
+    state: String,
+    reason: Option<String>,
+}
+
+impl EventStep {
+    /// "create mariadb bootstrap": how the binary names the step in its plain output.
+    fn label(&self) -> String {
+        let (verb, kind) = self.action.iter().next().expect("an action");
+        format!("{verb} {} {kind}", self.service)
+    }
+}
+
+/// The `--dry-run -o json` plan.
+#[derive(Debug, Deserialize)]
+struct PlanOut {
+    steps: Vec<PlanStep>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PlanStep {
+    id: usize,
+    #[serde(flatten)]
+    step: EventStep,
+    wait: String,
+    after: Vec<usize>,
+    skip: bool,
+}
+
+impl Env {
+    async fn start(ns: &str) -> Env {
+        let cluster = DevCluster::start(StartOptions::default())
+            .await
+            .unwrap_or_else(|e| {
+                panic!("cannot start a dev-cluster (build it with scripts/k8s-bins): {e:#}")
+            });
+        let client = cluster.client();
+        Env {
+            cluster,
+            client,
+            ns: ns.to_string(),
+            scratch: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn global(&self) -> GlobalArgs {
+        GlobalArgs {
+            config_dir: Some(PathBuf::from(CONFIG_DIR)),
+            context: None,
+            namespace: Some(self.ns.clone()),
+            log_file: None,
+        }
+    }
+
+    /// `kolla-dash ARGS` aimed at this test's cluster and namespace.
+    fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_kolla-dash"));
+        cmd.args(args)
+            .args(["--namespace", &self.ns, "--config-dir", CONFIG_DIR])
+            .arg("--log-file")
+            .arg(self.scratch.path().join("kolla-dash.log"))
+            .env("KUBECONFIG", self.cluster.kubeconfig_path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        cmd
+    }
+
+    async fn run(&self, args: &[&str]) -> Run {
+        let child = self.command(args).spawn().expect("start kolla-dash");
+        let out = tokio::time::timeout(RUN_TIMEOUT, child.wait_with_output())
+            .await
+            .unwrap_or_else(|_| panic!("kolla-dash {args:?} did not finish in {RUN_TIMEOUT:?}"))
+            .expect("wait for kolla-dash");
+        Run {
+            success: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// `deploy ARGS -o json --timeout ...`.
+    async fn deploy(&self, args: &[&str]) -> Run {
+        let mut all = vec!["deploy", "-o", "json", "--timeout", STEP_TIMEOUT];
+        all.extend(args);
+        self.run(&all).await
+    }
+
+    async fn teardown(&self, args: &[&str]) -> Run {
+        let mut all = vec!["teardown", "-o", "json", "--timeout", STEP_TIMEOUT];
+        all.extend(args);
+        self.run(&all).await
+    }
+
+    /// Every object the catalog renders into this namespace, by service and kind.
+    fn manifests(&self) -> Vec<Manifest> {
+        let (catalog, config) = kolla_dash::engine::load_config(&self.global()).expect("config");
+        let renderer = Renderer::new(&config, &catalog).expect("renderer");
+        let mut out = Vec::new();
+        for service in catalog.services() {
+            for kind in service.kinds() {
+                out.extend(renderer.render(&service.name, kind).expect("render"));
+            }
+        }
+        out
+    }
+
+    fn api(&self, m: &Manifest) -> Api<DynamicObject> {
+        let (group, version) = m
+            .api_version
+            .rsplit_once('/')
+            .unwrap_or(("", &m.api_version));
+        let ar = ApiResource::from_gvk(&GroupVersionKind::gvk(group, version, m.obj_kind.as_str()));
+        match &m.namespace {
+            Some(ns) => Api::namespaced_with(self.client.clone(), ns, &ar),
+            None => Api::all_with(self.client.clone(), &ar),
+        }
+    }
+
+    async fn get(&self, m: &Manifest) -> Option<DynamicObject> {
+        self.api(m).get_opt(&m.name).await.expect("get an object")
+    }
+
+    /// Panics naming every rendered object of `filter` that is missing or not ready.
+    async fn assert_ready(&self, filter: impl Fn(&Manifest) -> bool) {
+        let mut problems = Vec::new();
+        for m in self.manifests().iter().filter(|m| filter(m)) {
+            match self.get(m).await {
+                None => problems.push(format!("{}/{} missing", m.obj_kind, m.name)),
+                Some(obj) => {
+                    if let Err(why) = readiness(m.obj_kind, &obj) {
+                        problems.push(format!("{}/{} {why}", m.obj_kind, m.name));
+                    }
+                }
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "not ready:\n  {}",
+            problems.join("\n  ")
+        );
+    }
+
+    /// Panics naming every rendered object of `filter` that does (`present`) or does not
+    /// exist.
+    async fn assert_existence(&self, present: bool, filter: impl Fn(&Manifest) -> bool) {
+        let mut wrong = Vec::new();
+        for m in self.manifests().iter().filter(|m| filter(m)) {
+            if self.get(m).await.is_some() != present {
+                wrong.push(format!("{}/{}", m.obj_kind, m.name));
+            }
+        }
+        let what = if present { "missing" } else { "still there" };
+        assert!(wrong.is_empty(), "{what}: {}", wrong.join(", "));
+    }
+
+    /// resourceVersion of every rendered object, keyed by kind/name.
+    async fn versions(&self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for m in self.manifests() {
+            let obj = self.get(&m).await;
+            let rv = obj.and_then(|o| o.metadata.resource_version);
+            out.insert(format!("{}/{}", m.obj_kind, m.name), rv.unwrap_or_default());
+        }
+        out
+    }
+
+    async fn namespace_exists(&self) -> bool {
+        Api::<Namespace>::all(self.client.clone())
+            .get_opt(&self.ns)
+            .await
+            .expect("get namespace")
+            .is_some()
+    }
+}
+
+/// Whether an object is in the state a finished deploy leaves it in.
+fn readiness(kind: ObjKind, obj: &DynamicObject) -> Result<(), String> {
+    let spec = &obj.data["spec"];
+    let status = &obj.data["status"];
+    match kind {
+        ObjKind::Job => {
+            let complete = status["conditions"].as_array().is_some_and(|cs| {
+                cs.iter()
+                    .any(|c| c["type"] == "Complete" && c["status"] == "True")
+            });
+            complete
+                .then_some(())
+                .ok_or_else(|| format!("not complete: {status}"))
+        }
+        ObjKind::Deployment | ObjKind::StatefulSet => {
+            let desired = spec["replicas"].as_i64().unwrap_or(1);
+            let ready = status["readyReplicas"].as_i64().unwrap_or(0);
+            (ready == desired && desired > 0)
+                .then_some(())
+                .ok_or_else(|| format!("{ready}/{desired} ready"))
+        }
+        ObjKind::PersistentVolumeClaim | ObjKind::PersistentVolume => (status["phase"] == "Bound")
+            .then_some(())
+            .ok_or_else(|| format!("phase {}", status["phase"])),
+        _ => Ok(()),
+    }
+}
+
+impl Run {
+    fn events(&self) -> Vec<Event> {
+        self.stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON event ({e}): {l}"))
+            })
+            .collect()
+    }
+
+    /// Each step's last reported state, keyed by label ("create mariadb pod").
+    fn final_states(&self) -> BTreeMap<String, EventState> {
+        self.events()
+            .into_iter()
+            .map(|e| (e.step.label(), e.state))
+            .collect()
+    }
+
+    fn state(&self, label: &str) -> EventState {
+        self.final_states()
+            .remove(label)
+            .unwrap_or_else(|| panic!("no event for {label}; stdout:\n{}", self.stdout))
+    }
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "success: {}\nstdout:\n{}\nstderr:\n{}",
+            self.success, self.stdout, self.stderr
+        )
+    }
+}
+
+fn assert_all_in(run: &Run, states: &[&str]) {
+    let bad: Vec<String> = run
+        .final_states()
+        .into_iter()
+        .filter(|(_, s)| !states.contains(&s.state.as_str()))
+        .map(|(label, s)| format!("{label}: {s:?}"))
+        .collect();
+    assert!(bad.is_empty(), "steps not {states:?}: {bad:#?}\n{run:?}");
+}
+
+#[tokio::test]
+async fn full_deploy_is_ready_rerun_is_a_noop_and_teardown_keeps_data_unless_asked() {
+    let env = Env::start("wf-full").await;
+
+    let t = Instant::now();
+    let first = env.deploy(&[]).await;
+    println!("full deploy from an empty namespace: {:.1?}", t.elapsed());
+    assert!(first.success, "{first:?}");
+    assert_all_in(&first, &["done"]);
+    env.assert_ready(|_| true).await;
+
+    // The live state plans as nothing to do, and a second deploy changes nothing.
+    let plan = env.run(&["deploy", "--dry-run", "-o", "json"]).await;
+    assert!(plan.success, "{plan:?}");
+    let plan: PlanOut = serde_json::from_str(&plan.stdout).expect("plan JSON");
+    assert!(plan.steps.iter().all(|s| s.skip), "{plan:#?}");
+    let before = env.versions().await;
+    let second = env.deploy(&[]).await;
+    assert!(second.success, "{second:?}");
+    assert_eq!(second.final_states().len(), plan.steps.len());
+    assert_all_in(&second, &["skipped"]);
+    assert_eq!(
+        env.versions().await,
+        before,
+        "a no-op deploy changed objects"
+    );
+
+    let kept = env.teardown(&[]).await;
+    assert!(kept.success, "{kept:?}");
+    assert!(kept.stderr.contains("--delete-data"), "{kept:?}");
+    assert_all_in(&kept, &["done"]);
+    env.assert_existence(false, |m| !m.kind.holds_data()).await;
+    env.assert_existence(true, |m| m.kind.holds_data()).await;
+    // Still usable: the claim stays bound to its volume and the disk Job stays complete.
+    env.assert_ready(|m| m.kind.holds_data()).await;
+
+    let wiped = env.teardown(&["--delete-data"]).await;
+    assert!(wiped.success, "{wiped:?}");
+    for data in [
+        "delete mariadb disk",
+        "delete mariadb pv",
+        "delete mariadb pvc",
+    ] {
+        assert_eq!(wiped.state(data).state, "done", "{wiped:?}");
+    }
+    env.assert_existence(false, |_| true).await;
+}
+
+/// keystone's bootstrap Jobs, pre-created by another field manager so their pods fail at
+/// once (kwok's simulate annotation) and the Jobs give up without retrying.
+async fn sabotage_keystone_bootstrap(env: &Env) {
+    Api::<Namespace>::all(env.client.clone())
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(serde_json::json!({"metadata": {"name": env.ns}}))
+                .expect("namespace"),
+        )
+        .await
+        .expect("create the namespace");
+    let jobs: Api<Job> = Api::namespaced(env.client.clone(), &env.ns);
+    let boot: Vec<Manifest> = env
+        .manifests()
+        .into_iter()
+        .filter(|m| m.service == "keystone" && m.kind == Kind::Bootstrap)
+        .collect();
+    assert!(!boot.is_empty(), "keystone renders no bootstrap Job");
+    for m in &boot {
+        let mut obj = m.object.clone();
+        obj["spec"]["backoffLimit"] = 0.into();
+        obj["spec"]["template"]["metadata"]["annotations"] = serde_json::json!({SIMULATE: "fail"});
+        jobs.patch(
+            &m.name,
+            &PatchParams::apply("workflow-test"),
+            &Patch::Apply(&obj),
+        )
+        .await
+        .expect("pre-create a failing bootstrap Job");
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for m in &boot {
+        loop {
+            let job = jobs.get(&m.name).await.expect("get the Job");
+            let failed = job
+                .status
+                .and_then(|s| s.conditions)
+                .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Failed" && c.status == "True"));
+            if failed {
+                break;
+            }
+            assert!(Instant::now() < deadline, "Job {} never failed", m.name);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_failed_bootstrap_job_stops_its_dependents_while_independent_services_deploy() {
+    let env = Env::start("wf-fail").await;
+    sabotage_keystone_bootstrap(&env).await;
+
+    let run = env.deploy(&[]).await;
+    assert!(!run.success, "deploy should fail: {run:?}");
+    let failed = run.state("create keystone bootstrap");
+    assert_eq!(failed.state, "failed", "{run:?}");
+    let reason = failed.reason.unwrap_or_default();
+    assert!(
+        reason.contains("keystone-create-db") && reason.contains("BackoffLimitExceeded"),
+        "the Job's reason is missing: {reason}"
+    );
+    for dependent in ["create keystone pod", "create horizon pod"] {
+        let s = run.state(dependent);
+        assert_eq!(s.state, "blocked", "{dependent}: {run:?}");
+        assert!(
+            s.reason
+                .unwrap_or_default()
+                .contains("BackoffLimitExceeded")
+        );
+    }
+    assert!(run.stderr.contains("BackoffLimitExceeded"), "{run:?}");
+    // Every mariadb and memcached step went through.
+    for (label, s) in run.final_states() {
+        if label.contains(" mariadb ") || label.contains(" memcached ") {
+            assert_eq!(s.state, "done", "{label}: {run:?}");
+        }
+    }
+    env.assert_ready(|m| m.service == "mariadb" || m.service == "memcached")
+        .await;
+    env.assert_existence(false, |m| {
+        m.kind == Kind::Pod && (m.service == "keystone" || m.service == "horizon")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_deploy_interrupted_half_way_completes_when_run_again() {
+    let env = Env::start("wf-int").await;
+    let mut child = env
+        .command(&["deploy", "-o", "json", "--timeout", STEP_TIMEOUT])
+        .spawn()
+        .expect("start kolla-dash");
+    let pid = nix::unistd::Pid::from_raw(child.id().expect("pid") as i32);
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut seen = Vec::new();
+    let mut interrupted = false;
+    let read = async {
+        while let Some(line) = lines.next_line().await.expect("read stdout") {
+            let event: Event = serde_json::from_str(&line).expect("JSON event");
+            if !interrupted
+                && event.step.label() == "create mariadb bootstrap"
+                && event.state.state == "done"
+            {
+                nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("SIGINT");
+                interrupted = true;
+            }
+            seen.push(event);
+        }
+    };
+    tokio::time::timeout(RUN_TIMEOUT, read)
+        .await
+        .expect("deploy ends after SIGINT");
+    let out = child.wait_with_output().await.expect("wait for kolla-dash");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        interrupted,
+        "mariadb's bootstrap never finished: {seen:#?}\n{stderr}"
+    );
+    assert!(
+        !out.status.success(),
+        "an interrupted deploy must not succeed"
+    );
+    assert!(stderr.contains("cancelled"), "{stderr}");
+    let cancelled: Vec<String> = seen
+        .iter()
+        .filter(|e| e.state.state == "cancelled")
+        .map(|e| e.step.label())
+        .collect();
+    assert!(
+        cancelled.contains(&"create horizon pod".to_string()),
+        "not interrupted half-way; cancelled: {cancelled:?}"
+    );
+
+    let rerun = env.deploy(&[]).await;
+    assert!(rerun.success, "{rerun:?}");
+    // What finished before the interrupt is carried over, the rest is done now.
+    assert_eq!(
+        rerun.state("create mariadb bootstrap").state,
+        "skipped",
+        "{rerun:?}"
+    );
+    assert_eq!(rerun.state("create horizon pod").state, "done", "{rerun:?}");
+    assert_all_in(&rerun, &["done", "skipped"]);
+    env.assert_ready(|_| true).await;
+}
+
+#[tokio::test]
+async fn dry_run_prints_the_plan_and_touches_nothing() {
+    let env = Env::start("wf-dry").await;
+    let table = env.run(&["deploy", "--dry-run"]).await;
+    assert!(table.success, "{table:?}");
+    let json = env.run(&["deploy", "--dry-run", "-o", "json"]).await;
+    assert!(json.success, "{json:?}");
+    let plan: PlanOut = serde_json::from_str(&json.stdout).expect("plan JSON");
+
+    // One table line per step, in plan order, naming its wait.
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert_eq!(lines.len(), plan.steps.len(), "{table:?}");
+    for (line, step) in lines.iter().zip(&plan.steps) {
+        assert!(line.starts_with(&format!("#{}", step.id)), "{line}");
+        assert!(line.contains(&step.step.label()), "{line} vs {step:?}");
+    }
+    assert!(plan.steps.iter().all(|s| !s.skip), "{plan:#?}");
+    let id = |label: &str| {
+        plan.steps
+            .iter()
+            .find(|s| s.step.label() == label)
+            .unwrap_or_else(|| panic!("no step {label}: {plan:#?}"))
+    };
+    let boot = id("create keystone bootstrap");
+    assert_eq!(boot.wait, "job-complete");
+    assert!(
+        boot.after.contains(&id("create mariadb pod").id),
+        "{boot:?}"
+    );
+    assert_eq!(id("create mariadb pvc").wait, "bound");
+    assert!(
+        id("create memcached svc").after.is_empty(),
+        "memcached waits for nothing"
+    );
+
+    let teardown = env
+        .run(&["teardown", "--dry-run", "--delete-data", "-o", "json"])
+        .await;
+    assert!(teardown.success, "{teardown:?}");
+
+    assert!(
+        !env.namespace_exists().await,
+        "dry runs created the namespace"
+    );
+    let volumes = Api::<PersistentVolume>::all(env.client.clone())
+        .list(&ListParams::default().labels(&kolla_dash::labels::cluster_scoped_selector(&env.ns)))
+        .await
+        .expect("list PVs");
+    assert!(volumes.items.is_empty(), "dry runs created volumes");
+}
