@@ -10,16 +10,19 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{Namespace, PersistentVolume};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, PersistentVolume};
 use kolla_dash::cli::GlobalArgs;
 use kolla_dash::devcluster::{DevCluster, SIMULATE, StartOptions};
 use kolla_dash::kind::Kind;
 use kolla_dash::model::summary::ObjKind;
 use kolla_dash::render::{Manifest, Renderer};
 use kube::api::{
-    ApiResource, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams, PostParams,
+    ApiResource, DeleteParams, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams,
+    PostParams,
 };
 use kube::{Api, Client};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 use serde::Deserialize;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 
@@ -154,6 +157,36 @@ impl Env {
         let mut all = vec!["teardown", "-o", "json", "--timeout", STEP_TIMEOUT];
         all.extend(args);
         self.run(&all).await
+    }
+
+    /// `deploy -o json --timeout ...`, handing each event to `react` as it arrives, with the
+    /// process id (to signal it).
+    async fn deploy_reacting(&self, mut react: impl AsyncFnMut(&Event, Pid)) -> Run {
+        let mut child = self
+            .command(&["deploy", "-o", "json", "--timeout", STEP_TIMEOUT])
+            .spawn()
+            .expect("start kolla-dash");
+        let pid = Pid::from_raw(child.id().expect("pid") as i32);
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut stdout = String::new();
+        let read = async {
+            while let Some(line) = lines.next_line().await.expect("read stdout") {
+                let event: Event = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("not a JSON event ({e}): {line}"));
+                react(&event, pid).await;
+                stdout.push_str(&line);
+                stdout.push('\n');
+            }
+        };
+        tokio::time::timeout(RUN_TIMEOUT, read)
+            .await
+            .unwrap_or_else(|_| panic!("deploy did not finish in {RUN_TIMEOUT:?}:\n{stdout}"));
+        let out = child.wait_with_output().await.expect("wait for kolla-dash");
+        Run {
+            success: out.status.success(),
+            stdout,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
     }
 
     /// Every object the catalog renders into this namespace, by service and kind.
@@ -338,6 +371,45 @@ async fn full_deploy_is_ready_rerun_is_a_noop_and_teardown_keeps_data_unless_ask
         "a no-op deploy changed objects"
     );
 
+    // A leftover still terminating (held by a finalizer) is waited out, then recreated:
+    // applying to it would be lost when it goes.
+    let configmaps: Api<ConfigMap> = Api::namespaced(env.client.clone(), &env.ns);
+    let hold = serde_json::json!({"metadata": {"finalizers": ["workflow-test/hold"]}});
+    configmaps
+        .patch("keystone", &PatchParams::default(), &Patch::Merge(&hold))
+        .await
+        .expect("hold the ConfigMap");
+    configmaps
+        .delete("keystone", &DeleteParams::default())
+        .await
+        .expect("delete the ConfigMap");
+    let mut released = false;
+    let redeploy = env
+        .deploy_reacting(async |event, _| {
+            let holding = event.step.label() == "create keystone configmap"
+                && event
+                    .state
+                    .reason
+                    .as_deref()
+                    .is_some_and(|r| r.contains("finish terminating"));
+            if holding && !released {
+                let release = serde_json::json!({"metadata": {"finalizers": null}});
+                configmaps
+                    .patch("keystone", &PatchParams::default(), &Patch::Merge(&release))
+                    .await
+                    .expect("release the ConfigMap");
+                released = true;
+            }
+        })
+        .await;
+    assert!(
+        released,
+        "the deploy never waited for the terminating ConfigMap: {redeploy:?}"
+    );
+    assert!(redeploy.success, "{redeploy:?}");
+    assert_eq!(redeploy.state("create keystone configmap").state, "done");
+    env.assert_ready(|_| true).await;
+
     let kept = env.teardown(&[]).await;
     assert!(kept.success, "{kept:?}");
     assert!(kept.stderr.contains("--delete-data"), "{kept:?}");
@@ -442,47 +514,50 @@ async fn a_failed_bootstrap_job_stops_its_dependents_while_independent_services_
         m.kind == Kind::Pod && (m.service == "keystone" || m.service == "horizon")
     })
     .await;
+
+    // A failed Job is kept for inspection; once the operator deletes it, a re-run carries on.
+    let delete = env
+        .run(&["resource", "delete", "keystone", "bootstrap"])
+        .await;
+    assert!(delete.success, "{delete:?}");
+    let resumed = env.deploy(&[]).await;
+    assert!(resumed.success, "{resumed:?}");
+    assert_eq!(
+        resumed.state("create mariadb pod").state,
+        "skipped",
+        "{resumed:?}"
+    );
+    assert_eq!(
+        resumed.state("create keystone bootstrap").state,
+        "done",
+        "{resumed:?}"
+    );
+    env.assert_ready(|_| true).await;
 }
 
 #[tokio::test]
 async fn a_deploy_interrupted_half_way_completes_when_run_again() {
     let env = Env::start("wf-int").await;
-    let mut child = env
-        .command(&["deploy", "-o", "json", "--timeout", STEP_TIMEOUT])
-        .spawn()
-        .expect("start kolla-dash");
-    let pid = nix::unistd::Pid::from_raw(child.id().expect("pid") as i32);
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut seen = Vec::new();
     let mut interrupted = false;
-    let read = async {
-        while let Some(line) = lines.next_line().await.expect("read stdout") {
-            let event: Event = serde_json::from_str(&line).expect("JSON event");
+    let run = env
+        .deploy_reacting(async |event, pid| {
             if !interrupted
                 && event.step.label() == "create mariadb bootstrap"
                 && event.state.state == "done"
             {
-                nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("SIGINT");
+                kill(pid, Signal::SIGINT).expect("SIGINT");
                 interrupted = true;
             }
-            seen.push(event);
-        }
-    };
-    tokio::time::timeout(RUN_TIMEOUT, read)
-        .await
-        .expect("deploy ends after SIGINT");
-    let out = child.wait_with_output().await.expect("wait for kolla-dash");
-    let stderr = String::from_utf8_lossy(&out.stderr);
+        })
+        .await;
+    assert!(interrupted, "mariadb's bootstrap never finished: {run:?}");
     assert!(
-        interrupted,
-        "mariadb's bootstrap never finished: {seen:#?}\n{stderr}"
+        !run.success,
+        "an interrupted deploy must not succeed: {run:?}"
     );
-    assert!(
-        !out.status.success(),
-        "an interrupted deploy must not succeed"
-    );
-    assert!(stderr.contains("cancelled"), "{stderr}");
-    let cancelled: Vec<String> = seen
+    assert!(run.stderr.contains("cancelled"), "{run:?}");
+    let cancelled: Vec<String> = run
+        .events()
         .iter()
         .filter(|e| e.state.state == "cancelled")
         .map(|e| e.step.label())

@@ -149,7 +149,7 @@ mod tests {
         };
         let objects = Objects::from([(r.clone(), job)]);
         assert_eq!(
-            evaluate(WaitFor::JobComplete, &[other.clone()], |r| objects.get(r)),
+            evaluate(WaitFor::JobComplete, std::slice::from_ref(&other), |r| objects.get(r)),
             Readiness::NotYet("waiting for Job/keystone-manage-db to appear".into())
         );
         assert_eq!(

@@ -106,7 +106,7 @@ pub struct DeployOptions {
     pub delete_bootstrap_after: bool,
 }
 
-fn index<'a>(services: &'a [ServiceSpec]) -> HashMap<&'a str, &'a ServiceSpec> {
+fn index(services: &[ServiceSpec]) -> HashMap<&str, &ServiceSpec> {
     services.iter().map(|s| (s.name.as_str(), s)).collect()
 }
 
@@ -385,6 +385,33 @@ mod tests {
         assert!(find(&plan, "mariadb", StepAction::Create(Pv)).skip);
         assert!(!find(&plan, "mariadb", StepAction::Create(Pvc)).skip);
         assert!(find(&plan, "mariadb", StepAction::Create(Bootstrap)).skip);
+    }
+
+    #[test]
+    fn a_fully_ready_stack_plans_nothing_to_do() {
+        let ready: HashSet<(String, Kind)> = guide()
+            .iter()
+            .flat_map(|s| s.kinds.iter().map(|&k| (s.name.clone(), k)))
+            .collect();
+        let options = DeployOptions {
+            delete_bootstrap_after: true,
+        };
+        let plan = deploy(&guide(), &[], &ready, options).unwrap();
+        assert!(plan.steps.iter().all(|s| s.skip), "{plan:#?}");
+    }
+
+    #[test]
+    fn teardown_skips_cells_with_nothing_left() {
+        let absent: HashSet<(String, Kind)> = [("horizon", Pod), ("horizon", Configmap)]
+            .into_iter()
+            .map(|(s, k)| (s.to_string(), k))
+            .collect();
+        let plan = teardown(&guide(), &["horizon".into()], false, &absent).unwrap();
+        assert!(find(&plan, "horizon", StepAction::Delete(Pod)).skip);
+        assert!(find(&plan, "horizon", StepAction::Delete(Configmap)).skip);
+        assert!(!find(&plan, "horizon", StepAction::Delete(Svc)).skip);
+        // Only the named service goes; what it depends on stays.
+        assert!(plan.steps.iter().all(|s| s.service == "horizon"));
     }
 
     #[test]
