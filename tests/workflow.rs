@@ -1,8 +1,8 @@
 //! `kolla-dash deploy` and `teardown` as a process against a throwaway local cluster: a full
-//! deploy and its no-op re-run, teardown with and without data, a failing bootstrap Job, a
-//! deploy interrupted with SIGINT and resumed, and `--dry-run`. Each test starts its own
-//! cluster (built by `scripts/k8s-bins`) and namespace, and checks the cluster itself through
-//! the kube API rather than trusting the binary's report.
+//! deploy and its no-op re-run, a terminating leftover waited out, teardown with and without
+//! data, a failing bootstrap Job, a deploy interrupted with SIGINT and resumed, `--dry-run`.
+//! Each test starts its own cluster (built by `scripts/k8s-bins`) and namespace, and checks
+//! the cluster itself through the kube API rather than trusting the binary's report.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
