@@ -1,333 +1,632 @@
-//! The workflow engine on a local control plane, through the real binary: a full deploy
-//! from nothing, a no-op second deploy, teardown that keeps data unless told, a failed
-//! bootstrap Job that stops only what depends on it, an interrupted deploy that a re-run
-//! completes, and a dry run that touches nothing.
+//! `kolla-dash deploy` and `teardown` as a process against a throwaway local cluster: a full
+//! deploy and its no-op re-run, a terminating leftover waited out, teardown with and without
+//! data, a failing bootstrap Job, a deploy interrupted with SIGINT and resumed, `--dry-run`.
+//! Each test starts its own cluster (built by `scripts/k8s-bins`) and namespace, and checks
+//! the cluster itself through the kube API rather than trusting the binary's report.
 
-mod support;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Command, Stdio};
-use std::time::Instant;
-
-use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, PersistentVolume, PersistentVolumeClaim};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, PersistentVolume};
 use kolla_dash::cli::GlobalArgs;
-use kolla_dash::cluster::client::Connection;
-use kolla_dash::engine::{Engine, load_config};
+use kolla_dash::devcluster::{DevCluster, SIMULATE, StartOptions};
 use kolla_dash::kind::Kind;
-use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
-use serde_json::Value;
-use support::cluster::{TestCluster, config_dir};
+use kolla_dash::model::summary::ObjKind;
+use kolla_dash::render::{Manifest, Renderer};
+use kube::api::{
+    ApiResource, DeleteParams, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams,
+    PostParams,
+};
+use kube::{Api, Client};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde::Deserialize;
+use tokio::io::{AsyncBufReadExt as _, BufReader};
 
-const WORKLOADS: [&str; 3] = ["memcached", "keystone", "horizon"];
+/// The sample operator config shipped with the repository.
+const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/etc");
+/// Bounds every kolla-dash run, so a hang fails the test instead of stalling it.
+const RUN_TIMEOUT: Duration = Duration::from_secs(120);
+/// Passed as `--timeout`: a stuck step fails well inside `RUN_TIMEOUT`.
+const STEP_TIMEOUT: &str = "60";
 
-/// Parses `deploy -o json` output: (service, action, state) per line.
-fn events(stdout: &str) -> Vec<(String, String, String, Option<String>)> {
-    stdout
-        .lines()
-        .map(|l| {
-            let v: Value =
-                serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
-            let step = &v["step"];
-            let action = step["action"]
-                .as_object()
-                .and_then(|o| o.iter().next())
-                .map(|(verb, kind)| format!("{verb} {}", kind.as_str().unwrap_or("?")))
-                .unwrap_or_default();
-            (
-                step["service"].as_str().unwrap_or_default().to_string(),
-                action,
-                v["state"]["state"].as_str().unwrap_or_default().to_string(),
-                v["state"]["reason"].as_str().map(str::to_string),
-            )
-        })
-        .collect()
+/// One test's cluster and namespace.
+struct Env {
+    cluster: DevCluster,
+    client: Client,
+    ns: String,
+    /// Receives kolla-dash's diagnostic log.
+    scratch: tempfile::TempDir,
 }
 
-fn everything_ready(tc: &TestCluster, ns: &str) {
-    tc.block_on(async {
-        let c = tc.client();
-        for name in WORKLOADS {
-            let d = Api::<Deployment>::namespaced(c.clone(), ns)
-                .get(name)
-                .await
-                .expect("deployment");
-            let status = d.status.expect("status");
-            let want = d.spec.and_then(|s| s.replicas).unwrap_or(1);
-            assert_eq!(status.ready_replicas, Some(want), "{name} ready");
-        }
-        let db = Api::<StatefulSet>::namespaced(c.clone(), ns)
-            .get("mariadb")
+/// What one kolla-dash run printed and how it ended.
+struct Run {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+/// One `-o json` progress line.
+#[derive(Debug, Deserialize)]
+struct Event {
+    step: EventStep,
+    state: EventState,
+}
+
+#[derive(Debug, Deserialize)]
+struct EventStep {
+    service: String,
+    /// `{"create": "pod"}` or `{"delete": "pvc"}`.
+    action: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct EventState {
+    state: String,
+    reason: Option<String>,
+}
+
+impl EventStep {
+    /// "create mariadb bootstrap": how the binary names the step in its plain output.
+    fn label(&self) -> String {
+        let (verb, kind) = self.action.iter().next().expect("an action");
+        format!("{verb} {} {kind}", self.service)
+    }
+}
+
+/// The `--dry-run -o json` plan.
+#[derive(Debug, Deserialize)]
+struct PlanOut {
+    steps: Vec<PlanStep>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PlanStep {
+    id: usize,
+    #[serde(flatten)]
+    step: EventStep,
+    wait: String,
+    after: Vec<usize>,
+    skip: bool,
+}
+
+impl Env {
+    async fn start(ns: &str) -> Env {
+        let cluster = DevCluster::start(StartOptions::default())
             .await
-            .expect("mariadb");
-        assert_eq!(
-            db.status.and_then(|s| s.ready_replicas),
-            Some(1),
-            "mariadb ready"
-        );
-        let pvc = Api::<PersistentVolumeClaim>::namespaced(c.clone(), ns)
-            .get("mariadb")
-            .await
-            .expect("pvc");
-        assert_eq!(pvc.status.and_then(|s| s.phase).as_deref(), Some("Bound"));
-        let jobs = Api::<Job>::namespaced(c, ns)
-            .list(&ListParams::default())
-            .await
-            .expect("jobs");
-        for job in jobs.items {
-            let complete = job.status.and_then(|s| s.conditions).is_some_and(|cs| {
-                cs.iter()
-                    .any(|c| c.type_ == "Complete" && c.status == "True")
+            .unwrap_or_else(|e| {
+                panic!("cannot start a dev-cluster (build it with scripts/k8s-bins): {e:#}")
             });
-            assert!(complete, "job {:?} complete", job.metadata.name);
+        let client = cluster.client();
+        Env {
+            cluster,
+            client,
+            ns: ns.to_string(),
+            scratch: tempfile::tempdir().expect("temp dir"),
         }
-    });
-}
+    }
 
-#[test]
-fn deploy_from_nothing_then_no_op_then_teardown_keeps_data_unless_told() {
-    let tc = TestCluster::start();
-    let ns = "wf-full";
-    let kolla = tc.kolla(ns);
-
-    let t = Instant::now();
-    let out = kolla.ok("deploy -o json");
-    println!("full deploy: {:.1} s", t.elapsed().as_secs_f64());
-    let evs = events(&out);
-    assert!(
-        evs.iter()
-            .any(|(s, a, st, _)| s == "horizon" && a == "create pod" && st == "done")
-    );
-    assert!(
-        !evs.iter()
-            .any(|(.., st, _)| st == "failed" || st == "blocked")
-    );
-    everything_ready(&tc, ns);
-
-    // Sample objects to prove the second deploy writes nothing.
-    let versions = |tc: &TestCluster| {
-        tc.block_on(async {
-            let c = tc.client();
-            let cm = Api::<ConfigMap>::namespaced(c.clone(), ns)
-                .get("keystone")
-                .await
-                .expect("cm");
-            let d = Api::<Deployment>::namespaced(c, ns)
-                .get("horizon")
-                .await
-                .expect("horizon");
-            (cm.metadata.resource_version, d.metadata.resource_version)
-        })
-    };
-    let before = versions(&tc);
-    let again = events(&kolla.ok("deploy -o json"));
-    assert!(!again.is_empty());
-    assert!(
-        again.iter().all(|(.., st, _)| st == "skipped"),
-        "a second deploy is a no-op: {again:?}"
-    );
-    assert_eq!(versions(&tc), before, "nothing was written");
-
-    // Teardown keeps the data kinds...
-    kolla.ok("teardown -o json");
-    tc.block_on(async {
-        let c = tc.client();
-        assert!(
-            Api::<Deployment>::namespaced(c.clone(), ns)
-                .get_opt("keystone")
-                .await
-                .expect("get")
-                .is_none()
-        );
-        assert!(
-            Api::<StatefulSet>::namespaced(c.clone(), ns)
-                .get_opt("mariadb")
-                .await
-                .expect("get")
-                .is_none()
-        );
-        let pvc = Api::<PersistentVolumeClaim>::namespaced(c.clone(), ns)
-            .get_opt("mariadb")
-            .await
-            .expect("get");
-        assert!(pvc.is_some(), "the PVC is kept");
-        let pv = Api::<PersistentVolume>::all(c.clone())
-            .get_opt(&format!("{ns}-mariadb"))
-            .await
-            .expect("get");
-        assert!(pv.is_some(), "the PV is kept");
-        let disk = Api::<Job>::namespaced(c, ns)
-            .get_opt("mariadb-disk")
-            .await
-            .expect("get");
-        assert!(disk.is_some(), "the disk Job is kept");
-    });
-    // ... unless told.
-    kolla.ok("teardown --delete-data -o json");
-    tc.block_on(async {
-        let c = tc.client();
-        let pvc = Api::<PersistentVolumeClaim>::namespaced(c.clone(), ns)
-            .get_opt("mariadb")
-            .await
-            .expect("get");
-        assert!(pvc.is_none(), "the PVC is deleted with --delete-data");
-        let pv = Api::<PersistentVolume>::all(c)
-            .get_opt(&format!("{ns}-mariadb"))
-            .await
-            .expect("get");
-        assert!(pv.is_none(), "the PV is deleted with --delete-data");
-    });
-}
-
-#[test]
-fn a_failed_bootstrap_job_stops_its_dependents_only() {
-    let tc = TestCluster::start();
-    let ns = "wf-fail";
-    // keystone's bootstrap Jobs exist already and fail: kwok fails pods annotated so.
-    tc.block_on(async {
-        let c = tc.client();
-        let namespace: Namespace =
-            serde_json::from_value(serde_json::json!({"metadata": {"name": ns}})).expect("ns");
-        Api::<Namespace>::all(c.clone())
-            .create(&PostParams::default(), &namespace)
-            .await
-            .expect("create ns");
-        let global = GlobalArgs {
-            config_dir: Some(config_dir()),
+    fn global(&self) -> GlobalArgs {
+        GlobalArgs {
+            config_dir: Some(PathBuf::from(CONFIG_DIR)),
             context: None,
-            namespace: Some(ns.into()),
+            namespace: Some(self.ns.clone()),
             log_file: None,
+        }
+    }
+
+    /// `kolla-dash ARGS` aimed at this test's cluster and namespace.
+    fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_kolla-dash"));
+        cmd.args(args)
+            .args(["--namespace", &self.ns, "--config-dir", CONFIG_DIR])
+            .arg("--log-file")
+            .arg(self.scratch.path().join("kolla-dash.log"))
+            .env("KUBECONFIG", self.cluster.kubeconfig_path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        cmd
+    }
+
+    async fn run(&self, args: &[&str]) -> Run {
+        let child = self.command(args).spawn().expect("start kolla-dash");
+        let out = tokio::time::timeout(RUN_TIMEOUT, child.wait_with_output())
+            .await
+            .unwrap_or_else(|_| panic!("kolla-dash {args:?} did not finish in {RUN_TIMEOUT:?}"))
+            .expect("wait for kolla-dash");
+        Run {
+            success: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// `deploy ARGS -o json --timeout ...`.
+    async fn deploy(&self, args: &[&str]) -> Run {
+        let mut all = vec!["deploy", "-o", "json", "--timeout", STEP_TIMEOUT];
+        all.extend(args);
+        self.run(&all).await
+    }
+
+    async fn teardown(&self, args: &[&str]) -> Run {
+        let mut all = vec!["teardown", "-o", "json", "--timeout", STEP_TIMEOUT];
+        all.extend(args);
+        self.run(&all).await
+    }
+
+    /// `deploy -o json --timeout ...`, handing each event to `react` as it arrives, with the
+    /// process id (to signal it).
+    async fn deploy_reacting(&self, mut react: impl AsyncFnMut(&Event, Pid)) -> Run {
+        let mut child = self
+            .command(&["deploy", "-o", "json", "--timeout", STEP_TIMEOUT])
+            .spawn()
+            .expect("start kolla-dash");
+        let pid = Pid::from_raw(child.id().expect("pid") as i32);
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut stdout = String::new();
+        let read = async {
+            while let Some(line) = lines.next_line().await.expect("read stdout") {
+                let event: Event = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("not a JSON event ({e}): {line}"));
+                react(&event, pid).await;
+                stdout.push_str(&line);
+                stdout.push('\n');
+            }
         };
-        let (catalog, config) = load_config(&global).expect("config");
-        let engine = Engine::new(
-            catalog,
-            config,
-            Connection {
-                client: c.clone(),
-                context: "t".into(),
-            },
-        );
-        for m in engine.render("keystone", Kind::Bootstrap).expect("render") {
-            let mut job = m.object.clone();
-            job["spec"]["backoffLimit"] = 0.into();
-            job["spec"]["template"]["metadata"]["annotations"] =
-                serde_json::json!({"kolla-dash.dev/simulate": "fail"});
-            Api::<Job>::namespaced(c.clone(), ns)
-                .patch(
-                    &m.name,
-                    &PatchParams::apply("test-saboteur"),
-                    &Patch::Apply(&job),
-                )
-                .await
-                .expect("create a failing job");
-        }
-    });
-    let run = tc.kolla(ns).run("deploy -o json");
-    assert!(!run.success, "the deploy fails");
-    let evs = events(&run.stdout);
-    let state = |service: &str, action: &str| {
-        evs.iter()
-            .rev()
-            .find(|(s, a, ..)| s == service && a == action)
-            .map(|(.., st, reason)| (st.clone(), reason.clone().unwrap_or_default()))
-            .unwrap_or_else(|| panic!("no event for {service} {action}: {evs:?}"))
-    };
-    let (st, reason) = state("keystone", "create bootstrap");
-    assert_eq!(st, "failed");
-    assert!(
-        reason.contains("BackoffLimitExceeded"),
-        "the Job's reason: {reason}"
-    );
-    for (service, action) in [("keystone", "create pod"), ("horizon", "create pod")] {
-        let (st, reason) = state(service, action);
-        assert_eq!(st, "blocked", "{service} {action}");
-        assert!(reason.contains("keystone"), "blocked by keystone: {reason}");
-    }
-    for service in ["mariadb", "memcached"] {
-        assert_eq!(
-            state(service, "create pod").0,
-            "done",
-            "{service} still deploys"
-        );
-    }
-    assert!(
-        run.stderr.contains("BackoffLimitExceeded"),
-        "the error line names the Job's reason: {}",
-        run.stderr
-    );
-}
-
-#[test]
-fn an_interrupted_deploy_completes_when_run_again() {
-    let tc = TestCluster::start();
-    let ns = "wf-resume";
-    let log = tempfile::NamedTempFile::new().expect("log file");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kolla-dash"))
-        .args(["--namespace", ns, "--config-dir"])
-        .arg(config_dir())
-        .arg("--log-file")
-        .arg(log.path())
-        .args(["deploy", "-o", "json"])
-        .env("KUBECONFIG", tc.kubeconfig_path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start deploy");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut seen = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("read");
-        let done_bootstrap = events(&line)
-            .iter()
-            .any(|(s, a, st, _)| s == "mariadb" && a == "create bootstrap" && st == "done");
-        seen.push(line);
-        if done_bootstrap {
-            let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
-            nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("interrupt");
-            break;
+        tokio::time::timeout(RUN_TIMEOUT, read)
+            .await
+            .unwrap_or_else(|_| panic!("deploy did not finish in {RUN_TIMEOUT:?}:\n{stdout}"));
+        let out = child.wait_with_output().await.expect("wait for kolla-dash");
+        Run {
+            success: out.status.success(),
+            stdout,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }
     }
-    let status = child.wait().expect("wait");
-    assert!(!status.success(), "an interrupted deploy exits non-zero");
-    assert!(
-        !seen
-            .iter()
-            .any(|l| l.contains("\"horizon\"") && l.contains("\"done\"") && l.contains("pod")),
-        "interrupted before the end"
-    );
 
-    let kolla = tc.kolla(ns);
-    let evs = events(&kolla.ok("deploy -o json"));
-    assert!(
-        evs.iter()
-            .any(|(s, a, st, _)| s == "mariadb" && a == "create bootstrap" && st == "skipped"),
-        "the re-run carries on from what exists: {evs:?}"
-    );
-    everything_ready(&tc, ns);
-}
+    /// Every object the catalog renders into this namespace, by service and kind.
+    fn manifests(&self) -> Vec<Manifest> {
+        let (catalog, config) = kolla_dash::engine::load_config(&self.global()).expect("config");
+        let renderer = Renderer::new(&config, &catalog).expect("renderer");
+        let mut out = Vec::new();
+        for service in catalog.services() {
+            for kind in service.kinds() {
+                out.extend(renderer.render(&service.name, kind).expect("render"));
+            }
+        }
+        out
+    }
 
-#[test]
-fn dry_run_prints_the_plan_and_touches_nothing() {
-    let tc = TestCluster::start();
-    let ns = "wf-dry";
-    let out = tc.kolla(ns).ok("deploy --dry-run");
-    assert!(out.contains("create mariadb pvc, wait: PVC bound"), "{out}");
-    assert!(
-        out.contains("create keystone bootstrap, wait: job complete"),
-        "{out}"
-    );
-    let plan: Value =
-        serde_json::from_str(&tc.kolla(ns).ok("deploy --dry-run -o json")).expect("JSON plan");
-    assert_eq!(plan["steps"].as_array().map(Vec::len), Some(17));
-    let exists = tc.block_on(async {
-        Api::<Namespace>::all(tc.client())
-            .get_opt(ns)
+    fn api(&self, m: &Manifest) -> Api<DynamicObject> {
+        let (group, version) = m
+            .api_version
+            .rsplit_once('/')
+            .unwrap_or(("", &m.api_version));
+        let ar = ApiResource::from_gvk(&GroupVersionKind::gvk(group, version, m.obj_kind.as_str()));
+        match &m.namespace {
+            Some(ns) => Api::namespaced_with(self.client.clone(), ns, &ar),
+            None => Api::all_with(self.client.clone(), &ar),
+        }
+    }
+
+    async fn get(&self, m: &Manifest) -> Option<DynamicObject> {
+        self.api(m).get_opt(&m.name).await.expect("get an object")
+    }
+
+    /// Panics naming every rendered object of `filter` that is missing or not ready.
+    async fn assert_ready(&self, filter: impl Fn(&Manifest) -> bool) {
+        let mut problems = Vec::new();
+        for m in self.manifests().iter().filter(|m| filter(m)) {
+            match self.get(m).await {
+                None => problems.push(format!("{}/{} missing", m.obj_kind, m.name)),
+                Some(obj) => {
+                    if let Err(why) = readiness(m.obj_kind, &obj) {
+                        problems.push(format!("{}/{} {why}", m.obj_kind, m.name));
+                    }
+                }
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "not ready:\n  {}",
+            problems.join("\n  ")
+        );
+    }
+
+    /// Panics naming every rendered object of `filter` that does (`present`) or does not
+    /// exist.
+    async fn assert_existence(&self, present: bool, filter: impl Fn(&Manifest) -> bool) {
+        let mut wrong = Vec::new();
+        for m in self.manifests().iter().filter(|m| filter(m)) {
+            if self.get(m).await.is_some() != present {
+                wrong.push(format!("{}/{}", m.obj_kind, m.name));
+            }
+        }
+        let what = if present { "missing" } else { "still there" };
+        assert!(wrong.is_empty(), "{what}: {}", wrong.join(", "));
+    }
+
+    /// resourceVersion of every rendered object, keyed by kind/name.
+    async fn versions(&self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for m in self.manifests() {
+            let obj = self.get(&m).await;
+            let rv = obj.and_then(|o| o.metadata.resource_version);
+            out.insert(format!("{}/{}", m.obj_kind, m.name), rv.unwrap_or_default());
+        }
+        out
+    }
+
+    async fn namespace_exists(&self) -> bool {
+        Api::<Namespace>::all(self.client.clone())
+            .get_opt(&self.ns)
             .await
             .expect("get namespace")
-    });
-    assert!(
-        exists.is_none(),
-        "a dry run creates nothing, not even the namespace"
+            .is_some()
+    }
+}
+
+/// Whether an object is in the state a finished deploy leaves it in.
+fn readiness(kind: ObjKind, obj: &DynamicObject) -> Result<(), String> {
+    let spec = &obj.data["spec"];
+    let status = &obj.data["status"];
+    match kind {
+        ObjKind::Job => {
+            let complete = status["conditions"].as_array().is_some_and(|cs| {
+                cs.iter()
+                    .any(|c| c["type"] == "Complete" && c["status"] == "True")
+            });
+            complete
+                .then_some(())
+                .ok_or_else(|| format!("not complete: {status}"))
+        }
+        ObjKind::Deployment | ObjKind::StatefulSet => {
+            let desired = spec["replicas"].as_i64().unwrap_or(1);
+            let ready = status["readyReplicas"].as_i64().unwrap_or(0);
+            (ready == desired && desired > 0)
+                .then_some(())
+                .ok_or_else(|| format!("{ready}/{desired} ready"))
+        }
+        ObjKind::PersistentVolumeClaim | ObjKind::PersistentVolume => (status["phase"] == "Bound")
+            .then_some(())
+            .ok_or_else(|| format!("phase {}", status["phase"])),
+        _ => Ok(()),
+    }
+}
+
+impl Run {
+    fn events(&self) -> Vec<Event> {
+        self.stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON event ({e}): {l}"))
+            })
+            .collect()
+    }
+
+    /// Each step's last reported state, keyed by label ("create mariadb pod").
+    fn final_states(&self) -> BTreeMap<String, EventState> {
+        self.events()
+            .into_iter()
+            .map(|e| (e.step.label(), e.state))
+            .collect()
+    }
+
+    fn state(&self, label: &str) -> EventState {
+        self.final_states()
+            .remove(label)
+            .unwrap_or_else(|| panic!("no event for {label}; stdout:\n{}", self.stdout))
+    }
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "success: {}\nstdout:\n{}\nstderr:\n{}",
+            self.success, self.stdout, self.stderr
+        )
+    }
+}
+
+fn assert_all_in(run: &Run, states: &[&str]) {
+    let bad: Vec<String> = run
+        .final_states()
+        .into_iter()
+        .filter(|(_, s)| !states.contains(&s.state.as_str()))
+        .map(|(label, s)| format!("{label}: {s:?}"))
+        .collect();
+    assert!(bad.is_empty(), "steps not {states:?}: {bad:#?}\n{run:?}");
+}
+
+#[tokio::test]
+async fn full_deploy_is_ready_rerun_is_a_noop_and_teardown_keeps_data_unless_asked() {
+    let env = Env::start("wf-full").await;
+
+    let t = Instant::now();
+    let first = env.deploy(&[]).await;
+    println!("full deploy from an empty namespace: {:.1?}", t.elapsed());
+    assert!(first.success, "{first:?}");
+    assert_all_in(&first, &["done"]);
+    env.assert_ready(|_| true).await;
+
+    // The live state plans as nothing to do, and a second deploy changes nothing.
+    let plan = env.run(&["deploy", "--dry-run", "-o", "json"]).await;
+    assert!(plan.success, "{plan:?}");
+    let plan: PlanOut = serde_json::from_str(&plan.stdout).expect("plan JSON");
+    assert!(plan.steps.iter().all(|s| s.skip), "{plan:#?}");
+    let before = env.versions().await;
+    let second = env.deploy(&[]).await;
+    assert!(second.success, "{second:?}");
+    assert_eq!(second.final_states().len(), plan.steps.len());
+    assert_all_in(&second, &["skipped"]);
+    assert_eq!(
+        env.versions().await,
+        before,
+        "a no-op deploy changed objects"
     );
+
+    // A leftover still terminating (held by a finalizer) is waited out, then recreated:
+    // applying to it would be lost when it goes.
+    let configmaps: Api<ConfigMap> = Api::namespaced(env.client.clone(), &env.ns);
+    let hold = serde_json::json!({"metadata": {"finalizers": ["workflow-test/hold"]}});
+    configmaps
+        .patch("keystone", &PatchParams::default(), &Patch::Merge(&hold))
+        .await
+        .expect("hold the ConfigMap");
+    configmaps
+        .delete("keystone", &DeleteParams::default())
+        .await
+        .expect("delete the ConfigMap");
+    let mut released = false;
+    let redeploy = env
+        .deploy_reacting(async |event, _| {
+            let holding = event.step.label() == "create keystone configmap"
+                && event
+                    .state
+                    .reason
+                    .as_deref()
+                    .is_some_and(|r| r.contains("finish terminating"));
+            if holding && !released {
+                let release = serde_json::json!({"metadata": {"finalizers": null}});
+                configmaps
+                    .patch("keystone", &PatchParams::default(), &Patch::Merge(&release))
+                    .await
+                    .expect("release the ConfigMap");
+                released = true;
+            }
+        })
+        .await;
+    assert!(
+        released,
+        "the deploy never waited for the terminating ConfigMap: {redeploy:?}"
+    );
+    assert!(redeploy.success, "{redeploy:?}");
+    assert_eq!(redeploy.state("create keystone configmap").state, "done");
+    env.assert_ready(|_| true).await;
+
+    let kept = env.teardown(&[]).await;
+    assert!(kept.success, "{kept:?}");
+    assert!(kept.stderr.contains("--delete-data"), "{kept:?}");
+    assert_all_in(&kept, &["done"]);
+    env.assert_existence(false, |m| !m.kind.holds_data()).await;
+    env.assert_existence(true, |m| m.kind.holds_data()).await;
+    // Still usable: the claim stays bound to its volume and the disk Job stays complete.
+    env.assert_ready(|m| m.kind.holds_data()).await;
+
+    let wiped = env.teardown(&["--delete-data"]).await;
+    assert!(wiped.success, "{wiped:?}");
+    for data in [
+        "delete mariadb disk",
+        "delete mariadb pv",
+        "delete mariadb pvc",
+    ] {
+        assert_eq!(wiped.state(data).state, "done", "{wiped:?}");
+    }
+    env.assert_existence(false, |_| true).await;
+}
+
+/// keystone's bootstrap Jobs, pre-created by another field manager so their pods fail at
+/// once (kwok's simulate annotation) and the Jobs give up without retrying.
+async fn sabotage_keystone_bootstrap(env: &Env) {
+    Api::<Namespace>::all(env.client.clone())
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(serde_json::json!({"metadata": {"name": env.ns}}))
+                .expect("namespace"),
+        )
+        .await
+        .expect("create the namespace");
+    let jobs: Api<Job> = Api::namespaced(env.client.clone(), &env.ns);
+    let boot: Vec<Manifest> = env
+        .manifests()
+        .into_iter()
+        .filter(|m| m.service == "keystone" && m.kind == Kind::Bootstrap)
+        .collect();
+    assert!(!boot.is_empty(), "keystone renders no bootstrap Job");
+    for m in &boot {
+        let mut obj = m.object.clone();
+        obj["spec"]["backoffLimit"] = 0.into();
+        obj["spec"]["template"]["metadata"]["annotations"] = serde_json::json!({SIMULATE: "fail"});
+        jobs.patch(
+            &m.name,
+            &PatchParams::apply("workflow-test"),
+            &Patch::Apply(&obj),
+        )
+        .await
+        .expect("pre-create a failing bootstrap Job");
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for m in &boot {
+        loop {
+            let job = jobs.get(&m.name).await.expect("get the Job");
+            let failed = job
+                .status
+                .and_then(|s| s.conditions)
+                .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Failed" && c.status == "True"));
+            if failed {
+                break;
+            }
+            assert!(Instant::now() < deadline, "Job {} never failed", m.name);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_failed_bootstrap_job_stops_its_dependents_while_independent_services_deploy() {
+    let env = Env::start("wf-fail").await;
+    sabotage_keystone_bootstrap(&env).await;
+
+    let run = env.deploy(&[]).await;
+    assert!(!run.success, "deploy should fail: {run:?}");
+    let failed = run.state("create keystone bootstrap");
+    assert_eq!(failed.state, "failed", "{run:?}");
+    let reason = failed.reason.unwrap_or_default();
+    assert!(
+        reason.contains("keystone-create-db") && reason.contains("BackoffLimitExceeded"),
+        "the Job's reason is missing: {reason}"
+    );
+    for dependent in ["create keystone pod", "create horizon pod"] {
+        let s = run.state(dependent);
+        assert_eq!(s.state, "blocked", "{dependent}: {run:?}");
+        assert!(
+            s.reason
+                .unwrap_or_default()
+                .contains("BackoffLimitExceeded")
+        );
+    }
+    assert!(run.stderr.contains("BackoffLimitExceeded"), "{run:?}");
+    // Every mariadb and memcached step went through.
+    for (label, s) in run.final_states() {
+        if label.contains(" mariadb ") || label.contains(" memcached ") {
+            assert_eq!(s.state, "done", "{label}: {run:?}");
+        }
+    }
+    env.assert_ready(|m| m.service == "mariadb" || m.service == "memcached")
+        .await;
+    env.assert_existence(false, |m| {
+        m.kind == Kind::Pod && (m.service == "keystone" || m.service == "horizon")
+    })
+    .await;
+
+    // A failed Job is kept for inspection; once the operator deletes it, a re-run carries on.
+    let delete = env
+        .run(&["resource", "delete", "keystone", "bootstrap"])
+        .await;
+    assert!(delete.success, "{delete:?}");
+    let resumed = env.deploy(&[]).await;
+    assert!(resumed.success, "{resumed:?}");
+    assert_eq!(
+        resumed.state("create mariadb pod").state,
+        "skipped",
+        "{resumed:?}"
+    );
+    assert_eq!(
+        resumed.state("create keystone bootstrap").state,
+        "done",
+        "{resumed:?}"
+    );
+    env.assert_ready(|_| true).await;
+}
+
+#[tokio::test]
+async fn a_deploy_interrupted_half_way_completes_when_run_again() {
+    let env = Env::start("wf-int").await;
+    let mut interrupted = false;
+    let run = env
+        .deploy_reacting(async |event, pid| {
+            if !interrupted
+                && event.step.label() == "create mariadb bootstrap"
+                && event.state.state == "done"
+            {
+                kill(pid, Signal::SIGINT).expect("SIGINT");
+                interrupted = true;
+            }
+        })
+        .await;
+    assert!(interrupted, "mariadb's bootstrap never finished: {run:?}");
+    assert!(
+        !run.success,
+        "an interrupted deploy must not succeed: {run:?}"
+    );
+    assert!(run.stderr.contains("cancelled"), "{run:?}");
+    let cancelled: Vec<String> = run
+        .events()
+        .iter()
+        .filter(|e| e.state.state == "cancelled")
+        .map(|e| e.step.label())
+        .collect();
+    assert!(
+        cancelled.contains(&"create horizon pod".to_string()),
+        "not interrupted half-way; cancelled: {cancelled:?}"
+    );
+
+    let rerun = env.deploy(&[]).await;
+    assert!(rerun.success, "{rerun:?}");
+    // What finished before the interrupt is carried over, the rest is done now.
+    assert_eq!(
+        rerun.state("create mariadb bootstrap").state,
+        "skipped",
+        "{rerun:?}"
+    );
+    assert_eq!(rerun.state("create horizon pod").state, "done", "{rerun:?}");
+    assert_all_in(&rerun, &["done", "skipped"]);
+    env.assert_ready(|_| true).await;
+}
+
+#[tokio::test]
+async fn dry_run_prints_the_plan_and_touches_nothing() {
+    let env = Env::start("wf-dry").await;
+    let table = env.run(&["deploy", "--dry-run"]).await;
+    assert!(table.success, "{table:?}");
+    let json = env.run(&["deploy", "--dry-run", "-o", "json"]).await;
+    assert!(json.success, "{json:?}");
+    let plan: PlanOut = serde_json::from_str(&json.stdout).expect("plan JSON");
+
+    // One table line per step, in plan order, naming its wait.
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert_eq!(lines.len(), plan.steps.len(), "{table:?}");
+    for (line, step) in lines.iter().zip(&plan.steps) {
+        assert!(line.starts_with(&format!("#{}", step.id)), "{line}");
+        assert!(line.contains(&step.step.label()), "{line} vs {step:?}");
+    }
+    assert!(plan.steps.iter().all(|s| !s.skip), "{plan:#?}");
+    let id = |label: &str| {
+        plan.steps
+            .iter()
+            .find(|s| s.step.label() == label)
+            .unwrap_or_else(|| panic!("no step {label}: {plan:#?}"))
+    };
+    let boot = id("create keystone bootstrap");
+    assert_eq!(boot.wait, "job-complete");
+    assert!(
+        boot.after.contains(&id("create mariadb pod").id),
+        "{boot:?}"
+    );
+    assert_eq!(id("create mariadb pvc").wait, "bound");
+    assert!(
+        id("create memcached svc").after.is_empty(),
+        "memcached waits for nothing"
+    );
+
+    let teardown = env
+        .run(&["teardown", "--dry-run", "--delete-data", "-o", "json"])
+        .await;
+    assert!(teardown.success, "{teardown:?}");
+
+    assert!(
+        !env.namespace_exists().await,
+        "dry runs created the namespace"
+    );
+    let volumes = Api::<PersistentVolume>::all(env.client.clone())
+        .list(&ListParams::default().labels(&kolla_dash::labels::cluster_scoped_selector(&env.ns)))
+        .await
+        .expect("list PVs");
+    assert!(volumes.items.is_empty(), "dry runs created volumes");
 }

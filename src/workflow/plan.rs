@@ -437,6 +437,33 @@ mod tests {
     }
 
     #[test]
+    fn a_fully_ready_stack_plans_nothing_to_do() {
+        let ready: HashSet<(String, Kind)> = guide()
+            .iter()
+            .flat_map(|s| s.kinds.iter().map(|&k| (s.name.clone(), k)))
+            .collect();
+        let options = DeployOptions {
+            delete_bootstrap_after: true,
+        };
+        let plan = deploy(&guide(), &[], &ready, options).unwrap();
+        assert!(plan.steps.iter().all(|s| s.skip), "{plan:#?}");
+    }
+
+    #[test]
+    fn teardown_skips_cells_with_nothing_left() {
+        let absent: HashSet<(String, Kind)> = [("horizon", Pod), ("horizon", Configmap)]
+            .into_iter()
+            .map(|(s, k)| (s.to_string(), k))
+            .collect();
+        let plan = teardown(&guide(), &["horizon".into()], false, &absent).unwrap();
+        assert!(find(&plan, "horizon", StepAction::Delete(Pod)).skip);
+        assert!(find(&plan, "horizon", StepAction::Delete(Configmap)).skip);
+        assert!(!find(&plan, "horizon", StepAction::Delete(Svc)).skip);
+        // Only the named service goes; what it depends on stays.
+        assert!(plan.steps.iter().all(|s| s.service == "horizon"));
+    }
+
+    #[test]
     fn network_storage_deletes_the_bootstrap_job_before_pods() {
         let options = DeployOptions {
             delete_bootstrap_after: true,

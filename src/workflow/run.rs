@@ -9,7 +9,7 @@ use tokio::sync::mpsc::{self, UnboundedReceiver};
 use tokio::time::Instant;
 
 use super::conditions::evaluate;
-use super::plan::{self, Cells, DeployOptions, Plan, ServiceSpec, StepAction};
+use super::plan::{self, Cells, DeployOptions, Plan, ServiceSpec, Step, StepAction};
 use super::schedule::{Schedule, StepState};
 use crate::cluster::watch;
 use crate::config::StorageProvider;
@@ -170,20 +170,33 @@ pub async fn execute(
         }
     };
 
+    // Create steps whose objects were still terminating when they became runnable: an apply
+    // to a terminating object is lost when it goes, so they act once it is gone.
+    let mut held = vec![false; schedule.states.len()];
+    let act = |schedule: &mut Schedule, id: usize| {
+        schedule.start(id);
+        let step = schedule.plan.steps[id].clone();
+        let (engine, tx) = (Arc::clone(&engine), acted_tx.clone());
+        tokio::spawn(async move {
+            let result = match step.action {
+                StepAction::Create(kind) => engine.create(&step.service, kind).await,
+                // Teardown asked for data deletion explicitly when it planned data kinds.
+                StepAction::Delete(kind) => engine.delete(&step.service, kind, true).await,
+            };
+            let _ = tx.send((id, result.map(|_| ()).map_err(|e| format!("{e:#}"))));
+        });
+    };
+
     loop {
         for id in schedule.runnable() {
-            schedule.start(id);
             deadlines[id] = Some(Instant::now() + step_timeout);
-            let step = schedule.plan.steps[id].clone();
-            let (engine, tx) = (Arc::clone(&engine), acted_tx.clone());
-            tokio::spawn(async move {
-                let result = match step.action {
-                    StepAction::Create(kind) => engine.create(&step.service, kind).await,
-                    // Teardown asked for data deletion explicitly when it planned data kinds.
-                    StepAction::Delete(kind) => engine.delete(&step.service, kind, true).await,
-                };
-                let _ = tx.send((id, result.map(|_| ()).map_err(|e| format!("{e:#}"))));
-            });
+            match terminating(&schedule.plan.steps[id], &expected[id], &store) {
+                Some(why) => {
+                    held[id] = true;
+                    schedule.hold(id, why);
+                }
+                None => act(&mut schedule, id),
+            }
         }
         report(&schedule);
         if schedule.finished() {
@@ -221,10 +234,33 @@ pub async fn execute(
         let waiting: Vec<usize> = schedule.waiting().collect();
         for id in waiting {
             let step = &schedule.plan.steps[id];
+            if held[id] {
+                match terminating(step, &expected[id], &store) {
+                    Some(why) => schedule.hold(id, why),
+                    None => {
+                        held[id] = false;
+                        act(&mut schedule, id);
+                    }
+                }
+                continue;
+            }
             let readiness = evaluate(step.wait, &expected[id], |r| store.object(r));
             schedule.observe(id, readiness);
         }
     }
+}
+
+/// Why a create step must not act yet: some of its objects are still terminating.
+fn terminating(step: &Step, expected: &[ObjRef], store: &Store) -> Option<String> {
+    if !matches!(step.action, StepAction::Create(_)) {
+        return None;
+    }
+    let going: Vec<String> = expected
+        .iter()
+        .filter(|r| store.object(r).is_some_and(|o| o.deleting))
+        .map(|r| format!("{}/{}", r.kind, r.name))
+        .collect();
+    (!going.is_empty()).then(|| format!("waiting for {} to finish terminating", going.join(", ")))
 }
 
 async fn sleep_until_opt(deadline: Option<Instant>) {

@@ -11,7 +11,8 @@ pub enum StepState {
     Queued,
     /// The action (apply/delete) is in flight.
     Acting,
-    /// Acted; waiting for the condition. The reason says what is still missing.
+    /// Acted and waiting for the condition, or held until a terminating leftover is gone.
+    /// The reason says what is still missing.
     Waiting(String),
     Done,
     /// Nothing to do: the cell was already in the wanted state.
@@ -83,6 +84,11 @@ impl Schedule {
             Ok(()) => self.states[id] = StepState::Waiting("waiting".into()),
             Err(e) => self.fail(id, e),
         }
+    }
+
+    /// The step may not act yet; it waits for `why` to clear (the executor acts then).
+    pub fn hold(&mut self, id: usize, why: String) {
+        self.states[id] = StepState::Waiting(why);
     }
 
     /// A waiting step's condition was re-evaluated.
@@ -254,6 +260,25 @@ mod tests {
         assert_eq!(s.states[3], StepState::Done);
         assert!(s.finished());
         assert!(!s.succeeded());
+    }
+
+    #[test]
+    fn a_held_step_waits_with_its_reason_and_times_out_with_it() {
+        let mut s = schedule();
+        s.hold(
+            0,
+            "waiting for ConfigMap/mariadb to finish terminating".into(),
+        );
+        // Held is not queued: it is not offered again, and its dependents still wait.
+        assert_eq!(s.runnable(), vec![3]);
+        assert_eq!(s.waiting().collect::<Vec<_>>(), vec![0]);
+        s.timed_out(0, 30);
+        assert_eq!(
+            s.states[0],
+            StepState::Failed(
+                "timed out after 30 s (waiting for ConfigMap/mariadb to finish terminating)".into()
+            )
+        );
     }
 
     #[test]
