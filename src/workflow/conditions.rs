@@ -41,6 +41,25 @@ pub fn evaluate<'a>(
     }
 }
 
+/// Whether every named Service has a ready endpoint, judged from the EndpointSlice
+/// summaries among `objects` (the service's svc cell).
+pub fn endpoints_ready<'a>(
+    services: &[String],
+    objects: impl IntoIterator<Item = &'a ObjectSummary>,
+) -> Readiness {
+    let serving: Vec<&str> = objects
+        .into_iter()
+        .filter_map(|o| match &o.state {
+            ObjState::Endpoints { service, ready, .. } if *ready > 0 => Some(service.as_str()),
+            _ => None,
+        })
+        .collect();
+    match services.iter().find(|s| !serving.contains(&s.as_str())) {
+        None => Readiness::Ready,
+        Some(s) => Readiness::NotYet(format!("waiting for Service {s} to have ready endpoints")),
+    }
+}
+
 /// One object's readiness by its Kubernetes kind: Jobs complete, claims bound, workloads
 /// with every replica ready; anything else is ready by existing.
 pub fn object_readiness(s: &ObjectSummary) -> Readiness {
@@ -174,6 +193,30 @@ mod tests {
             evaluate(WaitFor::Gone, &[r], |r| objects.get(r)),
             Readiness::NotYet("deleting keystone-create-db".into())
         );
+    }
+
+    #[test]
+    fn endpoints_must_be_ready_for_every_service() {
+        let slice = |service: &str, ready: u32| {
+            summary(
+                ObjKind::EndpointSlice,
+                &format!("{service}-x1"),
+                ObjState::Endpoints {
+                    service: service.into(),
+                    ready,
+                    total: 1,
+                },
+            )
+            .1
+        };
+        let services = vec!["keystone-admin".to_string(), "keystone-public".to_string()];
+        let one = [slice("keystone-admin", 1), slice("keystone-public", 0)];
+        assert_eq!(
+            endpoints_ready(&services, &one),
+            Readiness::NotYet("waiting for Service keystone-public to have ready endpoints".into())
+        );
+        let both = [slice("keystone-admin", 1), slice("keystone-public", 2)];
+        assert_eq!(endpoints_ready(&services, &both), Readiness::Ready);
     }
 
     #[test]

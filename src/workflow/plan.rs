@@ -36,7 +36,8 @@ pub enum WaitFor {
     Bound,
     /// Every Job of the cell is Complete; a Failed Job fails the step.
     JobComplete,
-    /// The workload has all its replicas ready.
+    /// The workload has all its replicas ready, and the service's Services have ready
+    /// endpoints (what its dependents will connect to).
     PodsReady,
     /// The objects are gone.
     Gone,
@@ -58,7 +59,7 @@ impl WaitFor {
             WaitFor::Exists => "exists",
             WaitFor::Bound => "PVC bound",
             WaitFor::JobComplete => "job complete",
-            WaitFor::PodsReady => "pods ready",
+            WaitFor::PodsReady => "pods ready, service endpoints ready",
             WaitFor::Gone => "gone",
         }
     }

@@ -8,12 +8,13 @@ use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedReceiver};
 use tokio::time::Instant;
 
-use super::conditions::evaluate;
+use super::conditions::{endpoints_ready, evaluate};
 use super::plan::{self, Cells, DeployOptions, Plan, ServiceSpec, Step, StepAction};
-use super::schedule::{Schedule, StepState};
+use super::schedule::{Readiness, Schedule, StepState};
 use crate::cluster::watch;
 use crate::config::StorageProvider;
 use crate::engine::Engine;
+use crate::kind::Kind;
 use crate::model::store::{Store, Sync};
 use crate::model::summary::ObjRef;
 use crate::model::{Msg, Row};
@@ -156,6 +157,26 @@ pub async fn execute(
                 .collect())
         })
         .collect::<anyhow::Result<_>>()?;
+    // A created workload is usable once its Services route to it: the Service names to
+    // check per step (pod steps of services that have a svc kind).
+    let serves: Vec<Vec<String>> = schedule
+        .plan
+        .steps
+        .iter()
+        .map(|s| {
+            let pods = s.action == StepAction::Create(Kind::Pod);
+            let has_svc = engine.catalog.service(&s.service)?.has_kind(Kind::Svc);
+            Ok(if pods && has_svc {
+                engine
+                    .render(&s.service, Kind::Svc)?
+                    .into_iter()
+                    .map(|m| m.name)
+                    .collect()
+            } else {
+                Vec::new()
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
     let mut deadlines: Vec<Option<Instant>> = vec![None; schedule.states.len()];
     let (acted_tx, mut acted_rx) = mpsc::unbounded_channel::<Acted>();
     tokio::pin!(cancel);
@@ -244,7 +265,14 @@ pub async fn execute(
                 }
                 continue;
             }
-            let readiness = evaluate(step.wait, &expected[id], |r| store.object(r));
+            let mut readiness = evaluate(step.wait, &expected[id], |r| store.object(r));
+            if readiness == Readiness::Ready && !serves[id].is_empty() {
+                let slices = store
+                    .row_of_service(&step.service)
+                    .map(|row| store.cell_objects(row, Kind::Svc))
+                    .unwrap_or_default();
+                readiness = endpoints_ready(&serves[id], slices);
+            }
             schedule.observe(id, readiness);
         }
     }
