@@ -199,7 +199,7 @@ impl Summarize for Job {
     }
 }
 
-/// Deployments and StatefulSets report replicas the same way.
+/// The replica counts of a Deployment or StatefulSet.
 fn workload(desired: Option<i32>, ready: Option<i32>, updated: Option<i32>) -> ObjState {
     ObjState::Workload {
         desired: count(Some(desired.unwrap_or(1))),
@@ -208,35 +208,27 @@ fn workload(desired: Option<i32>, ready: Option<i32>, updated: Option<i32>) -> O
     }
 }
 
-impl Summarize for Deployment {
-    const KIND: ObjKind = ObjKind::Deployment;
-    fn meta(&self) -> &ObjectMeta {
-        &self.metadata
-    }
-    fn state(&self) -> ObjState {
-        let status = self.status.as_ref();
-        workload(
-            self.spec.as_ref().and_then(|s| s.replicas),
-            status.and_then(|s| s.ready_replicas),
-            status.and_then(|s| s.updated_replicas),
-        )
-    }
+/// Deployments and StatefulSets summarize alike.
+macro_rules! workload_summary {
+    ($ty:ty, $kind:expr) => {
+        impl Summarize for $ty {
+            const KIND: ObjKind = $kind;
+            fn meta(&self) -> &ObjectMeta {
+                &self.metadata
+            }
+            fn state(&self) -> ObjState {
+                let status = self.status.as_ref();
+                workload(
+                    self.spec.as_ref().and_then(|s| s.replicas),
+                    status.and_then(|s| s.ready_replicas),
+                    status.and_then(|s| s.updated_replicas),
+                )
+            }
+        }
+    };
 }
-
-impl Summarize for StatefulSet {
-    const KIND: ObjKind = ObjKind::StatefulSet;
-    fn meta(&self) -> &ObjectMeta {
-        &self.metadata
-    }
-    fn state(&self) -> ObjState {
-        let status = self.status.as_ref();
-        workload(
-            self.spec.as_ref().and_then(|s| s.replicas),
-            status.and_then(|s| s.ready_replicas),
-            status.and_then(|s| s.updated_replicas),
-        )
-    }
-}
+workload_summary!(Deployment, ObjKind::Deployment);
+workload_summary!(StatefulSet, ObjKind::StatefulSet);
 
 impl Summarize for Service {
     const KIND: ObjKind = ObjKind::Service;

@@ -35,20 +35,7 @@ const BACKOFF_MIN: Duration = Duration::from_millis(250);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
 
 /// The object kinds the watchers report on (events aside).
-pub const WATCHED: [ObjKind; 12] = [
-    ObjKind::Pod,
-    ObjKind::Job,
-    ObjKind::Deployment,
-    ObjKind::StatefulSet,
-    ObjKind::Service,
-    ObjKind::EndpointSlice,
-    ObjKind::ConfigMap,
-    ObjKind::Secret,
-    ObjKind::PersistentVolumeClaim,
-    ObjKind::PersistentVolume,
-    ObjKind::StorageClass,
-    ObjKind::Node,
-];
+pub const WATCHED: [ObjKind; 12] = ObjKind::WATCHED;
 
 /// Starts every watcher; they run until the returned set is dropped or `tx` closes.
 pub fn start(client: &Client, namespace: &str, tx: UnboundedSender<Msg>) -> JoinSet<()> {

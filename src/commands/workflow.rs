@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use crate::cli::{DeployArgs, GlobalArgs, Output, TeardownArgs};
 use crate::engine::Engine;
-use crate::workflow::plan::{Plan, Step};
+use crate::model::store::Store;
+use crate::workflow::plan::{Plan, ServiceSpec, Step};
 use crate::workflow::run;
 use crate::workflow::schedule::{Schedule, StepState};
 
@@ -30,38 +31,54 @@ fn style(output: Output) -> Style {
 }
 
 pub async fn deploy(global: &GlobalArgs, args: &DeployArgs) -> anyhow::Result<()> {
-    let engine = Engine::connect(global).await?;
-    let specs = run::service_specs(&engine)?;
-    let (store, mut msgs, _watchers) = run::synced_store(&engine, &specs).await?;
-    let plan = run::deploy_plan(&engine, &specs, &store, &args.services)?;
-    if args.dry_run {
-        print_plan(&plan, args.output)?;
-        return Ok(());
-    }
-    let schedule = Schedule::new(plan);
-    execute(
-        engine,
-        schedule,
-        store,
-        &mut msgs,
-        args.timeout,
-        args.output,
-        "deploy",
-    )
+    let opts = Options {
+        what: "deploy",
+        dry_run: args.dry_run,
+        timeout: args.timeout,
+        output: args.output,
+    };
+    plan_and_run(global, opts, |engine, specs, store| {
+        run::deploy_plan(engine, specs, store, &args.services)
+    })
     .await
 }
 
 pub async fn teardown(global: &GlobalArgs, args: &TeardownArgs) -> anyhow::Result<()> {
+    if !args.delete_data && !args.dry_run {
+        eprintln!("data kinds (disk, pv, pvc) are kept; pass --delete-data to delete them too");
+    }
+    let opts = Options {
+        what: "teardown",
+        dry_run: args.dry_run,
+        timeout: args.timeout,
+        output: args.output,
+    };
+    plan_and_run(global, opts, |_, specs, store| {
+        run::teardown_plan(specs, store, &args.services, args.delete_data)
+    })
+    .await
+}
+
+/// How a deploy or teardown runs.
+struct Options {
+    what: &'static str,
+    dry_run: bool,
+    timeout: u64,
+    output: Output,
+}
+
+/// Lists the cluster, plans with `planner`, then prints the plan (dry run) or executes it.
+async fn plan_and_run(
+    global: &GlobalArgs,
+    opts: Options,
+    planner: impl FnOnce(&Engine, &[ServiceSpec], &Store) -> anyhow::Result<Plan>,
+) -> anyhow::Result<()> {
     let engine = Engine::connect(global).await?;
     let specs = run::service_specs(&engine)?;
     let (store, mut msgs, _watchers) = run::synced_store(&engine, &specs).await?;
-    let plan = run::teardown_plan(&specs, &store, &args.services, args.delete_data)?;
-    if args.dry_run {
-        print_plan(&plan, args.output)?;
-        return Ok(());
-    }
-    if !args.delete_data {
-        eprintln!("data kinds (disk, pv, pvc) are kept; pass --delete-data to delete them too");
+    let plan = planner(&engine, &specs, &store)?;
+    if opts.dry_run {
+        return print_plan(&plan, opts.output);
     }
     let schedule = Schedule::new(plan);
     execute(
@@ -69,9 +86,9 @@ pub async fn teardown(global: &GlobalArgs, args: &TeardownArgs) -> anyhow::Resul
         schedule,
         store,
         &mut msgs,
-        args.timeout,
-        args.output,
-        "teardown",
+        opts.timeout,
+        opts.output,
+        opts.what,
     )
     .await
 }
@@ -79,7 +96,7 @@ pub async fn teardown(global: &GlobalArgs, args: &TeardownArgs) -> anyhow::Resul
 async fn execute(
     engine: Engine,
     schedule: Schedule,
-    store: crate::model::store::Store,
+    store: Store,
     msgs: &mut tokio::sync::mpsc::UnboundedReceiver<crate::model::Msg>,
     timeout_secs: u64,
     output: Output,

@@ -8,20 +8,7 @@ use crate::model::summary::{
 use crate::model::{Model, ModelConfig, Msg, Row, update};
 
 /// Every kind the watchers report on.
-pub const WATCHED: [ObjKind; 12] = [
-    ObjKind::Pod,
-    ObjKind::Job,
-    ObjKind::Deployment,
-    ObjKind::StatefulSet,
-    ObjKind::Service,
-    ObjKind::EndpointSlice,
-    ObjKind::ConfigMap,
-    ObjKind::Secret,
-    ObjKind::PersistentVolume,
-    ObjKind::PersistentVolumeClaim,
-    ObjKind::StorageClass,
-    ObjKind::Node,
-];
+pub const WATCHED: [ObjKind; 12] = ObjKind::WATCHED;
 
 /// The guide's four services.
 pub fn rows() -> Vec<Row> {

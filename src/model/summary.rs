@@ -23,6 +23,22 @@ pub enum ObjKind {
 }
 
 impl ObjKind {
+    /// The kinds the watchers report on (events aside).
+    pub const WATCHED: [ObjKind; 12] = [
+        ObjKind::Pod,
+        ObjKind::Job,
+        ObjKind::Deployment,
+        ObjKind::StatefulSet,
+        ObjKind::Service,
+        ObjKind::EndpointSlice,
+        ObjKind::ConfigMap,
+        ObjKind::Secret,
+        ObjKind::PersistentVolumeClaim,
+        ObjKind::PersistentVolume,
+        ObjKind::StorageClass,
+        ObjKind::Node,
+    ];
+
     /// The name `kubectl` uses for the kind.
     pub fn as_str(self) -> &'static str {
         match self {
