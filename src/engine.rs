@@ -11,7 +11,7 @@ use tokio::sync::OnceCell;
 
 use crate::catalog::{Catalog, LookupError, Verb};
 use crate::cli::GlobalArgs;
-use crate::cluster::apply::{Applier, Deleted};
+use crate::cluster::apply::{Applier, Deleted, explain_what};
 use crate::cluster::client::{Connection, connect};
 use crate::config::Config;
 use crate::kind::Kind;
@@ -238,10 +238,11 @@ impl Engine {
     async fn ensure_passwords(&self) -> anyhow::Result<()> {
         let api: Api<Secret> = Api::namespaced(self.applier.client().clone(), self.namespace());
         let wanted: Vec<&str> = self.catalog.password_keys().into_iter().collect();
+        let what = format!("Secret/{PASSWORDS_SECRET}");
         let existing = api
             .get_opt(PASSWORDS_SECRET)
             .await
-            .with_context(|| format!("cannot read secret {PASSWORDS_SECRET}"))?;
+            .map_err(|e| explain_what(e, "read", &what))?;
         let have: Vec<String> = existing
             .as_ref()
             .and_then(|s| s.data.as_ref())
@@ -269,10 +270,7 @@ impl Engine {
                 Ok(_) => return Ok(()),
                 // Someone else created it meanwhile: fall through and add missing keys.
                 Err(kube::Error::Api(s)) if s.is_already_exists() => {}
-                Err(e) => {
-                    return Err(e)
-                        .with_context(|| format!("cannot create secret {PASSWORDS_SECRET}"));
-                }
+                Err(e) => return Err(explain_what(e, "create", &what)),
             }
         }
         // A merge patch that only adds keys leaves existing passwords untouched; the

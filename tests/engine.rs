@@ -374,3 +374,80 @@ fn bad_input_is_refused_with_the_valid_names() {
     let reason = kolla.fails("--context nowhere resource status mariadb");
     assert!(reason.contains("--context needs a kubeconfig"), "{reason}");
 }
+
+#[test]
+fn forbidden_operations_name_the_verb_and_the_resource() {
+    use kolla_dash::cli::GlobalArgs;
+    use kolla_dash::cluster::client::Connection;
+    use kolla_dash::devcluster::UNPRIVILEGED_CONTEXT;
+    use kolla_dash::engine::{Engine, load_config};
+    use kolla_dash::kind::Kind;
+    use kolla_dash::model::CellStatus;
+    use kolla_dash::tui::{DashOptions, Dashboard};
+    use kube::config::{KubeConfigOptions, Kubeconfig};
+
+    let cluster = TestCluster::start();
+    let kolla = cluster.kolla("rbac");
+    let nobody = format!("--context {UNPRIVILEGED_CONTEXT}");
+
+    let reason = kolla.fails(&format!("{nobody} resource create mariadb pvc"));
+    assert!(
+        reason.contains("forbidden")
+            && reason.contains("RBAC")
+            && reason.contains("Secret/kolla-passwords"),
+        "{reason}"
+    );
+    let reason = kolla.fails(&format!("{nobody} resource status mariadb"));
+    assert!(
+        reason.contains("forbidden") && reason.contains("may not list"),
+        "{reason}"
+    );
+    let reason = kolla.fails(&format!("{nobody} deploy"));
+    assert!(reason.contains("forbidden"), "{reason}");
+
+    // The dashboard marks what it may not watch, once, and keeps running.
+    cluster.block_on(async {
+        let kubeconfig = Kubeconfig::read_from(cluster.kubeconfig_path()).expect("kubeconfig");
+        let options = KubeConfigOptions {
+            context: Some(UNPRIVILEGED_CONTEXT.into()),
+            ..KubeConfigOptions::default()
+        };
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+            .await
+            .expect("unprivileged config");
+        let client = kube::Client::try_from(config).expect("client");
+        let global = GlobalArgs {
+            config_dir: None,
+            context: None,
+            namespace: Some("rbac".into()),
+            log_file: None,
+        };
+        let (catalog, config) = load_config(&global).expect("config");
+        let engine = Engine::new(
+            catalog,
+            config,
+            Connection {
+                client,
+                context: "nobody".into(),
+            },
+        );
+        let (mut dash, mut inbox) =
+            Dashboard::start(engine, DashOptions::default()).expect("dashboard");
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        let forbidden = |d: &Dashboard| {
+            let row = d
+                .model
+                .store()
+                .row_of_service("mariadb")
+                .expect("mariadb row");
+            *d.model.status(row, Kind::Pvc) == CellStatus::Forbidden
+        };
+        while !forbidden(&dash) {
+            let msg = tokio::time::timeout_at(deadline, inbox.msgs.recv())
+                .await
+                .expect("cells turn forbidden within 30 s")
+                .expect("watchers run");
+            dash.handle(vec![msg]);
+        }
+    });
+}

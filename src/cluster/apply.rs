@@ -136,7 +136,11 @@ impl Applier {
 
 /// Turns an API error into one line naming the verb and the object; RBAC refusals say so.
 pub fn explain(err: kube::Error, verb: &str, obj: &serde_json::Value) -> anyhow::Error {
-    let what = describe(obj);
+    explain_what(err, verb, &describe(obj))
+}
+
+/// [`explain`] for an object named as `Kind/name`.
+pub fn explain_what(err: kube::Error, verb: &str, what: &str) -> anyhow::Error {
     match err {
         kube::Error::Api(s) if s.is_forbidden() => anyhow::anyhow!(
             "forbidden: your credentials may not {verb} {what} (RBAC): {}",

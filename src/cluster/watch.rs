@@ -158,6 +158,7 @@ async fn watch_kind<K>(
 {
     let mut backoff = Backoff::new();
     let mut listed = false;
+    let mut forbidden = false;
     loop {
         let mut stream = watcher(api.clone(), config.clone()).boxed();
         let mut listing = Vec::new();
@@ -173,6 +174,7 @@ async fn watch_kind<K>(
                 }
                 Some(Ok(watcher::Event::InitDone)) => {
                     backoff.reset();
+                    forbidden = false;
                     if !std::mem::replace(&mut listed, true) {
                         first_sync.listed_once();
                     }
@@ -193,11 +195,15 @@ async fn watch_kind<K>(
             first_sync.listed_once();
         }
         let msg = if is_forbidden(&failure) {
-            Msg::Forbidden(K::KIND)
+            // Said once: RBAC rarely changes, and each report is a line in the log pane.
+            (!std::mem::replace(&mut forbidden, true)).then_some(Msg::Forbidden(K::KIND))
         } else {
-            Msg::WatchLost(K::KIND)
+            forbidden = false;
+            Some(Msg::WatchLost(K::KIND))
         };
-        if tx.send(msg).is_err() {
+        if let Some(msg) = msg
+            && tx.send(msg).is_err()
+        {
             return;
         }
         backoff.wait().await;

@@ -22,6 +22,7 @@ use anyhow::{Context, bail};
 pub use bins::{Binaries, Versions};
 pub use component::Component;
 pub use nodes::{NOT_READY, SIMULATE, node_name};
+pub use pki::UNPRIVILEGED_CONTEXT;
 pub use state::Ports;
 
 use process::Detach;

@@ -15,6 +15,10 @@ use super::state::Layout;
 /// The admin user; `system:masters` bypasses RBAC, like kubeadm's admin.conf.
 const ADMIN_USER: &str = "kolla-dash-admin";
 const CONTEXT: &str = "kolla-dash-dev";
+/// A user no RBAC rule grants anything: for trying (and testing) what a forbidden operator
+/// sees. Its context is [`UNPRIVILEGED_CONTEXT`].
+const VIEWER_USER: &str = "kolla-dash-nobody";
+pub const UNPRIVILEGED_CONTEXT: &str = "kolla-dash-dev-unprivileged";
 
 /// Writes a fresh CA, the apiserver's serving certificate, the service-account key and a
 /// static admin token into the state directory's `pki/` (which must exist).
@@ -57,6 +61,7 @@ pub fn generate(layout: &Layout) -> anyhow::Result<()> {
 
     let sa_key = KeyPair::generate().context("generating the service-account key")?;
     let token = Alphanumeric.sample_string(&mut rand::rng(), 40);
+    let nobody = Alphanumeric.sample_string(&mut rand::rng(), 40);
 
     write(&layout.ca_cert(), &ca_cert.pem())?;
     write(&layout.serving_cert(), &serving_cert.pem())?;
@@ -65,7 +70,9 @@ pub fn generate(layout: &Layout) -> anyhow::Result<()> {
     write(&layout.service_account_pub(), &sa_key.public_key_pem())?;
     write(
         &layout.token_file(),
-        &format!("{token},{ADMIN_USER},{ADMIN_USER},\"system:masters\"\n"),
+        &format!(
+            "{token},{ADMIN_USER},{ADMIN_USER},\"system:masters\"\n{nobody},{VIEWER_USER},{VIEWER_USER}\n"
+        ),
     )?;
     Ok(())
 }
@@ -75,13 +82,18 @@ pub fn generate(layout: &Layout) -> anyhow::Result<()> {
 pub fn write_kubeconfig(layout: &Layout, apiserver_port: u16) -> anyhow::Result<()> {
     let ca = std::fs::read(layout.ca_cert())
         .with_context(|| format!("reading {}", layout.ca_cert().display()))?;
-    let token_line = std::fs::read_to_string(layout.token_file())
+    let tokens = std::fs::read_to_string(layout.token_file())
         .with_context(|| format!("reading {}", layout.token_file().display()))?;
-    let token = token_line
-        .split(',')
-        .next()
-        .filter(|t| !t.is_empty())
-        .with_context(|| format!("no token in {}", layout.token_file().display()))?;
+    // One line per user: token,name,uid[,groups].
+    let token_of = |user: &str| {
+        tokens
+            .lines()
+            .find(|l| l.split(',').nth(1) == Some(user))
+            .and_then(|l| l.split(',').next())
+            .filter(|t| !t.is_empty())
+            .with_context(|| format!("no token for {user} in {}", layout.token_file().display()))
+    };
+    let (admin, nobody) = (token_of(ADMIN_USER)?, token_of(VIEWER_USER)?);
     let config = serde_json::json!({
         "apiVersion": "v1",
         "kind": "Config",
@@ -92,11 +104,20 @@ pub fn write_kubeconfig(layout: &Layout, apiserver_port: u16) -> anyhow::Result<
                 "certificate-authority-data": base64::engine::general_purpose::STANDARD.encode(ca),
             },
         }],
-        "users": [{ "name": ADMIN_USER, "user": { "token": token } }],
-        "contexts": [{
-            "name": CONTEXT,
-            "context": { "cluster": CONTEXT, "user": ADMIN_USER, "namespace": "default" },
-        }],
+        "users": [
+            { "name": ADMIN_USER, "user": { "token": admin } },
+            { "name": VIEWER_USER, "user": { "token": nobody } },
+        ],
+        "contexts": [
+            {
+                "name": CONTEXT,
+                "context": { "cluster": CONTEXT, "user": ADMIN_USER, "namespace": "default" },
+            },
+            {
+                "name": UNPRIVILEGED_CONTEXT,
+                "context": { "cluster": CONTEXT, "user": VIEWER_USER, "namespace": "default" },
+            },
+        ],
         "current-context": CONTEXT,
     });
     let text = serde_saphyr::to_string(&config).context("serialising the kubeconfig")?;

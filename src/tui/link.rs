@@ -28,7 +28,8 @@ impl Link {
                 }
                 was_connected.then(|| self.lost_msg())
             }
-            Msg::Resynced(kind, _) => {
+            // A refusal is an answer too: the API server is reachable.
+            Msg::Resynced(kind, _) | Msg::Forbidden(kind) => {
                 self.last_update = now;
                 self.lost.remove(kind);
                 let announce = self.lost.is_empty() && !self.announced;
