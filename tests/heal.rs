@@ -162,17 +162,26 @@ fn kolla(cluster: &DevCluster, log: &std::path::Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// A local cluster with `deploy ARGS` done through the real binary; the directory holds the
+/// binary's log.
+async fn deployed(args: &[&str]) -> (DevCluster, tempfile::TempDir) {
+    let cluster = DevCluster::start(StartOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("cannot start a local cluster: {e:#}"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut all = vec!["deploy"];
+    all.extend(args);
+    kolla(&cluster, &dir.path().join("kolla-dash.log"), &all);
+    (cluster, dir)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_the_node_under_keystone_heals_it_and_keeps_mariadb_data() {
     use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
     use kolla_dash::model::incident::Step;
 
-    let cluster = DevCluster::start(StartOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("cannot start a local cluster: {e:#}"));
-    let dir = tempfile::tempdir().expect("temp dir");
+    let (cluster, dir) = deployed(&[]).await;
     let log = dir.path().join("kolla-dash.log");
-    kolla(&cluster, &log, &["deploy"]);
 
     // The headless command records the same drill, for scripts.
     let headless_out = dir.path().join("incidents.jsonl");
@@ -361,15 +370,7 @@ async fn a_vanished_node_leaves_mariadb_terminating_until_it_returns() {
     use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
     use kolla_dash::model::incident::Step;
 
-    let cluster = DevCluster::start(StartOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("cannot start a local cluster: {e:#}"));
-    let dir = tempfile::tempdir().expect("temp dir");
-    kolla(
-        &cluster,
-        &dir.path().join("kolla-dash.log"),
-        &["deploy", "mariadb"],
-    );
+    let (cluster, _dir) = deployed(&["mariadb"]).await;
     let options = DashOptions {
         readonly: true,
         local_cluster: true,
@@ -449,15 +450,7 @@ async fn drain_respects_pod_disruption_budgets() {
     use k8s_openapi::api::policy::v1::PodDisruptionBudget;
     use kolla_dash::cluster::nodes;
 
-    let cluster = DevCluster::start(StartOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("cannot start a local cluster: {e:#}"));
-    let dir = tempfile::tempdir().expect("temp dir");
-    kolla(
-        &cluster,
-        &dir.path().join("kolla-dash.log"),
-        &["deploy", "memcached"],
-    );
+    let (cluster, _dir) = deployed(&["memcached"]).await;
     let client = cluster.client();
     let pods: Api<Pod> = Api::namespaced(client.clone(), NS);
     let selector = "kolla-dash/service=memcached,kolla-dash/kind=pod";
