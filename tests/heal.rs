@@ -355,14 +355,26 @@ async fn failing_the_node_under_keystone_heals_it_and_keeps_mariadb_data() {
     );
 }
 
-/// Ctrl-C for a child process, then waits for it.
+/// Ctrl-C for a child process; it must exit cleanly within a few seconds.
 fn nix_interrupt(child: &mut std::process::Child) {
     let pid = i32::try_from(child.id()).expect("pid fits");
     let _ = nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(pid),
         nix::sys::signal::Signal::SIGINT,
     );
-    let _ = child.wait();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            assert!(
+                status.success(),
+                "Ctrl-C ends `incidents` cleanly: {status}"
+            );
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    panic!("`kolla-dash incidents` ignored Ctrl-C for 10 s");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,6 @@
 //! `kolla-dash incidents`: the dashboard's incident tracker, headless, for scripts.
 
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::cli::{GlobalArgs, IncidentsArgs, Output};
@@ -16,10 +17,13 @@ pub async fn incidents(global: &GlobalArgs, args: &IncidentsArgs) -> anyhow::Res
         "watching nodes and kolla pods in namespace {} (Ctrl-C stops)",
         engine.namespace()
     );
+    // One listener for the whole run: a Ctrl-C arriving while a message is being handled
+    // must not be missed.
+    let mut interrupt = signal(SignalKind::interrupt())?;
     loop {
         let msg = tokio::select! {
             msg = rx.recv() => msg.ok_or_else(|| anyhow::anyhow!("the watchers stopped"))?,
-            _ = tokio::signal::ctrl_c() => return Ok(()),
+            _ = interrupt.recv() => return Ok(()),
         };
         let now_ms = jiff::Timestamp::now().as_millisecond();
         for event in tracker.observe(&msg, now_ms) {
