@@ -51,6 +51,20 @@ async fn pump(
     }
 }
 
+/// A read-only dashboard core on `cluster`, once every watched kind is listed.
+async fn synced_dashboard(cluster: &DevCluster) -> (Dashboard, Inbox) {
+    let options = DashOptions {
+        readonly: true,
+        local_cluster: true,
+    };
+    let (mut dash, mut inbox) = Dashboard::start(engine(cluster), options).expect("dashboard");
+    pump(&mut dash, &mut inbox, "the first sync", |d| {
+        d.model.store().all_synced()
+    })
+    .await;
+    (dash, inbox)
+}
+
 /// Lets already-queued messages in (events, late updates) without waiting for new ones.
 async fn settle(dash: &mut Dashboard, inbox: &mut Inbox) {
     while let Ok(Some(msg)) =
@@ -75,18 +89,7 @@ async fn reconnects_after_apiserver_restart_and_matches_a_fresh_start() {
         }
     }
 
-    let (mut dash, mut inbox) = Dashboard::start(
-        engine(&cluster),
-        DashOptions {
-            readonly: true,
-            local_cluster: true,
-        },
-    )
-    .expect("dashboard");
-    pump(&mut dash, &mut inbox, "the first sync", |d| {
-        d.model.store().all_synced()
-    })
-    .await;
+    let (mut dash, mut inbox) = synced_dashboard(&cluster).await;
     settle(&mut dash, &mut inbox).await;
 
     cluster
@@ -111,18 +114,7 @@ async fn reconnects_after_apiserver_restart_and_matches_a_fresh_start() {
     .await;
     settle(&mut dash, &mut inbox).await;
 
-    let (mut fresh, mut fresh_inbox) = Dashboard::start(
-        engine(&cluster),
-        DashOptions {
-            readonly: true,
-            local_cluster: true,
-        },
-    )
-    .expect("dashboard");
-    pump(&mut fresh, &mut fresh_inbox, "a fresh sync", |d| {
-        d.model.store().all_synced()
-    })
-    .await;
+    let (mut fresh, mut fresh_inbox) = synced_dashboard(&cluster).await;
     settle(&mut fresh, &mut fresh_inbox).await;
 
     let row = dash
@@ -195,15 +187,7 @@ async fn failing_the_node_under_keystone_heals_it_and_keeps_mariadb_data() {
         .spawn()
         .expect("start kolla-dash incidents");
 
-    let options = DashOptions {
-        readonly: true,
-        local_cluster: true,
-    };
-    let (mut dash, mut inbox) = Dashboard::start(engine(&cluster), options).expect("dashboard");
-    pump(&mut dash, &mut inbox, "the first sync", |d| {
-        d.model.store().all_synced()
-    })
-    .await;
+    let (mut dash, mut inbox) = synced_dashboard(&cluster).await;
     settle(&mut dash, &mut inbox).await;
 
     let pods: Api<Pod> = Api::namespaced(cluster.client(), NS);
@@ -383,15 +367,7 @@ async fn a_vanished_node_leaves_mariadb_terminating_until_it_returns() {
     use kolla_dash::model::incident::Step;
 
     let (cluster, _dir) = deployed(&["mariadb"]).await;
-    let options = DashOptions {
-        readonly: true,
-        local_cluster: true,
-    };
-    let (mut dash, mut inbox) = Dashboard::start(engine(&cluster), options).expect("dashboard");
-    pump(&mut dash, &mut inbox, "the first sync", |d| {
-        d.model.store().all_synced()
-    })
-    .await;
+    let (mut dash, mut inbox) = synced_dashboard(&cluster).await;
 
     let pods: Api<Pod> = Api::namespaced(cluster.client(), NS);
     let node = pods

@@ -94,6 +94,12 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model) -> Option<Position> {
 }
 
 /// A bordered window centered in `area`, cleared; returns its inside.
+/// A window over nearly the whole screen (a margin of two columns and one row).
+pub(super) fn large_window(buf: &mut Buffer, area: Rect, title: String) -> Rect {
+    let (width, height) = (area.width.saturating_sub(4), area.height.saturating_sub(2));
+    window(buf, area, width, height, title)
+}
+
 pub(super) fn window(buf: &mut Buffer, area: Rect, width: u16, height: u16, title: String) -> Rect {
     let rect = area.centered(
         Constraint::Length(width.min(area.width)),
@@ -202,13 +208,7 @@ fn detail(buf: &mut Buffer, area: Rect, model: &Model, row: usize, kind: Kind) {
         ]));
     }
     let title = format!(" {service} / {kind}: {symbol} {word} (Esc closes) ");
-    let inner = window(
-        buf,
-        area,
-        area.width.saturating_sub(4),
-        area.height.saturating_sub(2),
-        title,
-    );
+    let inner = large_window(buf, area, title);
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .render(inner, buf);

@@ -7,7 +7,7 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::overlay::window;
+use super::overlay::large_window;
 use super::theme;
 use crate::model::Model;
 use crate::model::incident::{Incident, NodeFate, seconds};
@@ -26,13 +26,7 @@ fn ready_words(ready: NodeReady) -> (&'static str, &'static str, Style) {
 pub fn nodes(buf: &mut Buffer, area: Rect, model: &Model) {
     let (ready, total) = model.node_counts();
     let title = format!(" nodes: {ready}/{total} Ready (Esc closes) ");
-    let inner = window(
-        buf,
-        area,
-        area.width.saturating_sub(4),
-        area.height.saturating_sub(2),
-        title,
-    );
+    let inner = large_window(buf, area, title);
     let nodes = model.nodes();
     let width = nodes.keys().map(String::len).max().unwrap_or(4).max(4);
     let mut lines = Vec::new();
@@ -100,13 +94,7 @@ pub fn incidents(buf: &mut Buffer, area: Rect, model: &Model) {
     let all = model.incidents().incidents();
     let open = all.iter().filter(|i| i.is_open()).count();
     let title = format!(" incidents: {open} open, {} total (Esc closes) ", all.len());
-    let inner = window(
-        buf,
-        area,
-        area.width.saturating_sub(4),
-        area.height.saturating_sub(2),
-        title,
-    );
+    let inner = large_window(buf, area, title);
     let mut lines = Vec::new();
     if all.is_empty() {
         lines.push(Line::styled(
