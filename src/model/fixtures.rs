@@ -5,7 +5,7 @@ use crate::model::summary::{
     EventSummary, JobState, NodeReady, NodeSummary, ObjKind, ObjRef, ObjState, ObjectSummary,
     Owner, PodPhase, VolumePhase,
 };
-use crate::model::{Model, ModelConfig, Msg, Row, update};
+use crate::model::{Effect, Key, Model, ModelConfig, Msg, Row, update};
 
 /// Every kind the watchers report on.
 pub const WATCHED: [ObjKind; 12] = ObjKind::WATCHED;
@@ -602,4 +602,16 @@ pub fn node_failure() -> Model {
     );
     at(&mut m, 30_000, Vec::new());
     m
+}
+
+/// Presses each key in turn; the effects of all of them.
+pub fn keys(m: &mut Model, keys: &[Key]) -> Vec<Effect> {
+    keys.iter().flat_map(|k| update(m, Msg::Key(*k))).collect()
+}
+
+/// Types `text` one character at a time.
+pub fn typed(m: &mut Model, text: &str) -> Vec<Effect> {
+    text.chars()
+        .flat_map(|c| update(m, Msg::Key(Key::Char(c))))
+        .collect()
 }

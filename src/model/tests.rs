@@ -6,16 +6,6 @@ use crate::kind::Kind;
 use crate::model::log::{LogSource, NoteLevel};
 use crate::model::summary::{JobState, ObjKind, ObjRef, PodPhase, VolumePhase};
 
-fn keys(m: &mut Model, keys: &[Key]) -> Vec<Effect> {
-    keys.iter().flat_map(|k| update(m, Msg::Key(*k))).collect()
-}
-
-fn typed(m: &mut Model, text: &str) -> Vec<Effect> {
-    text.chars()
-        .flat_map(|c| update(m, Msg::Key(Key::Char(c))))
-        .collect()
-}
-
 fn status_text(m: &Model) -> String {
     m.status_line().map(|s| s.text.clone()).unwrap_or_default()
 }

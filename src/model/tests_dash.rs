@@ -8,16 +8,6 @@ use crate::model::summary::{NodeReady, ObjKind, ObjRef};
 use crate::workflow::plan::StepAction;
 use crate::workflow::schedule::StepState;
 
-fn keys(m: &mut Model, keys: &[Key]) -> Vec<Effect> {
-    keys.iter().flat_map(|k| update(m, Msg::Key(*k))).collect()
-}
-
-fn typed(m: &mut Model, text: &str) -> Vec<Effect> {
-    text.chars()
-        .flat_map(|c| update(m, Msg::Key(Key::Char(c))))
-        .collect()
-}
-
 fn command(m: &mut Model, line: &str) -> Vec<Effect> {
     let mut effects = keys(m, &[Key::Char(':')]);
     effects.extend(typed(m, line));
