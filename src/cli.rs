@@ -267,6 +267,22 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    /// The dashboard's `:` language is parsed in the core without clap; it must keep
+    /// speaking the CLI's verbs.
+    #[test]
+    fn every_dashboard_verb_is_a_cli_command() {
+        let cli = Cli::command();
+        for verb in kolla_dash_core::model::command::VERBS {
+            if verb == "export" {
+                continue; // the dashboard's own verb: it writes what the session recorded
+            }
+            assert!(
+                cli.find_subcommand(verb).is_some(),
+                "':{verb}' has no CLI command of the same name"
+            );
+        }
+    }
+
     #[test]
     fn resource_create_takes_two_words() {
         let cli = Cli::try_parse_from(["kolla-dash", "resource", "create", "mariadb", "pvc"])

@@ -8,8 +8,8 @@ use kolla_dash::commands::template::template_text;
 use kolla_dash::config::{Config, StorageProvider};
 use kolla_dash::kind::Kind;
 use kolla_dash::labels;
-use kolla_dash::model::summary::ObjKind;
 use kolla_dash::render::{Manifest, PASSWORDS_SECRET, Renderer};
+use kolla_dash::summary::ObjKind;
 use serde_json::Value;
 
 const FIXTURE_KEY: &str = "AQDFixtureKeyNotARealOne0000000000000==";

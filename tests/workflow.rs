@@ -14,8 +14,8 @@ use k8s_openapi::api::core::v1::{ConfigMap, Namespace, PersistentVolume};
 use kolla_dash::cli::GlobalArgs;
 use kolla_dash::devcluster::{DevCluster, SIMULATE, StartOptions};
 use kolla_dash::kind::Kind;
-use kolla_dash::model::summary::ObjKind;
 use kolla_dash::render::{Manifest, Renderer};
+use kolla_dash::summary::ObjKind;
 use kube::api::{
     ApiResource, DeleteParams, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams,
     PostParams,

@@ -13,7 +13,7 @@ use kube::{Api, Client};
 
 use super::summarize::Summarize;
 use crate::labels;
-use crate::model::summary::ObjectSummary;
+use crate::summary::ObjectSummary;
 
 async fn list<K>(api: Api<K>, selector: &str) -> anyhow::Result<Vec<ObjectSummary>>
 where

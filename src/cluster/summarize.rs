@@ -17,7 +17,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::kind::Kind;
 use crate::labels;
-use crate::model::summary::{
+use crate::summary::{
     EventSummary, JobState, NodeReady, NodeSummary, ObjKind, ObjRef, ObjState, ObjectSummary,
     Owner, PodPhase, VolumePhase,
 };

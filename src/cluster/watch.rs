@@ -29,7 +29,7 @@ use tokio::task::JoinSet;
 use super::summarize::{Summarize, summarize_event};
 use crate::labels;
 use crate::model::Msg;
-use crate::model::summary::ObjKind;
+use crate::summary::ObjKind;
 
 const BACKOFF_MIN: Duration = Duration::from_millis(250);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);

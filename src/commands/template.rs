@@ -6,8 +6,8 @@ use crate::catalog::Catalog;
 use crate::cli::{GlobalArgs, ResourceArgs};
 use crate::config::Config;
 use crate::engine::load_config;
-use crate::model::summary::ObjKind;
 use crate::render::{Manifest, Renderer};
+use crate::summary::ObjKind;
 
 pub fn template(global: &GlobalArgs, args: &ResourceArgs) -> anyhow::Result<()> {
     let (catalog, config) = load_config(global)?;

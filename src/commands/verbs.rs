@@ -9,8 +9,8 @@ use crate::cluster::list::list_matching;
 use crate::engine::{Engine, Outcome};
 use crate::kind::Kind;
 use crate::labels;
-use crate::model::status::{CellStatus, cell_status, why_not_ready};
-use crate::model::summary::ObjectSummary;
+use crate::status::{CellStatus, cell_status, why_not_ready};
+use crate::summary::ObjectSummary;
 use crate::ui::theme::status_words;
 
 fn print_outcomes(outcomes: &[Outcome]) {

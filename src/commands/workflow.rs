@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use crate::cli::{DeployArgs, GlobalArgs, Output, TeardownArgs};
 use crate::engine::Engine;
+use crate::executor as run;
 use crate::model::store::Store;
 use crate::workflow::plan::{Plan, ServiceSpec, Step};
-use crate::workflow::run;
 use crate::workflow::schedule::{Schedule, StepState};
 
 /// How progress is shown.

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::summary::ObjKind;
 use crate::model::{Connection, Msg};
+use crate::summary::ObjKind;
 
 #[derive(Debug, Default)]
 pub struct Link {

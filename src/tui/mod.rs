@@ -23,9 +23,9 @@ use tokio::time::Instant;
 
 use crate::cluster::{logs, watch};
 use crate::engine::Engine;
+use crate::executor as run;
 use crate::model::state::{Model, ModelConfig};
 use crate::model::{Action, Effect, Msg, update};
-use crate::workflow::run;
 
 /// The shortest time between two frames (~30 frames a second).
 pub const FRAME: Duration = Duration::from_millis(33);

@@ -8,9 +8,9 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::engine::Engine;
+use crate::executor as run;
 use crate::model::Msg;
 use crate::model::store::Store;
-use crate::workflow::run;
 use crate::workflow::schedule::Schedule;
 
 /// Per-step timeout in the dashboard (the CLI's `--timeout` default).

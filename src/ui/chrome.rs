@@ -116,6 +116,7 @@ pub fn status(buf: &mut Buffer, area: Rect, model: &Model) -> Option<Position> {
     };
     let x = put(buf, area, area.x, y, prompt, theme::title());
     let width = usize::from(area.right().saturating_sub(x).saturating_sub(1));
+    let input = super::display_input(input);
     let scroll = input.visual_scroll(width);
     let visible: String = input.value().chars().skip(scroll).collect();
     put(buf, area, x, y, &visible, Style::new());

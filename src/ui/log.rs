@@ -10,7 +10,7 @@ use super::{put, put_n, theme};
 use crate::model::Model;
 use crate::model::Pane;
 use crate::model::log::{Entry, LogSource};
-use crate::model::summary::EventSummary;
+use crate::summary::EventSummary;
 
 pub fn draw(buf: &mut Buffer, area: Rect, model: &Model) {
     let log = model.log();

@@ -16,7 +16,12 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 
-use crate::model::{Model, Msg};
+use crate::model::{Model, Msg, TextInput};
+
+/// The model's text input as tui-input sees it, for display widths and scrolling.
+fn display_input(input: &TextInput) -> tui_input::Input {
+    tui_input::Input::new(input.value().to_string()).with_cursor(input.cursor())
+}
 
 /// The screen's horizontal bands.
 struct Regions {

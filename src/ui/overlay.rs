@@ -8,10 +8,10 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use super::{panels, theme};
 use crate::kind::Kind;
-use crate::model::status::object_status;
-use crate::model::summary::{JobState, ObjState, ObjectSummary};
 use crate::model::workflow::{describe, step_label};
 use crate::model::{Action, Confirm, Mode, Model, NodeOp, Subject};
+use crate::status::object_status;
+use crate::summary::{JobState, ObjState, ObjectSummary};
 
 /// Every key, for `?` (22 lines: the whole list fits an 80x24 screen). Action keys say
 /// when the session is read-only.
@@ -300,10 +300,9 @@ fn dialog(buf: &mut Buffer, area: Rect, model: &Model, confirm: &Confirm) -> Opt
     lines.push(Line::raw(format!("> {}", typed.input.value())));
     let inner = window(buf, area, 64, 6, " confirm data loss ".to_string());
     Paragraph::new(lines).render(inner, buf);
-    let x = inner
-        .x
-        .saturating_add(2)
-        .saturating_add(u16::try_from(typed.input.visual_cursor()).unwrap_or(u16::MAX));
+    let x = inner.x.saturating_add(2).saturating_add(
+        u16::try_from(super::display_input(&typed.input).visual_cursor()).unwrap_or(u16::MAX),
+    );
     let y = inner.y.saturating_add(3);
     (y < inner.bottom() && x < inner.right()).then_some(Position::new(x, y))
 }

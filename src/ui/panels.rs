@@ -12,8 +12,8 @@ use super::theme;
 use crate::model::Model;
 use crate::model::incident::{Incident, NodeFate, seconds};
 use crate::model::log::NoteLevel;
-use crate::model::status::object_status;
-use crate::model::summary::NodeReady;
+use crate::status::object_status;
+use crate::summary::NodeReady;
 
 fn ready_words(ready: NodeReady) -> (&'static str, &'static str, Style) {
     match ready {

@@ -116,7 +116,7 @@ fn nodes_view_keeps_the_selected_node_in_view() {
             &mut m,
             Msg::Applied(crate::model::fixtures::node(
                 &format!("node-{i:02}"),
-                crate::model::summary::NodeReady::True,
+                crate::summary::NodeReady::True,
             )),
         );
     }

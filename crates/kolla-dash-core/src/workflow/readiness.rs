@@ -2,7 +2,7 @@
 
 use super::plan::WaitFor;
 use super::schedule::Readiness;
-use crate::model::summary::{JobState, ObjRef, ObjState, ObjectSummary, VolumePhase};
+use crate::summary::{JobState, ObjRef, ObjState, ObjectSummary, VolumePhase};
 
 /// Whether `wait` holds for the objects a step rendered (`expected`); `lookup` gives the
 /// latest summary the watchers reported for an object.
@@ -109,7 +109,7 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
-    use crate::model::summary::ObjKind;
+    use crate::summary::ObjKind;
 
     type Objects = HashMap<ObjRef, ObjectSummary>;
 

@@ -1,17 +1,27 @@
-//! The `:` command line: the CLI's own grammar (parsed by clap, which does no I/O), turned
-//! into what the dashboard can do with it.
+//! The `:` command line: the CLI's verbs (the same words as `kolla-dash --help` lists; the
+//! binary crate's tests check they stay the same), parsed here without the CLI's parser,
+//! turned into what the dashboard can do with it. Flags the dashboard cannot honour are
+//! refused, never ignored.
 
 use std::path::PathBuf;
 
-use clap::Parser;
-
-use crate::cli::{
-    Cli, Command, DeployArgs, KillArgs, Output, ResourceArgs, ResourceCommand, ServicesArgs,
-    TeardownArgs,
-};
 use crate::kind::Kind;
 use crate::model::grid::Row;
 use crate::model::msg::Action;
+
+/// The verbs `:` understands; each is also a CLI command.
+pub const VERBS: [&str; 7] = [
+    "bootstrap",
+    "run",
+    "kill",
+    "deploy",
+    "teardown",
+    "resource",
+    "export",
+];
+
+/// CLI commands that make no sense inside the dashboard.
+const SHELL_ONLY: [&str; 5] = ["demo", "dash", "incidents", "dev-cluster", "help"];
 
 /// What a command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,99 +36,155 @@ pub enum Request {
     ExportIncidents(PathBuf),
 }
 
+/// A command line split into its words and the flags each verb allows.
+struct Words<'a> {
+    args: Vec<&'a str>,
+    delete_data: bool,
+    dry_run: bool,
+    json: bool,
+}
+
 /// Parses one command line against the grid's services; the error is one line for the
 /// status line.
 pub fn parse(line: &str, rows: &[Row]) -> Result<Request, String> {
-    let mut first = line.split_whitespace();
-    if first.next() == Some("export") {
-        return export(first);
+    let mut words = line.split_whitespace();
+    let Some(verb) = words.next() else {
+        return Err("type a command, e.g. run keystone".to_string());
+    };
+    if verb == "export" {
+        return export(words);
     }
-    let words = std::iter::once("kolla-dash").chain(line.split_whitespace());
-    let cli = Cli::try_parse_from(words).map_err(|e| first_line(&e.to_string()))?;
-    let command = cli
-        .command
-        .ok_or_else(|| "type a command, e.g. run keystone".to_string())?;
-    let request = match command {
-        Command::Bootstrap(ServicesArgs { services }) => Request::Act(Action::Bootstrap {
-            services: known(services, rows)?,
+    let shell_resource =
+        verb == "resource" && matches!(line.split_whitespace().nth(1), Some("template" | "map"));
+    if SHELL_ONLY.contains(&verb) || shell_resource {
+        return Err(format!(
+            "'{}' is not available in the dashboard",
+            line.trim()
+        ));
+    }
+    if !VERBS.contains(&verb) {
+        return Err(format!("unrecognized subcommand '{verb}'"));
+    }
+    let w = flags(words.collect())?;
+    let allowed_data = matches!(verb, "kill" | "teardown")
+        || (verb == "resource" && w.args.first() == Some(&"delete"));
+    if w.delete_data && !allowed_data {
+        return Err(format!("'{verb}' takes no --delete-data"));
+    }
+    if (w.dry_run || w.json) && !matches!(verb, "deploy" | "teardown") {
+        return Err(format!("'{verb}' takes no --dry-run or -o"));
+    }
+    let request = match verb {
+        "bootstrap" => Request::Act(Action::Bootstrap {
+            services: required(w.args, rows)?,
         }),
-        Command::Run(ServicesArgs { services }) => Request::Act(Action::Run {
-            services: known(services, rows)?,
+        "run" => Request::Act(Action::Run {
+            services: required(w.args, rows)?,
         }),
-        Command::Kill(KillArgs {
-            services,
-            delete_data,
-        }) => Request::Act(Action::Kill {
-            services: known(services, rows)?,
-            delete_data,
+        "kill" => Request::Act(Action::Kill {
+            services: required(w.args, rows)?,
+            delete_data: w.delete_data,
         }),
-        Command::Deploy(DeployArgs {
-            services,
-            dry_run,
-            output,
-            ..
-        }) => {
-            shell_only(dry_run, output)?;
+        "deploy" => {
+            shell_only(w.dry_run, w.json)?;
             Request::Act(Action::Deploy {
-                services: known(services, rows)?,
+                services: known(w.args, rows)?,
             })
         }
-        Command::Teardown(TeardownArgs {
-            services,
-            delete_data,
-            dry_run,
-            output,
-            ..
-        }) => {
-            shell_only(dry_run, output)?;
+        "teardown" => {
+            shell_only(w.dry_run, w.json)?;
             Request::Act(Action::Teardown {
-                services: known(services, rows)?,
-                delete_data,
+                services: known(w.args, rows)?,
+                delete_data: w.delete_data,
             })
         }
-        Command::Resource(ResourceCommand::Create(args)) => {
-            let (row, kind) = cell(&args.first, &args.second, rows)?;
-            Request::Act(Action::Create {
-                service: rows[row].service.clone(),
-                kind,
-            })
-        }
-        Command::Resource(ResourceCommand::Delete(args)) => {
-            let ResourceArgs { first, second } = &args.target;
-            let (row, kind) = cell(first, second, rows)?;
-            if kind.holds_data() && !args.delete_data {
-                return Err(format!("{kind} holds data: add --delete-data to delete it"));
-            }
-            let service = rows[row].service.clone();
-            Request::Act(Action::Delete {
-                service,
-                kind,
-                delete_data: args.delete_data,
-            })
-        }
-        Command::Resource(ResourceCommand::Status(args)) => {
-            let row = row_of(&args.first, rows)?;
-            let kind = args
-                .second
-                .as_deref()
-                .map(str::parse::<Kind>)
-                .transpose()
-                .map_err(|e| e.to_string())?;
-            Request::Show { row, kind }
-        }
-        _ => {
-            return Err(format!(
-                "'{}' is not available in the dashboard",
-                line.trim()
-            ));
-        }
+        _ => resource(&w.args, w.delete_data, rows)?,
     };
     Ok(request)
 }
 
+/// Takes the flags out of `words`; a flag no verb of the dashboard honours is an error.
+fn flags(words: Vec<&str>) -> Result<Words<'_>, String> {
+    let mut out = Words {
+        args: Vec::new(),
+        delete_data: false,
+        dry_run: false,
+        json: false,
+    };
+    let mut words = words.into_iter();
+    while let Some(word) = words.next() {
+        match word {
+            "--delete-data" => out.delete_data = true,
+            "--dry-run" => out.dry_run = true,
+            "-o" | "--output" => match words.next() {
+                Some("json") => out.json = true,
+                Some("table") => {}
+                _ => return Err("-o takes json or table".to_string()),
+            },
+            "-ojson" | "--output=json" => out.json = true,
+            w if ["-n", "--namespace", "--context"].contains(&w)
+                || w.starts_with("--namespace=")
+                || w.starts_with("--context=") =>
+            {
+                return Err(format!(
+                    "{w} cannot be used inside the dashboard: it shows one namespace and context (restart kolla-dash with {w} to change them)"
+                ));
+            }
+            w if w.starts_with('-') => {
+                return Err(format!("{w} is not available inside the dashboard"));
+            }
+            w => out.args.push(w),
+        }
+    }
+    Ok(out)
+}
+
+/// `resource create|delete|status ...`.
+fn resource(args: &[&str], delete_data: bool, rows: &[Row]) -> Result<Request, String> {
+    let usage = "usage: resource create|delete SERVICE KIND, or resource status SERVICE [KIND]";
+    match args {
+        ["create", first, second] => {
+            let (row, kind) = cell(first, second, rows)?;
+            Ok(Request::Act(Action::Create {
+                service: rows[row].service.clone(),
+                kind,
+            }))
+        }
+        ["delete", first, second] => {
+            let (row, kind) = cell(first, second, rows)?;
+            if kind.holds_data() && !delete_data {
+                return Err(format!("{kind} holds data: add --delete-data to delete it"));
+            }
+            Ok(Request::Act(Action::Delete {
+                service: rows[row].service.clone(),
+                kind,
+                delete_data,
+            }))
+        }
+        ["status", service, rest @ ..] if rest.len() <= 1 => {
+            let row = row_of(service, rows)?;
+            let kind = rest
+                .first()
+                .map(|k| k.parse::<Kind>())
+                .transpose()
+                .map_err(|e| e.to_string())?;
+            Ok(Request::Show { row, kind })
+        }
+        _ => Err(usage.to_string()),
+    }
+}
+
+/// At least one service, every one known.
+fn required(services: Vec<&str>, rows: &[Row]) -> Result<Vec<String>, String> {
+    if services.is_empty() {
+        return Err("the following required arguments were not provided: SERVICE...".to_string());
+    }
+    known(services, rows)
+}
+
 /// `--dry-run` and `-o json` print to a terminal the dashboard owns.
-fn shell_only(dry_run: bool, output: Output) -> Result<(), String> {
-    if dry_run || output == Output::Json {
+fn shell_only(dry_run: bool, json: bool) -> Result<(), String> {
+    if dry_run || json {
         return Err(
             "--dry-run and -o json print to a shell: run them outside the dashboard".into(),
         );
@@ -134,27 +200,17 @@ fn export<'a>(mut words: impl Iterator<Item = &'a str>) -> Result<Request, Strin
     }
 }
 
-/// clap's errors span several lines (usage, tips); the first says what is wrong.
-fn first_line(text: &str) -> String {
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("invalid command");
-    line.strip_prefix("error: ").unwrap_or(line).to_string()
-}
-
 fn row_of(service: &str, rows: &[Row]) -> Result<usize, String> {
     rows.iter()
         .position(|r| r.service == service)
         .ok_or_else(|| format!("unknown service '{service}'"))
 }
 
-fn known(services: Vec<String>, rows: &[Row]) -> Result<Vec<String>, String> {
-    for s in &services {
-        row_of(s, rows)?;
-    }
-    Ok(services)
+fn known(services: Vec<&str>, rows: &[Row]) -> Result<Vec<String>, String> {
+    services
+        .into_iter()
+        .map(|s| row_of(s, rows).map(|_| s.to_string()))
+        .collect()
 }
 
 /// `SERVICE KIND`, or the old `KIND SERVICE` order (the two name sets are disjoint).

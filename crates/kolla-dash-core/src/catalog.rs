@@ -13,7 +13,7 @@ use crate::yaml;
 
 /// Where the built-in catalog comes from, for messages.
 pub const CATALOG_FILE: &str = "assets/catalog.yml";
-const CATALOG_SOURCE: &str = include_str!("../assets/catalog.yml");
+const CATALOG_SOURCE: &str = include_str!("../../../assets/catalog.yml");
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/templates.rs"));

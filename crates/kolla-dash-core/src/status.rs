@@ -2,7 +2,7 @@
 //! one-line reason a cell is not ready. Pure functions over summaries.
 
 use crate::kind::Kind;
-use crate::model::summary::{JobState, ObjKind, ObjState, ObjectSummary, PodPhase, VolumePhase};
+use crate::summary::{JobState, ObjKind, ObjState, ObjectSummary, PodPhase, VolumePhase};
 
 /// What one grid cell shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -407,7 +407,7 @@ fn pod_cell(objs: &[&ObjectSummary]) -> CellStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::summary::{ObjRef, Owner};
+    use crate::summary::{ObjRef, Owner};
 
     fn obj(kind: ObjKind, name: &str, cell: Kind, state: ObjState) -> ObjectSummary {
         ObjectSummary {

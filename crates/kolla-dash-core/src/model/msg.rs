@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::kind::Kind;
-use crate::model::summary::{EventSummary, ObjKind, ObjRef, ObjectSummary};
+use crate::summary::{EventSummary, ObjKind, ObjRef, ObjectSummary};
 use crate::workflow::plan::StepAction;
 use crate::workflow::schedule::StepState;
 

@@ -1,16 +1,15 @@
 //! The reducer: `update(&mut Model, Msg) -> Vec<Effect>`, keys included.
 
-use tui_input::{Input, InputRequest};
-
 use crate::kind::Kind;
 use crate::model::command::{self, Request};
 use crate::model::incident::Step as IncidentStep;
+use crate::model::input::TextInput;
 use crate::model::log::{LogSource, NoteLevel};
 use crate::model::msg::{Action, Connection, Effect, Key, Msg, NodeOp};
 use crate::model::state::{Confirm, Mode, Model, Pane, StatusLine, Subject, Typed};
-use crate::model::status::{PodHealth, pod_health};
-use crate::model::summary::ObjRef;
 use crate::model::workflow::{WorkflowView, describe, step_label};
+use crate::status::{PodHealth, pod_health};
+use crate::summary::ObjRef;
 use crate::workflow::plan::StepAction;
 use crate::workflow::schedule::StepState;
 
@@ -248,8 +247,8 @@ fn normal_key(model: &mut Model, key: Key) -> Vec<Effect> {
         }
         Key::PageUp => model.log.scroll_by(PAGE),
         Key::PageDown => model.log.scroll_by(-PAGE),
-        Key::Char('/') => model.mode = Mode::Filter(Input::new(model.grid.filter().to_string())),
-        Key::Char(':') => model.mode = Mode::Command(Input::default()),
+        Key::Char('/') => model.mode = Mode::Filter(TextInput::new(model.grid.filter())),
+        Key::Char(':') => model.mode = Mode::Command(TextInput::default()),
         Key::Char('a') => {
             model.log.show_all = !model.log.show_all;
             model.log.scroll = 0;
@@ -354,7 +353,7 @@ fn request(model: &mut Model, action: Action) -> Vec<Effect> {
     }
     let typed = action.destroys_data().then(|| Typed {
         expected: name_to_type(model, &action),
-        input: Input::default(),
+        input: TextInput::default(),
     });
     model.mode = Mode::Confirm(Confirm {
         subject: Subject::Act(action),
@@ -489,30 +488,12 @@ fn follow_logs(model: &mut Model) -> Vec<Effect> {
     effects
 }
 
-/// Edits a tui-input line with the keys every input understands; false for other keys.
-fn edit(input: &mut Input, key: Key) -> bool {
-    let request = match key {
-        Key::Char(c) => InputRequest::InsertChar(c),
-        Key::Backspace => InputRequest::DeletePrevChar,
-        Key::Delete => InputRequest::DeleteNextChar,
-        Key::Left => InputRequest::GoToPrevChar,
-        Key::Right => InputRequest::GoToNextChar,
-        Key::Home | Key::Ctrl('a') => InputRequest::GoToStart,
-        Key::End | Key::Ctrl('e') => InputRequest::GoToEnd,
-        Key::Ctrl('u') => InputRequest::DeleteLine,
-        Key::Ctrl('w') => InputRequest::DeletePrevWord,
-        _ => return false,
-    };
-    input.handle(request);
-    true
-}
-
-fn filter_key(model: &mut Model, mut input: Input, key: Key) -> Vec<Effect> {
+fn filter_key(model: &mut Model, mut input: TextInput, key: Key) -> Vec<Effect> {
     match key {
         Key::Esc => model.grid.set_filter(""),
         Key::Enter => {}
         _ => {
-            if edit(&mut input, key) {
+            if input.edit(key) {
                 model.grid.set_filter(input.value());
             }
             model.mode = Mode::Filter(input);
@@ -521,7 +502,7 @@ fn filter_key(model: &mut Model, mut input: Input, key: Key) -> Vec<Effect> {
     Vec::new()
 }
 
-fn command_key(model: &mut Model, mut input: Input, key: Key) -> Vec<Effect> {
+fn command_key(model: &mut Model, mut input: TextInput, key: Key) -> Vec<Effect> {
     match key {
         Key::Esc => Vec::new(),
         Key::Enter => match command::parse(input.value(), model.grid.rows()) {
@@ -544,7 +525,7 @@ fn command_key(model: &mut Model, mut input: Input, key: Key) -> Vec<Effect> {
             }
         },
         _ => {
-            edit(&mut input, key);
+            input.edit(key);
             model.mode = Mode::Command(input);
             Vec::new()
         }
@@ -576,7 +557,7 @@ fn confirm_key(model: &mut Model, mut confirm: Confirm, key: Key) -> Vec<Effect>
             set_status(model, NoteLevel::Error, text);
         }
         (Some(typed), key) => {
-            edit(&mut typed.input, key);
+            typed.input.edit(key);
         }
         (None, _) => {}
     }

@@ -15,8 +15,8 @@ use crate::yaml::{self, YamlError};
 
 pub const KOLLA_KUBERNETES_FILE: &str = "kolla-kubernetes.yml";
 pub const GLOBALS_FILE: &str = "globals.yml";
-const DEFAULT_KOLLA_KUBERNETES: &str = include_str!("../etc/kolla-kubernetes.yml");
-const DEFAULT_GLOBALS: &str = include_str!("../etc/globals.yml");
+const DEFAULT_KOLLA_KUBERNETES: &str = include_str!("../../../etc/kolla-kubernetes.yml");
+const DEFAULT_GLOBALS: &str = include_str!("../../../etc/globals.yml");
 /// What messages call the built-in defaults.
 const BUILTIN: &str = "<built-in etc>";
 

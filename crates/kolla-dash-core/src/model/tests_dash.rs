@@ -4,7 +4,7 @@ use super::fixtures::*;
 use super::*;
 use crate::kind::Kind;
 use crate::model::log::{Entry, NoteLevel};
-use crate::model::summary::{NodeReady, ObjKind, ObjRef};
+use crate::summary::{NodeReady, ObjKind, ObjRef};
 use crate::workflow::plan::StepAction;
 use crate::workflow::schedule::StepState;
 

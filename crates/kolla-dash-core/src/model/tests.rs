@@ -4,7 +4,7 @@ use super::fixtures::*;
 use super::*;
 use crate::kind::Kind;
 use crate::model::log::{LogSource, NoteLevel};
-use crate::model::summary::{JobState, ObjKind, ObjRef, PodPhase, VolumePhase};
+use crate::summary::{JobState, ObjKind, ObjRef, PodPhase, VolumePhase};
 
 fn status_text(m: &Model) -> String {
     m.status_line().map(|s| s.text.clone()).unwrap_or_default()
@@ -37,7 +37,7 @@ fn applied_deleted_and_resynced_drive_cells() {
         "mariadb",
         "mariadb",
         Kind::Pvc,
-        summary::ObjState::Pvc {
+        crate::summary::ObjState::Pvc {
             phase: VolumePhase::Pending,
             volume: None,
         },
@@ -51,7 +51,7 @@ fn applied_deleted_and_resynced_drive_cells() {
         }
     );
     let mut bound = pvc.clone();
-    bound.state = summary::ObjState::Pvc {
+    bound.state = crate::summary::ObjState::Pvc {
         phase: VolumePhase::Bound,
         volume: Some("pv".into()),
     };
@@ -77,7 +77,7 @@ fn object_moving_cells_updates_both() {
     let mut m = synced(false);
     update(&mut m, Msg::Applied(configmap("mariadb")));
     let mut moved = configmap("mariadb");
-    moved.owner = Some(summary::Owner {
+    moved.owner = Some(crate::summary::Owner {
         service: "keystone".into(),
         kind: Kind::Configmap,
     });
@@ -169,7 +169,7 @@ fn pod_waiting_on_storage_says_so() {
             "mariadb",
             "mariadb",
             Kind::Pvc,
-            summary::ObjState::Pvc {
+            crate::summary::ObjState::Pvc {
                 phase: VolumePhase::Pending,
                 volume: None,
             },
@@ -628,7 +628,7 @@ fn deleting_a_node_updates_counts() {
     let mut m = synced(false);
     update(
         &mut m,
-        Msg::Applied(node("node-2", summary::NodeReady::Unknown)),
+        Msg::Applied(node("node-2", crate::summary::NodeReady::Unknown)),
     );
     assert_eq!(m.node_counts(), (2, 3));
     update(

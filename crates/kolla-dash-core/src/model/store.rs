@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::kind::Kind;
 use crate::model::grid::Row;
 use crate::model::msg::Msg;
-use crate::model::status::{self, CellStatus};
-use crate::model::summary::{NodeReady, NodeSummary, ObjKind, ObjRef, ObjState, ObjectSummary};
+use crate::status::{self, CellStatus};
+use crate::summary::{NodeReady, NodeSummary, ObjKind, ObjRef, ObjState, ObjectSummary};
 
 /// Where the watch of one kind stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

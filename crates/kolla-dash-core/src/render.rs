@@ -13,7 +13,7 @@ use crate::catalog::{Catalog, LookupError, ServiceDef};
 use crate::config::Config;
 use crate::kind::Kind;
 use crate::labels;
-use crate::model::summary::ObjKind;
+use crate::summary::ObjKind;
 use crate::yaml::{self, YamlError};
 
 /// The Secret holding every password; pods read it through secretKeyRef.

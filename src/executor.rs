@@ -8,16 +8,16 @@ use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedReceiver};
 use tokio::time::Instant;
 
-use super::conditions::{endpoints_ready, evaluate};
-use super::plan::{self, Cells, DeployOptions, Plan, ServiceSpec, Step, StepAction};
-use super::schedule::{Readiness, Schedule, StepState};
 use crate::cluster::watch;
 use crate::config::StorageProvider;
 use crate::engine::Engine;
 use crate::kind::Kind;
 use crate::model::store::{Store, Sync};
-use crate::model::summary::ObjRef;
 use crate::model::{Msg, Row};
+use crate::summary::ObjRef;
+use crate::workflow::plan::{self, Cells, DeployOptions, Plan, ServiceSpec, Step, StepAction};
+use crate::workflow::readiness::{endpoints_ready, evaluate};
+use crate::workflow::schedule::{Readiness, Schedule, StepState};
 
 /// How long the first list of every watched kind may take.
 const SYNC_TIMEOUT: Duration = Duration::from_secs(30);

@@ -5,10 +5,12 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn main() {
+    // The assets live at the top of the repository, beside etc/, where operators look.
     let root =
-        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+            .join("../..");
     let templates = root.join("assets/templates");
-    println!("cargo::rerun-if-changed=assets");
+    println!("cargo::rerun-if-changed=../../assets");
     let mut files = Vec::new();
     collect(&templates, &mut files);
     files.sort();

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::kind::Kind;
 use crate::model::msg::Msg;
-use crate::model::summary::{NodeReady, ObjKind, ObjRef, ObjState, ObjectSummary, PodPhase};
+use crate::summary::{NodeReady, ObjKind, ObjRef, ObjState, ObjectSummary, PodPhase};
 
 /// One thing that happened during an incident.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -558,7 +558,7 @@ impl fmt::Display for IncidentEvent {
 mod tests {
     use super::*;
     use crate::model::fixtures::{node_state, obj, workload};
-    use crate::model::summary::Owner;
+    use crate::summary::Owner;
 
     fn node_with(name: &str, ready: NodeReady, taints: &[&str]) -> ObjectSummary {
         node_state(name, ready, false, taints)

@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 
-use crate::model::summary::EventSummary;
+use crate::summary::EventSummary;
 
 /// Lines kept per buffer; older ones are dropped.
 pub const LOG_CAPACITY: usize = 2_000;
@@ -197,7 +197,7 @@ mod ring_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::summary::{ObjKind, ObjRef};
+    use crate::summary::{ObjKind, ObjRef};
 
     fn event(name: &str, reason: &str, count: u32) -> EventSummary {
         EventSummary {

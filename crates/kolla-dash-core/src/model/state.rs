@@ -2,19 +2,16 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use tui_input::Input;
-
 use crate::kind::Kind;
 use crate::model::grid::{Grid, Row};
 use crate::model::incident::{IncidentTracker, stuck_terminating};
+use crate::model::input::TextInput;
 use crate::model::log::{Entry, LogPane, NoteLevel};
 use crate::model::msg::{Action, Connection};
-use crate::model::status::{self, CellStatus};
 use crate::model::store::{Store, Sync};
-use crate::model::summary::{
-    EventSummary, NodeReady, NodeSummary, ObjKind, ObjState, ObjectSummary,
-};
 use crate::model::workflow::{CellStep, WorkflowView};
+use crate::status::{self, CellStatus};
+use crate::summary::{EventSummary, NodeReady, NodeSummary, ObjKind, ObjState, ObjectSummary};
 
 /// Given once, at start: where the dashboard looks and what the grid holds.
 #[derive(Debug, Clone)]
@@ -56,7 +53,7 @@ pub enum Subject {
 #[derive(Debug, Clone)]
 pub struct Typed {
     pub expected: String,
-    pub input: Input,
+    pub input: TextInput,
 }
 
 /// A pending action waiting for the operator's yes.
@@ -72,9 +69,9 @@ pub struct Confirm {
 pub enum Mode {
     Normal,
     /// Typing the `/` row filter.
-    Filter(Input),
+    Filter(TextInput),
     /// Typing a `:` command.
-    Command(Input),
+    Command(TextInput),
     Confirm(Confirm),
     Help,
     /// The detail view of one cell (kept on that cell while the selection moves below).

@@ -1,11 +1,11 @@
 //! Hand-built models and summaries shared by the model's and the UI's tests.
 
 use crate::kind::Kind;
-use crate::model::summary::{
+use crate::model::{Effect, Key, Model, ModelConfig, Msg, Row, update};
+use crate::summary::{
     EventSummary, JobState, NodeReady, NodeSummary, ObjKind, ObjRef, ObjState, ObjectSummary,
     Owner, PodPhase, VolumePhase,
 };
-use crate::model::{Effect, Key, Model, ModelConfig, Msg, Row, update};
 
 /// Every kind the watchers report on.
 pub const WATCHED: [ObjKind; 12] = ObjKind::WATCHED;

@@ -1,0 +1,23 @@
+//! kolla-dash's pure core: everything that decides, nothing that does I/O on a cluster or a
+//! terminal. Its manifest has no tokio, kube, ratatui, crossterm or clap dependency, so the
+//! compiler keeps it that way.
+//!
+//! Layers, each using only those above it:
+//! - `kind`, `labels`, `yaml`: names and parsing shared by everything;
+//! - `catalog`, `config`, `render`: services, the operator's config, manifests from templates;
+//! - `summary`: the compact objects the cluster side hands in;
+//! - `status`: the one set of rules from summaries to a cell's status, its why-line and
+//!   whether a workflow step's condition holds;
+//! - `workflow`: the deploy/teardown plan and its schedule;
+//! - `model`: the dashboard's state, its keymap and the reducer `update(&mut Model, Msg)`.
+
+pub mod catalog;
+pub mod config;
+pub mod kind;
+pub mod labels;
+pub mod model;
+pub mod render;
+pub mod status;
+pub mod summary;
+pub mod workflow;
+pub mod yaml;
