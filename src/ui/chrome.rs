@@ -6,7 +6,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::style::{Color, Style};
 
 use super::{put, theme};
-use crate::model::{Connection, Mode, Model};
+use crate::model::{Connection, Mode, Model, keymap};
 
 pub fn header(buf: &mut Buffer, area: Rect, model: &Model) {
     let h = model.header();
@@ -127,73 +127,23 @@ pub fn status(buf: &mut Buffer, area: Rect, model: &Model) -> Option<Position> {
 
 /// Key hints for the current mode; action keys are hidden in read-only sessions.
 pub fn footer(buf: &mut Buffer, area: Rect, model: &Model) {
-    let readonly = model.header().readonly;
-    let hints: &[(&str, &str)] = match model.mode() {
-        // Most useful first: a hint that does not fit is left out whole.
-        Mode::Normal if readonly => &[
-            ("?", "help"),
-            ("↑↓←→", "move"),
-            ("Enter", "detail"),
-            ("l", "logs"),
-            ("N", "nodes"),
-            ("I", "incidents"),
-            ("Tab", "pane"),
-            ("/", "filter"),
-            ("q", "quit"),
-        ],
-        Mode::Normal if model.workflow_running() => &[
-            ("X", "cancel workflow"),
-            ("?", "help"),
-            ("Enter", "detail"),
-            ("N", "nodes"),
-            ("I", "incidents"),
-            ("↑↓←→", "move"),
-            ("q", "quit"),
-        ],
-        Mode::Normal => &[
-            ("?", "help"),
-            ("D", "deploy"),
-            ("c", "create"),
-            ("d", "delete"),
-            ("K", "kill"),
-            ("N", "nodes"),
-            ("I", "incidents"),
-            ("b", "boot"),
-            ("r", "run"),
-            (":", "cmd"),
-            ("q", "quit"),
-        ],
-        Mode::Filter(_) => &[("Enter", "keep filter"), ("Esc", "clear filter")],
-        Mode::Command(_) => &[
-            ("Enter", "run"),
-            ("Esc", "cancel"),
-            ("e.g.", "deploy · run keystone · export incidents FILE"),
-        ],
-        Mode::Confirm(c) if c.typed.is_some() => &[("Enter", "confirm"), ("Esc", "cancel")],
-        Mode::Confirm(_) => &[("y", "confirm"), ("n/Esc", "cancel")],
-        Mode::Nodes if readonly => &[("↑↓", "node"), ("I", "incidents"), ("Esc", "close")],
-        Mode::Nodes if model.local_cluster() => &[
-            ("↑↓", "node"),
-            ("c", "cordon"),
-            ("u", "uncordon"),
-            ("d", "drain"),
-            ("f", "fail"),
-            ("r", "restore"),
-            ("Esc", "close"),
-        ],
-        Mode::Nodes => &[
-            ("↑↓", "node"),
-            ("c", "cordon"),
-            ("u", "uncordon"),
-            ("d", "drain"),
-            ("Esc", "close"),
-        ],
-        Mode::Incidents => &[("↑↓ PgUp PgDn", "scroll"), ("N", "nodes"), ("Esc", "close")],
-        Mode::Help | Mode::Detail { .. } => &[("Esc", "close")],
+    use keymap::FooterContext as F;
+    let context = match model.mode() {
+        Mode::Normal if model.workflow_running() && !model.header().readonly => F::Workflow,
+        Mode::Normal => F::Normal,
+        Mode::Filter(_) => F::Filter,
+        Mode::Command(_) => F::Command,
+        Mode::Confirm(c) if c.typed.is_some() => F::TypedConfirm,
+        Mode::Confirm(_) => F::Confirm,
+        Mode::Nodes => F::Nodes,
+        Mode::Incidents => F::Incidents,
+        Mode::Help => F::Help,
+        Mode::Detail { .. } => F::Detail,
     };
+    let hints = keymap::footer(context, model.header().readonly, model.local_cluster());
     let y = area.y;
     let mut x = area.x;
-    for (key, what) in hints {
+    for (key, what) in &hints {
         let needs = key.chars().count() + 1 + what.chars().count();
         if usize::from(x) + needs > usize::from(area.right()) {
             continue;

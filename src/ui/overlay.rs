@@ -8,77 +8,11 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use super::{panels, theme};
 use crate::kind::Kind;
+use crate::model::keymap;
 use crate::model::workflow::{describe, step_label};
 use crate::model::{Action, Confirm, Mode, Model, NodeOp, Subject};
 use crate::status::object_status;
 use crate::summary::{JobState, ObjState, ObjectSummary};
-
-/// Every key, for `?` (22 lines: the whole list fits an 80x24 screen). Action keys say
-/// when the session is read-only.
-const KEYS: [(&str, &str, bool); 22] = [
-    ("↑↓←→ hjkl", "move the selection (or click a cell)", false),
-    ("Tab", "switch between the grid and the log pane", false),
-    (
-        "PgUp PgDn",
-        "scroll the log pane (↑↓ too when it has focus)",
-        false,
-    ),
-    ("Enter", "detail of the selected cell", false),
-    (
-        "l",
-        "follow the selected service's pod logs (pod column)",
-        false,
-    ),
-    (
-        "Esc",
-        "close a view or dialog; logs back to events; clear filter",
-        false,
-    ),
-    (
-        "a",
-        "events of the selected service / of all services",
-        false,
-    ),
-    ("/", "filter rows by service name", false),
-    (
-        ":",
-        "CLI verbs (run keystone), export incidents FILE (JSON lines)",
-        false,
-    ),
-    ("N / I", "nodes view / incidents with time-to-heal", false),
-    (
-        "D",
-        "deploy all in order; :deploy S…, :teardown S… [--delete-data]",
-        true,
-    ),
-    ("X", "cancel the running deploy/teardown (asks first)", true),
-    ("c", "create the selected cell's resource", true),
-    (
-        "d",
-        "delete the selected cell's resource (asks first)",
-        true,
-    ),
-    ("b", "bootstrap the selected service", true),
-    ("r", "run the selected service", true),
-    (
-        "K",
-        "kill the selected service, keeping its data (asks first)",
-        true,
-    ),
-    (
-        ":kill …",
-        "kill S --delete-data also deletes data (type S to confirm)",
-        true,
-    ),
-    (
-        "in nodes",
-        "c cordon, u uncordon, d drain; f fail, r restore (demo)",
-        true,
-    ),
-    ("y / n", "answer a confirmation", false),
-    ("? / q", "this help / quit (closes views first)", false),
-    ("Ctrl-C", "quit at once", false),
-];
 
 /// Draws the overlay of the current mode; returns where the cursor goes.
 pub fn draw(buf: &mut Buffer, area: Rect, model: &Model) -> Option<Position> {
@@ -117,19 +51,16 @@ pub(super) fn window(buf: &mut Buffer, area: Rect, width: u16, height: u16, titl
 
 fn help(buf: &mut Buffer, area: Rect, model: &Model) {
     let readonly = model.header().readonly;
-    let lines: Vec<Line> = KEYS
-        .iter()
-        .map(|(key, what, acts)| {
-            let what_style = if *acts && readonly {
-                theme::dim()
-            } else {
-                Style::new()
-            };
+    let lines: Vec<Line> = keymap::help()
+        .into_iter()
+        .map(|line| {
+            let off = line.mutates && readonly;
+            let what_style = if off { theme::dim() } else { Style::new() };
             let mut spans = vec![
-                Span::styled(format!("{key:>10}  "), theme::title()),
-                Span::styled(*what, what_style),
+                Span::styled(format!("{:>10}  ", line.keys), theme::title()),
+                Span::styled(line.description, what_style),
             ];
-            if *acts && readonly {
+            if off {
                 spans.push(Span::styled(" (off)", theme::dim()));
             }
             Line::from(spans)

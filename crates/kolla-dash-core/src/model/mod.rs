@@ -5,6 +5,7 @@ pub mod command;
 pub mod grid;
 pub mod incident;
 pub mod input;
+pub mod keymap;
 pub mod log;
 pub mod msg;
 pub mod state;

@@ -4,6 +4,7 @@ use crate::kind::Kind;
 use crate::model::command::{self, Request};
 use crate::model::incident::Step as IncidentStep;
 use crate::model::input::TextInput;
+use crate::model::keymap::{self, Command, KeyMode};
 use crate::model::log::{LogSource, NoteLevel};
 use crate::model::msg::{Action, Connection, Effect, Key, Msg, NodeOp};
 use crate::model::state::{Confirm, Mode, Model, Pane, StatusLine, Subject, Typed};
@@ -203,57 +204,73 @@ fn set_status(model: &mut Model, level: NoteLevel, text: String) {
     model.status_line = Some(StatusLine { level, text });
 }
 
-fn on_key(model: &mut Model, key: Key) -> Vec<Effect> {
-    if key == Key::Ctrl('c') {
-        return vec![Effect::Quit];
-    }
-    match std::mem::replace(&mut model.mode, Mode::Normal) {
-        Mode::Normal => normal_key(model, key),
-        Mode::Help => {
-            if !matches!(key, Key::Esc | Key::Char('?' | 'q')) {
-                model.mode = Mode::Help;
-            }
-            Vec::new()
-        }
-        Mode::Detail { row, kind } => {
-            if !matches!(key, Key::Esc | Key::Enter | Key::Char('q')) {
-                model.mode = Mode::Detail { row, kind };
-            }
-            Vec::new()
-        }
-        Mode::Nodes => nodes_key(model, key),
-        Mode::Incidents => incidents_key(model, key),
-        Mode::Filter(input) => filter_key(model, input, key),
-        Mode::Command(input) => command_key(model, input, key),
-        Mode::Confirm(confirm) => confirm_key(model, confirm, key),
+/// The keymap's mode for what has the keyboard.
+fn key_mode(mode: &Mode) -> KeyMode {
+    match mode {
+        Mode::Normal => KeyMode::Normal,
+        Mode::Help => KeyMode::Help,
+        Mode::Detail { .. } => KeyMode::Detail,
+        Mode::Nodes => KeyMode::Nodes,
+        Mode::Incidents => KeyMode::Incidents,
+        Mode::Filter(_) => KeyMode::Filter,
+        Mode::Command(_) => KeyMode::Command,
+        Mode::Confirm(Confirm { typed: Some(_), .. }) => KeyMode::TypedConfirm,
+        Mode::Confirm(_) => KeyMode::Confirm,
     }
 }
 
-fn normal_key(model: &mut Model, key: Key) -> Vec<Effect> {
-    let on_log = model.focus == Pane::Log;
-    match key {
-        Key::Char('q') => return vec![Effect::Quit],
-        Key::Char('?') => model.mode = Mode::Help,
-        Key::Up | Key::Char('k') if on_log => model.log.scroll_by(1),
-        Key::Down | Key::Char('j') if on_log => model.log.scroll_by(-1),
-        Key::Up | Key::Char('k') => move_rows(model, -1),
-        Key::Down | Key::Char('j') => move_rows(model, 1),
-        Key::Left | Key::Char('h') => model.grid.move_columns(-1),
-        // `l` moves right; on the rightmost (pod) column, where there is no right, it follows.
-        Key::Char('l') if model.grid.selected_kind() == Kind::Pod => return follow_logs(model),
-        Key::Right | Key::Char('l') => model.grid.move_columns(1),
-        Key::Tab | Key::BackTab => {
-            model.focus = if on_log { Pane::Grid } else { Pane::Log };
+fn on_key(model: &mut Model, key: Key) -> Vec<Effect> {
+    let command = keymap::command(
+        key_mode(&model.mode),
+        key,
+        model.focus == Pane::Log,
+        model.grid.selected_kind() == Kind::Pod,
+    );
+    if command == Some(Command::QuitNow) {
+        return vec![Effect::Quit];
+    }
+    match std::mem::replace(&mut model.mode, Mode::Normal) {
+        Mode::Normal => command.map_or_else(Vec::new, |c| normal_command(model, c)),
+        mode @ (Mode::Help | Mode::Detail { .. }) => {
+            if command != Some(Command::Back) {
+                model.mode = mode;
+            }
+            Vec::new()
         }
-        Key::PageUp => model.log.scroll_by(PAGE),
-        Key::PageDown => model.log.scroll_by(-PAGE),
-        Key::Char('/') => model.mode = Mode::Filter(TextInput::new(model.grid.filter())),
-        Key::Char(':') => model.mode = Mode::Command(TextInput::default()),
-        Key::Char('a') => {
+        Mode::Nodes => nodes_command(model, command),
+        Mode::Incidents => incidents_command(model, command),
+        Mode::Filter(input) => filter_key(model, input, command, key),
+        Mode::Command(input) => command_key(model, input, command, key),
+        Mode::Confirm(confirm) => confirm_key(model, confirm, command, key),
+    }
+}
+
+fn normal_command(model: &mut Model, command: Command) -> Vec<Effect> {
+    match command {
+        Command::Quit => return vec![Effect::Quit],
+        Command::Help => model.mode = Mode::Help,
+        Command::ScrollLogUp => model.log.scroll_by(1),
+        Command::ScrollLogDown => model.log.scroll_by(-1),
+        Command::MoveUp => move_rows(model, -1),
+        Command::MoveDown => move_rows(model, 1),
+        Command::MoveLeft => model.grid.move_columns(-1),
+        Command::MoveRight => model.grid.move_columns(1),
+        Command::FollowLogs => return follow_logs(model),
+        Command::SwitchPane => {
+            model.focus = match model.focus {
+                Pane::Log => Pane::Grid,
+                Pane::Grid => Pane::Log,
+            };
+        }
+        Command::PageUp => model.log.scroll_by(PAGE),
+        Command::PageDown => model.log.scroll_by(-PAGE),
+        Command::Filter => model.mode = Mode::Filter(TextInput::new(model.grid.filter())),
+        Command::CommandLine => model.mode = Mode::Command(TextInput::default()),
+        Command::ToggleAllEvents => {
             model.log.show_all = !model.log.show_all;
             model.log.scroll = 0;
         }
-        Key::Enter => {
+        Command::Detail => {
             if let Some(row) = model.grid.selected_row() {
                 model.mode = Mode::Detail {
                     row,
@@ -261,7 +278,7 @@ fn normal_key(model: &mut Model, key: Key) -> Vec<Effect> {
                 };
             }
         }
-        Key::Esc => {
+        Command::Back => {
             if following(model).is_some() {
                 model.log.source = LogSource::Events;
                 model.log.scroll = 0;
@@ -269,8 +286,10 @@ fn normal_key(model: &mut Model, key: Key) -> Vec<Effect> {
             }
             model.grid.set_filter("");
         }
-        Key::Char(c @ ('c' | 'd' | 'b' | 'r' | 'K')) => return cell_action(model, c),
-        Key::Char('D') => {
+        Command::Create | Command::Delete | Command::Bootstrap | Command::Run | Command::Kill => {
+            return cell_action(model, command);
+        }
+        Command::Deploy => {
             return request(
                 model,
                 Action::Deploy {
@@ -278,9 +297,9 @@ fn normal_key(model: &mut Model, key: Key) -> Vec<Effect> {
                 },
             );
         }
-        Key::Char('X') => cancel_workflow(model),
-        Key::Char('N') => model.mode = Mode::Nodes,
-        Key::Char('I') => model.mode = Mode::Incidents,
+        Command::CancelWorkflow => cancel_workflow(model),
+        Command::Nodes => model.mode = Mode::Nodes,
+        Command::Incidents => model.mode = Mode::Incidents,
         _ => {}
     }
     Vec::new()
@@ -294,22 +313,22 @@ fn move_rows(model: &mut Model, delta: isize) {
     }
 }
 
-/// c/d on the selected cell, b/r/K on the selected row.
-fn cell_action(model: &mut Model, key: char) -> Vec<Effect> {
+/// Create/delete on the selected cell, bootstrap/run/kill on the selected row.
+fn cell_action(model: &mut Model, command: Command) -> Vec<Effect> {
     let Some(row) = model.grid.selected_row() else {
         set_status(model, NoteLevel::Error, "no service selected".to_string());
         return Vec::new();
     };
     let service = model.grid.rows()[row].service.clone();
     let kind = model.grid.selected_kind();
-    let action = match key {
-        'b' => Action::Bootstrap {
+    let action = match command {
+        Command::Bootstrap => Action::Bootstrap {
             services: vec![service],
         },
-        'r' => Action::Run {
+        Command::Run => Action::Run {
             services: vec![service],
         },
-        'K' => Action::Kill {
+        Command::Kill => Action::Kill {
             services: vec![service],
             delete_data: false,
         },
@@ -317,7 +336,7 @@ fn cell_action(model: &mut Model, key: char) -> Vec<Effect> {
             set_status(model, NoteLevel::Error, format!("{service} has no {kind}"));
             return Vec::new();
         }
-        'c' => Action::Create { service, kind },
+        Command::Create => Action::Create { service, kind },
         // The typed-name dialog is the consent for deleting a data kind.
         _ => Action::Delete {
             service,
@@ -394,32 +413,32 @@ fn cancel_workflow(model: &mut Model) {
     }
 }
 
-/// Keys of the nodes view: move, node actions, close.
-fn nodes_key(model: &mut Model, key: Key) -> Vec<Effect> {
+/// The nodes view: move, node actions, close.
+fn nodes_command(model: &mut Model, command: Option<Command>) -> Vec<Effect> {
     model.mode = Mode::Nodes;
     let last = model.nodes().len().saturating_sub(1);
-    let op = match key {
-        Key::Esc | Key::Char('N' | 'q') => {
+    let op = match command {
+        Some(Command::Back) => {
             model.mode = Mode::Normal;
             return Vec::new();
         }
-        Key::Char('I') => {
+        Some(Command::Incidents) => {
             model.mode = Mode::Incidents;
             return Vec::new();
         }
-        Key::Up | Key::Char('k') => {
+        Some(Command::MoveUp) => {
             model.node_cursor = model.node_cursor.min(last).saturating_sub(1);
             return Vec::new();
         }
-        Key::Down | Key::Char('j') => {
+        Some(Command::MoveDown) => {
             model.node_cursor = (model.node_cursor + 1).min(last);
             return Vec::new();
         }
-        Key::Char('c') => NodeOp::Cordon,
-        Key::Char('u') => NodeOp::Uncordon,
-        Key::Char('d') => NodeOp::Drain,
-        Key::Char('f') => NodeOp::Fail,
-        Key::Char('r') => NodeOp::Restore,
+        Some(Command::Cordon) => NodeOp::Cordon,
+        Some(Command::Uncordon) => NodeOp::Uncordon,
+        Some(Command::Drain) => NodeOp::Drain,
+        Some(Command::FailNode) => NodeOp::Fail,
+        Some(Command::RestoreNode) => NodeOp::Restore,
         _ => return Vec::new(),
     };
     let Some(node) = model.selected_node().map(str::to_string) else {
@@ -437,17 +456,17 @@ fn nodes_key(model: &mut Model, key: Key) -> Vec<Effect> {
     request(model, Action::Node { node, op })
 }
 
-/// Keys of the incidents view: scroll, close.
-fn incidents_key(model: &mut Model, key: Key) -> Vec<Effect> {
+/// The incidents view: scroll, close.
+fn incidents_command(model: &mut Model, command: Option<Command>) -> Vec<Effect> {
     model.mode = Mode::Incidents;
     let scroll = &mut model.incident_scroll;
-    match key {
-        Key::Esc | Key::Char('I' | 'q') => model.mode = Mode::Normal,
-        Key::Char('N') => model.mode = Mode::Nodes,
-        Key::Up | Key::Char('k') => *scroll = scroll.saturating_sub(1),
-        Key::Down | Key::Char('j') => *scroll = scroll.saturating_add(1),
-        Key::PageUp => *scroll = scroll.saturating_sub(PAGE.unsigned_abs()),
-        Key::PageDown => *scroll = scroll.saturating_add(PAGE.unsigned_abs()),
+    match command {
+        Some(Command::Back) => model.mode = Mode::Normal,
+        Some(Command::Nodes) => model.mode = Mode::Nodes,
+        Some(Command::MoveUp) => *scroll = scroll.saturating_sub(1),
+        Some(Command::MoveDown) => *scroll = scroll.saturating_add(1),
+        Some(Command::PageUp) => *scroll = scroll.saturating_sub(PAGE.unsigned_abs()),
+        Some(Command::PageDown) => *scroll = scroll.saturating_add(PAGE.unsigned_abs()),
         _ => {}
     }
     Vec::new()
@@ -488,10 +507,15 @@ fn follow_logs(model: &mut Model) -> Vec<Effect> {
     effects
 }
 
-fn filter_key(model: &mut Model, mut input: TextInput, key: Key) -> Vec<Effect> {
-    match key {
-        Key::Esc => model.grid.set_filter(""),
-        Key::Enter => {}
+fn filter_key(
+    model: &mut Model,
+    mut input: TextInput,
+    command: Option<Command>,
+    key: Key,
+) -> Vec<Effect> {
+    match command {
+        Some(Command::Back) => model.grid.set_filter(""),
+        Some(Command::Accept) => {}
         _ => {
             if input.edit(key) {
                 model.grid.set_filter(input.value());
@@ -502,10 +526,15 @@ fn filter_key(model: &mut Model, mut input: TextInput, key: Key) -> Vec<Effect> 
     Vec::new()
 }
 
-fn command_key(model: &mut Model, mut input: TextInput, key: Key) -> Vec<Effect> {
-    match key {
-        Key::Esc => Vec::new(),
-        Key::Enter => match command::parse(input.value(), model.grid.rows()) {
+fn command_key(
+    model: &mut Model,
+    mut input: TextInput,
+    command: Option<Command>,
+    key: Key,
+) -> Vec<Effect> {
+    match command {
+        Some(Command::Back) => Vec::new(),
+        Some(Command::Accept) => match command::parse(input.value(), model.grid.rows()) {
             Ok(Request::Act(action)) => request(model, action),
             Ok(Request::ExportIncidents(path)) => {
                 let count = model.incidents.incidents().len();
@@ -532,31 +561,36 @@ fn command_key(model: &mut Model, mut input: TextInput, key: Key) -> Vec<Effect>
     }
 }
 
-fn confirm_key(model: &mut Model, mut confirm: Confirm, key: Key) -> Vec<Effect> {
+fn confirm_key(
+    model: &mut Model,
+    mut confirm: Confirm,
+    command: Option<Command>,
+    key: Key,
+) -> Vec<Effect> {
     // Node actions come from the nodes view and go back to it.
     let back = match &confirm.subject {
         Subject::Act(Action::Node { .. }) => Mode::Nodes,
         _ => Mode::Normal,
     };
-    match (&mut confirm.typed, key) {
-        (_, Key::Esc) | (None, Key::Char('n' | 'N')) => {
+    match (&mut confirm.typed, command) {
+        (_, Some(Command::No)) => {
             model.mode = back;
             set_status(model, NoteLevel::Info, "cancelled".to_string());
             return Vec::new();
         }
-        (None, Key::Char('y' | 'Y')) => {
+        (None, Some(Command::Yes)) => {
             model.mode = back;
             return confirmed(model, confirm.subject);
         }
-        (Some(typed), Key::Enter) if typed.input.value() == typed.expected => {
+        (Some(typed), Some(Command::Accept)) if typed.input.value() == typed.expected => {
             model.mode = back;
             return confirmed(model, confirm.subject);
         }
-        (Some(typed), Key::Enter) => {
+        (Some(typed), Some(Command::Accept)) => {
             let text = format!("type '{}' exactly to confirm", typed.expected);
             set_status(model, NoteLevel::Error, text);
         }
-        (Some(typed), key) => {
+        (Some(typed), _) => {
             typed.input.edit(key);
         }
         (None, _) => {}
