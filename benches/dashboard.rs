@@ -16,7 +16,7 @@ use futures::{StreamExt as _, stream};
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use k8s_openapi::api::events::v1::Event;
 use kolla_dash::cli::GlobalArgs;
-use kolla_dash::cluster::client::Connection;
+use kolla_dash::cluster::client::Cluster;
 use kolla_dash::devcluster::{DevCluster, StartOptions};
 use kolla_dash::engine::{Engine, load_config};
 use kolla_dash::model::Msg;
@@ -41,7 +41,7 @@ fn engine(client: &Client) -> anyhow::Result<Engine> {
         log_file: None,
     };
     let (catalog, config) = load_config(&global)?;
-    let connection = Connection {
+    let connection = Cluster {
         client: client.clone(),
         context: "bench".into(),
     };

@@ -1,24 +1,17 @@
 //! The engine behind every verb, shared by the CLI, the dashboard and the workflow:
 //! render a (service, kind) and apply or delete it, with the data-safety rules.
 
-use std::collections::BTreeMap;
-
 use anyhow::Context as _;
-use k8s_openapi::api::core::v1::{Namespace, Secret};
-use kube::api::{Api, Patch, PatchParams, PostParams};
-use rand::distr::{Alphanumeric, SampleString};
 use tokio::sync::OnceCell;
 
 use crate::catalog::{Catalog, LookupError, Verb};
 use crate::cli::GlobalArgs;
-use crate::cluster::apply::{Applier, Deleted, explain_what};
-use crate::cluster::client::{Connection, connect};
+use crate::cluster::apply::{Applier, Deleted};
+use crate::cluster::client::{Cluster, connect};
+use crate::cluster::namespace;
 use crate::config::Config;
 use crate::kind::Kind;
-use crate::labels;
 use crate::render::{Manifest, PASSWORDS_SECRET, Renderer};
-
-const PASSWORD_LEN: usize = 32;
 
 /// One thing the engine did, for the status line, the log pane and the CLI's output.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +64,7 @@ pub struct Engine {
     pub config: Config,
     pub catalog: Catalog,
     pub applier: Applier,
-    pub connection: Connection,
+    pub cluster: Cluster,
     prepared: OnceCell<()>,
 }
 
@@ -99,17 +92,17 @@ impl Engine {
     ) -> anyhow::Result<(Engine, T)> {
         let (catalog, config) = load_config(global)?;
         let checked = check(&catalog)?;
-        let connection = connect(global.context.as_deref()).await?;
-        Ok((Engine::new(catalog, config, connection), checked))
+        let cluster = connect(global.context.as_deref()).await?;
+        Ok((Engine::new(catalog, config, cluster), checked))
     }
 
-    pub fn new(catalog: Catalog, config: Config, connection: Connection) -> Engine {
-        let applier = Applier::new(connection.client.clone(), config.namespace.clone());
+    pub fn new(catalog: Catalog, config: Config, cluster: Cluster) -> Engine {
+        let applier = Applier::new(cluster.client.clone(), config.namespace.clone());
         Engine {
             config,
             catalog,
             applier,
-            connection,
+            cluster,
             prepared: OnceCell::new(),
         }
     }
@@ -211,82 +204,12 @@ impl Engine {
     async fn prepare(&self) -> anyhow::Result<()> {
         self.prepared
             .get_or_try_init(|| async {
-                self.ensure_namespace().await?;
-                self.ensure_passwords().await
+                namespace::ensure_namespace(&self.applier, self.namespace()).await?;
+                let keys: Vec<&str> = self.catalog.password_keys().into_iter().collect();
+                let client = self.applier.client();
+                namespace::ensure_passwords(client, self.namespace(), PASSWORDS_SECRET, &keys).await
             })
             .await
             .map(|_| ())
-    }
-
-    async fn ensure_namespace(&self) -> anyhow::Result<()> {
-        let api: Api<Namespace> = Api::all(self.applier.client().clone());
-        let ns = self.namespace();
-        match api.get_opt(ns).await {
-            Ok(Some(_)) => return Ok(()),
-            Ok(None) => {}
-            // Without the right to read namespaces, try to work in it anyway.
-            Err(kube::Error::Api(s)) if s.is_forbidden() => return Ok(()),
-            Err(e) => return Err(e).with_context(|| format!("cannot read namespace {ns}")),
-        }
-        let obj = serde_json::json!({
-            "apiVersion": "v1", "kind": "Namespace",
-            "metadata": {"name": ns, "labels": {labels::MANAGED_BY: labels::MANAGED_BY_VALUE}},
-        });
-        self.applier.apply(&obj, false).await
-    }
-
-    async fn ensure_passwords(&self) -> anyhow::Result<()> {
-        let api: Api<Secret> = Api::namespaced(self.applier.client().clone(), self.namespace());
-        let wanted: Vec<&str> = self.catalog.password_keys().into_iter().collect();
-        let what = format!("Secret/{PASSWORDS_SECRET}");
-        let existing = api
-            .get_opt(PASSWORDS_SECRET)
-            .await
-            .map_err(|e| explain_what(e, "read", &what))?;
-        let have: Vec<String> = existing
-            .as_ref()
-            .and_then(|s| s.data.as_ref())
-            .map(|d| d.keys().cloned().collect())
-            .unwrap_or_default();
-        let missing: BTreeMap<String, String> = wanted
-            .iter()
-            .filter(|k| !have.iter().any(|h| h == *k))
-            .map(|k| {
-                let value = Alphanumeric.sample_string(&mut rand::rng(), PASSWORD_LEN);
-                ((*k).to_string(), value)
-            })
-            .collect();
-        if missing.is_empty() {
-            return Ok(());
-        }
-        if existing.is_none() {
-            let secret: Secret = serde_json::from_value(serde_json::json!({
-                "metadata": {"name": PASSWORDS_SECRET,
-                    "labels": {labels::MANAGED_BY: labels::MANAGED_BY_VALUE}},
-                "stringData": missing,
-            }))
-            .context("building the passwords secret")?;
-            match api.create(&PostParams::default(), &secret).await {
-                Ok(_) => return Ok(()),
-                // Someone else created it meanwhile: fall through and add missing keys.
-                Err(kube::Error::Api(s)) if s.is_already_exists() => {}
-                Err(e) => return Err(explain_what(e, "create", &what)),
-            }
-        }
-        // A merge patch that only adds keys leaves existing passwords untouched; the
-        // resourceVersion makes it fail rather than race with a concurrent writer.
-        let version = existing.and_then(|s| s.metadata.resource_version);
-        let patch = serde_json::json!({
-            "metadata": {"resourceVersion": version},
-            "stringData": missing,
-        });
-        api.patch(
-            PASSWORDS_SECRET,
-            &PatchParams::default(),
-            &Patch::Merge(&patch),
-        )
-        .await
-        .with_context(|| format!("cannot add passwords to secret {PASSWORDS_SECRET}"))?;
-        Ok(())
     }
 }

@@ -11,13 +11,11 @@ use tokio::time::Instant;
 use crate::cluster::watch;
 use crate::config::StorageProvider;
 use crate::engine::Engine;
-use crate::kind::Kind;
 use crate::model::store::{Store, Sync};
 use crate::model::{Msg, Row};
 use crate::summary::ObjRef;
 use crate::workflow::plan::{self, Cells, DeployOptions, Plan, ServiceSpec, Step, StepAction};
-use crate::workflow::readiness::{endpoints_ready, evaluate};
-use crate::workflow::schedule::{Readiness, Schedule, StepState};
+use crate::workflow::schedule::{Schedule, StepState};
 
 /// How long the first list of every watched kind may take.
 const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
@@ -53,7 +51,7 @@ pub async fn synced_store(
     specs: &[ServiceSpec],
 ) -> anyhow::Result<(Store, UnboundedReceiver<Msg>, tokio::task::JoinSet<()>)> {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let watchers = watch::start(&engine.connection.client, engine.namespace(), tx);
+    let watchers = watch::start(&engine.cluster.client, engine.namespace(), tx);
     let mut store = Store::new(&rows(specs), &watch::WATCHED);
     let deadline = Instant::now() + SYNC_TIMEOUT;
     while !store.all_synced() {
@@ -128,6 +126,19 @@ pub fn teardown_plan(
 /// What an action finished with, keyed by step.
 type Acted = (usize, Result<(), String>);
 
+/// What the executor keeps per step while it runs.
+struct StepRun {
+    /// The objects the step renders: what it waits on.
+    expected: Vec<ObjRef>,
+    /// When the step fails if its condition has not held by then.
+    deadline: Option<Instant>,
+    /// What `on_change` last saw (queued steps are not news).
+    reported: StepState,
+    /// A create step waiting for a terminating leftover to go before it applies (an apply
+    /// to a terminating object is lost when it goes).
+    held: bool,
+}
+
 /// Runs `schedule` to the end (or until `cancel` resolves). `on_change` sees every state
 /// change of a step, for progress output.
 pub async fn execute(
@@ -139,61 +150,37 @@ pub async fn execute(
     mut on_change: impl FnMut(&Schedule, usize),
     cancel: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<Schedule> {
-    let expected: Vec<Vec<ObjRef>> = schedule
+    let mut runs: Vec<StepRun> = schedule
         .plan
         .steps
         .iter()
         .map(|s| {
-            let kind = match s.action {
-                StepAction::Create(k) | StepAction::Delete(k) => k,
-            };
-            Ok(engine
-                .render(&s.service, kind)?
+            let expected = engine
+                .render(&s.service, s.action.kind())?
                 .into_iter()
                 .map(|m| ObjRef {
                     kind: m.obj_kind,
                     name: m.name,
                 })
-                .collect())
-        })
-        .collect::<anyhow::Result<_>>()?;
-    // A created workload is usable once its Services route to it: the Service names to
-    // check per step (pod steps of services that have a svc kind).
-    let serves: Vec<Vec<String>> = schedule
-        .plan
-        .steps
-        .iter()
-        .map(|s| {
-            let pods = s.action == StepAction::Create(Kind::Pod);
-            let has_svc = engine.catalog.service(&s.service)?.has_kind(Kind::Svc);
-            Ok(if pods && has_svc {
-                engine
-                    .render(&s.service, Kind::Svc)?
-                    .into_iter()
-                    .map(|m| m.name)
-                    .collect()
-            } else {
-                Vec::new()
+                .collect();
+            Ok(StepRun {
+                expected,
+                deadline: None,
+                reported: StepState::Queued,
+                held: false,
             })
         })
         .collect::<anyhow::Result<_>>()?;
-    let mut deadlines: Vec<Option<Instant>> = vec![None; schedule.states.len()];
     let (acted_tx, mut acted_rx) = mpsc::unbounded_channel::<Acted>();
     tokio::pin!(cancel);
-    // What `on_change` last saw of each step; queued steps are not news.
-    let mut reported: Vec<StepState> = vec![StepState::Queued; schedule.states.len()];
-    let mut report = |schedule: &Schedule| {
-        for (id, seen) in reported.iter_mut().enumerate() {
-            if *seen != schedule.states[id] {
-                *seen = schedule.states[id].clone();
+    let mut report = |schedule: &Schedule, runs: &mut [StepRun]| {
+        for (id, run) in runs.iter_mut().enumerate() {
+            if run.reported != schedule.states[id] {
+                run.reported = schedule.states[id].clone();
                 on_change(schedule, id);
             }
         }
     };
-
-    // Create steps whose objects were still terminating when they became runnable: an apply
-    // to a terminating object is lost when it goes, so they act once it is gone.
-    let mut held = vec![false; schedule.states.len()];
     let act = |schedule: &mut Schedule, id: usize| {
         schedule.start(id);
         let step = schedule.plan.steps[id].clone();
@@ -210,29 +197,30 @@ pub async fn execute(
 
     loop {
         for id in schedule.runnable() {
-            deadlines[id] = Some(Instant::now() + step_timeout);
-            match terminating(&schedule.plan.steps[id], &expected[id], &store) {
+            let run = &mut runs[id];
+            run.deadline = Some(Instant::now() + step_timeout);
+            match terminating(&schedule.plan.steps[id], &run.expected, &store) {
                 Some(why) => {
-                    held[id] = true;
+                    run.held = true;
                     schedule.hold(id, why);
                 }
                 None => act(&mut schedule, id),
             }
         }
-        report(&schedule);
+        report(&schedule, &mut runs);
         if schedule.finished() {
             return Ok(schedule);
         }
-        let next_deadline = deadlines
+        let next_deadline = runs
             .iter()
             .enumerate()
             .filter(|(i, _)| !schedule.states[*i].is_final())
-            .filter_map(|(_, d)| *d)
+            .filter_map(|(_, r)| r.deadline)
             .min();
         tokio::select! {
             () = &mut cancel => {
                 schedule.cancel();
-                report(&schedule);
+                report(&schedule, &mut runs);
                 return Ok(schedule);
             }
             Some((id, result)) = acted_rx.recv() => schedule.acted(id, result),
@@ -245,8 +233,8 @@ pub async fn execute(
             }
             () = sleep_until_opt(next_deadline) => {
                 let now = Instant::now();
-                for (id, d) in deadlines.iter().enumerate() {
-                    if d.is_some_and(|d| d <= now) {
+                for (id, run) in runs.iter().enumerate() {
+                    if run.deadline.is_some_and(|d| d <= now) {
                         schedule.timed_out(id, step_timeout.as_secs());
                     }
                 }
@@ -254,25 +242,19 @@ pub async fn execute(
         }
         let waiting: Vec<usize> = schedule.waiting().collect();
         for id in waiting {
-            let step = &schedule.plan.steps[id];
-            if held[id] {
-                match terminating(step, &expected[id], &store) {
+            let (step, run) = (&schedule.plan.steps[id], &mut runs[id]);
+            if run.held {
+                match terminating(step, &run.expected, &store) {
                     Some(why) => schedule.hold(id, why),
                     None => {
-                        held[id] = false;
+                        run.held = false;
                         act(&mut schedule, id);
                     }
                 }
                 continue;
             }
-            let mut readiness = evaluate(step.wait, &expected[id], |r| store.object(r));
-            if readiness == Readiness::Ready && !serves[id].is_empty() {
-                let slices = store
-                    .row_of_service(&step.service)
-                    .map(|row| store.cell_objects(row, Kind::Svc))
-                    .unwrap_or_default();
-                readiness = endpoints_ready(&serves[id], slices);
-            }
+            let readiness =
+                store.condition(step.wait, &step.service, step.action.kind(), &run.expected);
             schedule.observe(id, readiness);
         }
     }

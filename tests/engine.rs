@@ -378,7 +378,7 @@ fn bad_input_is_refused_with_the_valid_names() {
 #[test]
 fn forbidden_operations_name_the_verb_and_the_resource() {
     use kolla_dash::cli::GlobalArgs;
-    use kolla_dash::cluster::client::Connection;
+    use kolla_dash::cluster::client::Cluster;
     use kolla_dash::devcluster::UNPRIVILEGED_CONTEXT;
     use kolla_dash::engine::{Engine, load_config};
     use kolla_dash::kind::Kind;
@@ -426,7 +426,7 @@ fn forbidden_operations_name_the_verb_and_the_resource() {
         let engine = Engine::new(
             catalog,
             config,
-            Connection {
+            Cluster {
                 client,
                 context: "nobody".into(),
             },

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use k8s_openapi::api::core::v1::ConfigMap;
 use kolla_dash::cli::GlobalArgs;
-use kolla_dash::cluster::client::Connection;
+use kolla_dash::cluster::client::Cluster;
 use kolla_dash::devcluster::{Component, DevCluster, StartOptions};
 use kolla_dash::engine::{Engine, load_config};
 use kolla_dash::model::Connection as Link;
@@ -25,7 +25,7 @@ fn engine(cluster: &DevCluster) -> Engine {
         log_file: None,
     };
     let (catalog, config) = load_config(&global).expect("built-in config");
-    let connection = Connection {
+    let connection = Cluster {
         client: cluster.client(),
         context: "test".into(),
     };

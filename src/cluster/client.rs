@@ -7,14 +7,14 @@ use kube::{Client, Config};
 
 /// A client plus the name the header shows for it.
 #[derive(Clone)]
-pub struct Connection {
+pub struct Cluster {
     pub client: Client,
     /// The kubeconfig context, or "in-cluster".
     pub context: String,
 }
 
 /// Connects like kubectl. `context` overrides the kubeconfig's current context.
-pub async fn connect(context: Option<&str>) -> anyhow::Result<Connection> {
+pub async fn connect(context: Option<&str>) -> anyhow::Result<Cluster> {
     match Kubeconfig::read() {
         Ok(kubeconfig) => {
             let name = context
@@ -40,7 +40,7 @@ pub async fn connect(context: Option<&str>) -> anyhow::Result<Connection> {
                 .await
                 .with_context(|| format!("cannot use kubeconfig context '{name}'"))?;
             let client = Client::try_from(config).context("cannot build a Kubernetes client")?;
-            Ok(Connection {
+            Ok(Cluster {
                 client,
                 context: name,
             })
@@ -56,7 +56,7 @@ pub async fn connect(context: Option<&str>) -> anyhow::Result<Connection> {
                 )
             })?;
             let client = Client::try_from(config).context("cannot build a Kubernetes client")?;
-            Ok(Connection {
+            Ok(Cluster {
                 client,
                 context: "in-cluster".into(),
             })

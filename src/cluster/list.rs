@@ -1,66 +1,54 @@
-//! One-shot listing of kolla-dash's objects by label, for the headless `status` command
-//! (the dashboard and the workflow watch instead).
+//! One-shot listing of kolla-dash's objects by label, for headless commands that report
+//! once (`resource status`); the dashboard and the workflow watch instead.
 
-use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{
-    ConfigMap, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service,
-};
-use k8s_openapi::api::discovery::v1::EndpointSlice;
-use k8s_openapi::api::storage::v1::StorageClass;
+use futures::future::BoxFuture;
 use kube::api::ListParams;
 use kube::{Api, Client};
 
-use super::summarize::Summarize;
-use crate::labels;
-use crate::summary::ObjectSummary;
+use super::kinds::{self, ForKind, Readable};
+use crate::summary::{ObjKind, ObjectSummary};
 
-async fn list<K>(api: Api<K>, selector: &str) -> anyhow::Result<Vec<ObjectSummary>>
-where
-    K: Summarize + kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
-{
-    let objects = api
-        .list(&ListParams::default().labels(selector))
-        .await
-        .map_err(|e| match e {
-            kube::Error::Api(s) if s.is_forbidden() => anyhow::anyhow!(
-                "forbidden: your credentials may not list {} (RBAC): {}",
-                K::KIND,
-                s.message
-            ),
-            other => anyhow::Error::new(other).context(format!("cannot list {}", K::KIND)),
-        })?;
-    Ok(objects.items.iter().map(Summarize::summarize).collect())
+/// What listing one kind gave.
+pub enum Listed {
+    Objects(Vec<ObjectSummary>),
+    /// RBAC refuses listing the kind.
+    Forbidden,
 }
 
-/// Every object of every watched kind matching `selector`: namespaced kinds in `namespace`,
-/// cluster-scoped ones labelled as belonging to it.
-pub async fn list_matching(
+struct List;
+
+impl ForKind for List {
+    type Out = BoxFuture<'static, anyhow::Result<Listed>>;
+
+    fn run<K: Readable>(self, api: Api<K>, selector: Option<String>) -> Self::Out {
+        Box::pin(async move {
+            let params = match &selector {
+                Some(s) => ListParams::default().labels(s),
+                None => ListParams::default(),
+            };
+            match api.list(&params).await {
+                Ok(list) => Ok(Listed::Objects(
+                    list.items.iter().map(|o| o.summarize()).collect(),
+                )),
+                Err(kube::Error::Api(s)) if s.is_forbidden() => Ok(Listed::Forbidden),
+                Err(e) => Err(anyhow::Error::new(e).context(format!("cannot list {}", K::KIND))),
+            }
+        })
+    }
+}
+
+/// Every watched kind, listed at once: kolla-dash's objects in `namespace` (narrowed by
+/// the label selector `extra`), cluster-scoped ones labelled as belonging to it, all nodes.
+pub async fn list_all(
     client: &Client,
     namespace: &str,
-    selector: &str,
-) -> anyhow::Result<Vec<ObjectSummary>> {
-    let (c, n) = (client.clone(), namespace);
-    let shared = format!("{selector},{}={namespace}", labels::NAMESPACE);
-    let parts = futures::try_join!(
-        list(Api::<Pod>::namespaced(c.clone(), n), selector),
-        list(Api::<Job>::namespaced(c.clone(), n), selector),
-        list(Api::<Deployment>::namespaced(c.clone(), n), selector),
-        list(Api::<StatefulSet>::namespaced(c.clone(), n), selector),
-        list(Api::<Service>::namespaced(c.clone(), n), selector),
-        list(Api::<EndpointSlice>::namespaced(c.clone(), n), selector),
-        list(Api::<ConfigMap>::namespaced(c.clone(), n), selector),
-        list(Api::<Secret>::namespaced(c.clone(), n), selector),
-        list(
-            Api::<PersistentVolumeClaim>::namespaced(c.clone(), n),
-            selector
-        ),
-        list(Api::<PersistentVolume>::all(c.clone()), &shared),
-        list(Api::<StorageClass>::all(c), &shared),
-    )?;
-    let (a, b, cc, d, e, f, g, h, i, j, k) = parts;
-    Ok([a, b, cc, d, e, f, g, h, i, j, k]
-        .into_iter()
-        .flatten()
-        .collect())
+    extra: Option<&str>,
+) -> anyhow::Result<Vec<(ObjKind, Listed)>> {
+    let lists = ObjKind::WATCHED.map(|kind| async move {
+        Ok((
+            kind,
+            kinds::with_type(kind, client, namespace, extra, List).await?,
+        ))
+    });
+    futures::future::try_join_all(lists).await
 }

@@ -2,8 +2,11 @@
 
 pub mod apply;
 pub mod client;
+pub mod kinds;
 pub mod list;
 pub mod logs;
+pub mod namespace;
 pub mod nodes;
+pub mod simulate;
 pub mod summarize;
 pub mod watch;

@@ -5,29 +5,22 @@
 //! list is sent as `Resynced`, so objects deleted while disconnected disappear.
 
 use std::collections::HashMap;
-use std::fmt::Debug;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt as _;
-use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{
-    ConfigMap, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service,
-};
-use k8s_openapi::api::discovery::v1::EndpointSlice;
+use futures::future::BoxFuture;
 use k8s_openapi::api::events::v1::Event;
-use k8s_openapi::api::storage::v1::StorageClass;
 use kube::runtime::watcher::{self, watcher};
-use kube::{Api, Client, Resource};
-use serde::de::DeserializeOwned;
+use kube::{Api, Client};
+use rand::Rng as _;
 use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinSet;
 
-use super::summarize::{Summarize, summarize_event};
-use crate::labels;
+use super::kinds::{self, ForKind, Readable};
+use super::summarize::summarize_event;
 use crate::model::Msg;
 use crate::summary::ObjKind;
 
@@ -41,46 +34,13 @@ pub const WATCHED: [ObjKind; 12] = ObjKind::WATCHED;
 pub fn start(client: &Client, namespace: &str, tx: UnboundedSender<Msg>) -> JoinSet<()> {
     let mut set = JoinSet::new();
     let first_sync = Arc::new(FirstSync::default());
-    let managed = || watcher::Config::default().labels(labels::SELECTOR);
-    macro_rules! namespaced {
-        ($ty:ty) => {
-            set.spawn(watch_kind::<$ty>(
-                Api::namespaced(client.clone(), namespace),
-                managed(),
-                tx.clone(),
-                Arc::clone(&first_sync),
-            ));
+    for kind in WATCHED {
+        let spawn = Spawn {
+            tx: tx.clone(),
+            first_sync: Arc::clone(&first_sync),
         };
+        set.spawn(kinds::with_type(kind, client, namespace, None, spawn));
     }
-    namespaced!(Pod);
-    namespaced!(Job);
-    namespaced!(Deployment);
-    namespaced!(StatefulSet);
-    namespaced!(Service);
-    // The EndpointSlice controller copies the Service's labels onto its slices.
-    namespaced!(EndpointSlice);
-    namespaced!(ConfigMap);
-    namespaced!(Secret);
-    namespaced!(PersistentVolumeClaim);
-    let shared = || watcher::Config::default().labels(&labels::cluster_scoped_selector(namespace));
-    set.spawn(watch_kind::<PersistentVolume>(
-        Api::all(client.clone()),
-        shared(),
-        tx.clone(),
-        Arc::clone(&first_sync),
-    ));
-    set.spawn(watch_kind::<StorageClass>(
-        Api::all(client.clone()),
-        shared(),
-        tx.clone(),
-        Arc::clone(&first_sync),
-    ));
-    set.spawn(watch_kind::<Node>(
-        Api::all(client.clone()),
-        watcher::Config::default(),
-        tx.clone(),
-        Arc::clone(&first_sync),
-    ));
     // Field selectors cannot OR, so pod and job events are two watches. They start once
     // the grid is listed: a big event backlog would otherwise compete with the grid's
     // lists for the API server and delay the first complete screen.
@@ -97,6 +57,24 @@ pub fn start(client: &Client, namespace: &str, tx: UnboundedSender<Msg>) -> Join
         });
     }
     set
+}
+
+/// The watch task of one kind.
+struct Spawn {
+    tx: UnboundedSender<Msg>,
+    first_sync: Arc<FirstSync>,
+}
+
+impl ForKind for Spawn {
+    type Out = BoxFuture<'static, ()>;
+
+    fn run<K: Readable>(self, api: Api<K>, selector: Option<String>) -> Self::Out {
+        let config = match selector {
+            Some(selector) => watcher::Config::default().labels(&selector),
+            None => watcher::Config::default(),
+        };
+        Box::pin(watch_kind(api, config, self.tx, self.first_sync))
+    }
 }
 
 /// Counts the object watchers that finished their first list (or failed it); events wait
@@ -122,7 +100,8 @@ impl FirstSync {
     }
 }
 
-/// Doubles the delay after each failure, resets after a successful sync.
+/// Doubles the delay after each failure, resets after a successful sync. Each wait is
+/// jittered (50–150 %), so watchers that failed together do not all retry together.
 struct Backoff(Duration);
 
 impl Backoff {
@@ -130,7 +109,8 @@ impl Backoff {
         Backoff(BACKOFF_MIN)
     }
     async fn wait(&mut self) {
-        tokio::time::sleep(self.0).await;
+        let jitter = rand::rng().random_range(0.5..1.5);
+        tokio::time::sleep(self.0.mul_f64(jitter)).await;
         self.0 = (self.0 * 2).min(BACKOFF_MAX);
     }
     fn reset(&mut self) {
@@ -154,7 +134,7 @@ async fn watch_kind<K>(
     tx: UnboundedSender<Msg>,
     first_sync: Arc<FirstSync>,
 ) where
-    K: Summarize + Resource + Clone + DeserializeOwned + Debug + Send + 'static,
+    K: Readable,
 {
     let mut backoff = Backoff::new();
     let mut listed = false;

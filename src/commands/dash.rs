@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::Context as _;
 
 use crate::cli::{DashArgs, DemoArgs, GlobalArgs};
-use crate::cluster::client::Connection;
+use crate::cluster::client::Cluster;
 use crate::devcluster::bins::Binaries;
 use crate::devcluster::{DevCluster, Progress, StartOptions};
 use crate::engine::{Engine, load_config};
@@ -35,18 +35,18 @@ pub async fn demo(global: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<()> {
         "starting a local Kubernetes cluster with {} nodes ...",
         args.nodes
     );
-    let cluster = DevCluster::start(StartOptions {
+    let dev = DevCluster::start(StartOptions {
         nodes: args.nodes,
         state_dir: None,
         progress: Progress::Stderr,
     })
     .await
     .context("the demo cluster did not start")?;
-    let connection = Connection {
-        client: cluster.client(),
+    let cluster = Cluster {
+        client: dev.client(),
         context: "kolla-dash-demo".into(),
     };
-    let engine = Engine::new(catalog, config, connection);
+    let engine = Engine::new(catalog, config, cluster);
     let result = tui::run(
         engine,
         DashOptions {
@@ -57,7 +57,7 @@ pub async fn demo(global: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<()> {
     .await;
     eprintln!("stopping the demo cluster ...");
     // Dropping the throwaway cluster stops its processes and removes its state.
-    drop(cluster);
+    drop(dev);
     result
 }
 

@@ -11,7 +11,7 @@ use crate::model::IncidentTracker;
 pub async fn incidents(global: &GlobalArgs, args: &IncidentsArgs) -> anyhow::Result<()> {
     let engine = Engine::connect(global).await?;
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let _watchers = watch::start(&engine.connection.client, engine.namespace(), tx);
+    let _watchers = watch::start(&engine.cluster.client, engine.namespace(), tx);
     let mut tracker = IncidentTracker::default();
     eprintln!(
         "watching nodes and kolla pods in namespace {} (Ctrl-C stops)",

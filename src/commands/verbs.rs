@@ -1,16 +1,16 @@
 //! The guide's verbs on a live cluster: `bootstrap`, `run`, `kill` and
 //! `resource create|delete|status`.
 
-use std::collections::BTreeMap;
-
 use crate::catalog::Verb;
 use crate::cli::{GlobalArgs, Output, ResourceArgs, ResourceStatusArgs};
-use crate::cluster::list::list_matching;
+use crate::cluster::list::{Listed, list_all};
 use crate::engine::{Engine, Outcome};
+use crate::executor;
 use crate::kind::Kind;
 use crate::labels;
-use crate::status::{CellStatus, cell_status, why_not_ready};
-use crate::summary::ObjectSummary;
+use crate::model::store::{Store, Sync};
+use crate::status::{CellStatus, forbidden_note};
+use crate::summary::{ObjKind, ObjectSummary};
 use crate::ui::theme::status_words;
 
 fn print_outcomes(outcomes: &[Outcome]) {
@@ -94,26 +94,47 @@ pub async fn status(global: &GlobalArgs, args: &ResourceStatusArgs) -> anyhow::R
         })
     })
     .await?;
-    let selector = format!("{},{}={}", labels::SELECTOR, labels::SERVICE, service);
-    let objects = list_matching(&engine.connection.client, engine.namespace(), &selector).await?;
-    let mut by_kind: BTreeMap<Kind, Vec<&ObjectSummary>> = BTreeMap::new();
-    for o in &objects {
-        if let Some(owner) = &o.owner {
-            by_kind.entry(owner.kind).or_default().push(o);
+    let specs = executor::service_specs(&engine)?;
+    let mut store = Store::new(&executor::rows(&specs), &ObjKind::WATCHED);
+    let only_service = format!("{}={service}", labels::SERVICE);
+    let client = &engine.cluster.client;
+    let mut forbidden = Vec::new();
+    for (kind, listed) in list_all(client, engine.namespace(), Some(&only_service)).await? {
+        match listed {
+            Listed::Objects(objs) => store.resync(kind, objs),
+            Listed::Forbidden => {
+                store.set_sync(kind, Sync::Forbidden);
+                forbidden.push(kind);
+            }
         }
+    }
+    let row = store
+        .row_of_service(&service)
+        .ok_or_else(|| anyhow::anyhow!("{service} is not in the catalog"))?;
+    if kinds
+        .iter()
+        .all(|&k| *store.status(row, k) == CellStatus::Forbidden)
+    {
+        anyhow::bail!("forbidden: your credentials may not list any of {service}'s objects (RBAC)");
+    }
+    // Go on with what can be seen; the cells that needed the rest say forbidden.
+    for kind in forbidden {
+        eprintln!("kolla-dash: {}", forbidden_note(kind));
     }
     let rows: Vec<StatusRow> = kinds
         .iter()
         .map(|&kind| {
-            let objs = by_kind.get(&kind).map(Vec::as_slice).unwrap_or(&[]);
-            let status = cell_status(kind, objs);
+            let status = store.status(row, kind);
             StatusRow {
                 service: &service,
                 kind,
-                status: status_words(&status).1,
+                status: match status_words(status).1 {
+                    "" => "unused",
+                    word => word,
+                },
                 ready: status.is_ok(),
-                reason: why_not_ready(kind, objs).or_else(|| detail(&status)),
-                objects: objs.to_vec(),
+                reason: store.why_not_ready(row, kind).or_else(|| detail(status)),
+                objects: store.cell_objects(row, kind),
             }
         })
         .collect();
@@ -130,6 +151,7 @@ fn detail(status: &CellStatus) -> Option<String> {
         CellStatus::Ready {
             count: Some((r, d)),
         } => Some(format!("{r}/{d} ready")),
+        CellStatus::Blank => Some("renders no objects with this configuration".to_string()),
         _ => None,
     }
 }

@@ -5,9 +5,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::state::{Layout, Ports};
+use crate::cluster::simulate::KWOK_NODE_LABEL;
 
-/// Label kwok selects the nodes it manages by (`--manage-nodes-with-label-selector`).
-pub const KWOK_NODE_LABEL: &str = "kolla-dash.dev/kwok";
 /// Pod addresses kwok hands out; far from the service range and big enough for any demo.
 const POD_CIDR: &str = "10.128.0.0/12";
 const SERVICE_CIDR: &str = "10.96.0.0/16";

@@ -5,7 +5,6 @@
 pub mod bins;
 pub mod cli;
 mod component;
-pub mod nodes;
 mod pki;
 mod ports;
 mod process;
@@ -19,9 +18,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+use crate::cluster::simulate as nodes;
+pub use crate::cluster::simulate::{NOT_READY, SIMULATE, node_name};
 pub use bins::{Binaries, Versions};
 pub use component::Component;
-pub use nodes::{NOT_READY, SIMULATE, node_name};
 pub use pki::UNPRIVILEGED_CONTEXT;
 pub use state::Ports;
 

@@ -7,7 +7,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::catalog::Verb;
 use crate::cluster::nodes;
-use crate::devcluster::nodes as devnodes;
+use crate::cluster::simulate;
 use crate::engine::{Engine, Outcome};
 use crate::model::{Action, Msg, NodeOp};
 
@@ -26,7 +26,7 @@ pub fn spawn(engine: Arc<Engine>, id: u64, action: Action, tx: UnboundedSender<M
 }
 
 async fn perform(engine: &Engine, action: &Action) -> anyhow::Result<String> {
-    let client = &engine.connection.client;
+    let client = &engine.cluster.client;
     let outcomes = match action {
         Action::Create { service, kind } => engine.create(service, *kind).await,
         Action::Delete {
@@ -51,10 +51,10 @@ async fn perform(engine: &Engine, action: &Action) -> anyhow::Result<String> {
                 NodeOp::Drain => nodes::drain(client, node, nodes::DRAIN_PATIENCE)
                     .await
                     .map(|n| format!("{node} drained: {n} pods evicted")),
-                NodeOp::Fail => devnodes::fail(client, node, devnodes::Failure::NotReady)
+                NodeOp::Fail => simulate::fail(client, node, simulate::Failure::NotReady)
                     .await
                     .map(|()| format!("{node} failed (NotReady)")),
-                NodeOp::Restore => devnodes::restore(client, node)
+                NodeOp::Restore => simulate::restore(client, node)
                     .await
                     .map(|()| format!("{node} restored")),
             };

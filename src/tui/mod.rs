@@ -12,7 +12,6 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use futures::StreamExt as _;
 use ratatui::crossterm::event::EventStream;
 use ratatui::layout::Rect;
@@ -43,7 +42,7 @@ pub struct DashOptions {
 pub fn initial_model(engine: &Engine, options: DashOptions) -> anyhow::Result<Model> {
     let specs = run::service_specs(engine)?;
     Ok(Model::new(ModelConfig {
-        context: engine.connection.context.clone(),
+        context: engine.cluster.context.clone(),
         namespace: engine.namespace().to_string(),
         readonly: options.readonly,
         rows: run::rows(&specs),
@@ -87,7 +86,7 @@ impl Dashboard {
         let model = initial_model(&engine, options)?;
         let (tx, msgs) = mpsc::unbounded_channel::<Msg>();
         let (log_tx, logs) = mpsc::unbounded_channel::<logs::LogMsg>();
-        let watchers = watch::start(&engine.connection.client, engine.namespace(), tx.clone());
+        let watchers = watch::start(&engine.cluster.client, engine.namespace(), tx.clone());
         let dash = Dashboard {
             model,
             engine,
@@ -157,26 +156,27 @@ impl Dashboard {
                 }
             }
             Effect::ExportIncidents { path } => {
-                let result = self
-                    .model
-                    .incidents()
-                    .to_json_lines()
-                    .map_err(anyhow::Error::from)
-                    .and_then(|text| {
-                        std::fs::write(&path, text)
-                            .with_context(|| format!("cannot write {}", path.display()))
-                    })
-                    .map(|()| format!("incidents written to {}", path.display()))
-                    .map_err(|e| format!("{e:#}"));
+                // Serialised here (the model is ours), written off the event loop.
+                let text = self.model.incidents().to_json_lines();
                 let id = self.next_id();
                 let what = format!("export incidents {}", path.display());
                 let _ = self.tx.send(Msg::ActionStarted { id, what });
-                let _ = self.tx.send(Msg::ActionFinished { id, result });
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let result = match text {
+                        Ok(text) => tokio::fs::write(&path, text)
+                            .await
+                            .map(|()| format!("incidents written to {}", path.display()))
+                            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+                        Err(e) => Err(format!("cannot serialise the incidents: {e}")),
+                    };
+                    let _ = tx.send(Msg::ActionFinished { id, result });
+                });
             }
             Effect::FollowLogs { pod } => {
                 self.stop_logs();
                 self.follower = Some(tokio::spawn(logs::follow(
-                    self.engine.connection.client.clone(),
+                    self.engine.cluster.client.clone(),
                     self.engine.namespace().to_string(),
                     pod,
                     self.log_tx.clone(),

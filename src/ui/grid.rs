@@ -32,7 +32,7 @@ fn geometry(area: Rect, model: &Model) -> Geometry {
         .unwrap_or(0);
     let longest = u16::try_from(longest).unwrap_or(u16::MAX).saturating_add(1);
     let name_width = longest.clamp(4, 16).min(inner.width / 4);
-    let col_width = inner.width.saturating_sub(name_width) / 7;
+    let col_width = inner.width.saturating_sub(name_width) / Kind::COUNT as u16;
     let shown = usize::from(inner.height.saturating_sub(1));
     // Stateless scrolling: the selection is the last shown row once it passes the bottom.
     let offset = (model.grid().cursor() + 1).saturating_sub(shown.max(1));

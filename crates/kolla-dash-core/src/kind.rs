@@ -22,7 +22,10 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    /// How many kinds (grid columns) there are.
+    pub const COUNT: usize = 7;
+
+    pub const ALL: [Kind; Kind::COUNT] = [
         Kind::Disk,
         Kind::Pv,
         Kind::Pvc,

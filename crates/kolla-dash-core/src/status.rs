@@ -69,6 +69,22 @@ pub fn sources(kind: Kind) -> &'static [ObjKind] {
     }
 }
 
+/// What kolla-dash cannot tell when RBAC refuses listing `kind`: one sentence, said once,
+/// by the dashboard's log pane and by the CLI.
+pub fn forbidden_note(kind: ObjKind) -> String {
+    let columns: Vec<&str> = Kind::ALL
+        .into_iter()
+        .filter(|k| sources(*k).contains(&kind))
+        .map(Kind::as_str)
+        .collect();
+    let unchecked = match columns.as_slice() {
+        [] if kind == ObjKind::Node => "node health unchecked".to_string(),
+        [] => "unchecked".to_string(),
+        cols => format!("{} cells unchecked (they show ⊘)", cols.join(", ")),
+    };
+    format!("cannot list {kind} objects (RBAC): {unchecked}")
+}
+
 /// Container waiting reasons that will not fix themselves.
 const FAILING_REASONS: [&str; 7] = [
     "ImagePullBackOff",
@@ -196,6 +212,28 @@ pub fn why_not_ready(kind: Kind, objs: &[&ObjectSummary]) -> Option<String> {
     }
 }
 
+/// Whether a cell has failed for good: a Job that failed (it never runs again by itself) or
+/// a claim or volume that is Lost or Failed. Anything else may still recover, so a deploy
+/// step keeps waiting on it (until its timeout).
+pub fn settled_failure(objs: &[&ObjectSummary]) -> bool {
+    objs.iter().any(|o| {
+        !o.deleting
+            && matches!(
+                &o.state,
+                ObjState::Job {
+                    state: JobState::Failed { .. },
+                    ..
+                } | ObjState::Pv {
+                    phase: VolumePhase::Lost | VolumePhase::Failed,
+                    ..
+                } | ObjState::Pvc {
+                    phase: VolumePhase::Lost | VolumePhase::Failed,
+                    ..
+                }
+            )
+    })
+}
+
 /// Why one object holds its cell back, if it does.
 fn explain(obj: &ObjectSummary, cell: &[&ObjectSummary]) -> Option<String> {
     let name = &obj.obj.name;
@@ -203,11 +241,20 @@ fn explain(obj: &ObjectSummary, cell: &[&ObjectSummary]) -> Option<String> {
         ObjState::Job {
             state: JobState::Failed { reason, message },
             ..
-        } => Some(if message.is_empty() {
-            format!("Job failed: {reason}")
-        } else {
-            format!("Job failed: {reason}: {message}")
-        }),
+        } => {
+            let mut why = format!("Job {name} failed: {reason}");
+            if !message.is_empty() {
+                why.push_str(&format!(": {message}"));
+            }
+            // A failed Job never runs again by itself.
+            if let Some(owner) = &obj.owner {
+                why.push_str(&format!(
+                    " (to retry: kolla-dash resource delete {} {}, then deploy again)",
+                    owner.service, owner.kind
+                ));
+            }
+            Some(why)
+        }
         ObjState::Pod { restarts, .. } => match pod_health(obj)? {
             PodHealth::Unschedulable(msg) => Some(format!("Pending: {msg}")),
             PodHealth::Failing(r) if *restarts > 0 => {
@@ -649,7 +696,10 @@ mod tests {
         );
         assert_eq!(
             why(Kind::Bootstrap, &[failed_job]).as_deref(),
-            Some("Job failed: BackoffLimitExceeded")
+            Some(
+                "Job mariadb-bootstrap failed: BackoffLimitExceeded (to retry: kolla-dash \
+                 resource delete svc bootstrap, then deploy again)"
+            )
         );
     }
 

@@ -7,9 +7,6 @@ use crate::summary::{
     Owner, PodPhase, VolumePhase,
 };
 
-/// Every kind the watchers report on.
-pub const WATCHED: [ObjKind; 12] = ObjKind::WATCHED;
-
 /// The guide's four services.
 pub fn rows() -> Vec<Row> {
     vec![
@@ -29,7 +26,7 @@ pub fn model(readonly: bool) -> Model {
         namespace: "kolla".into(),
         readonly,
         rows: rows(),
-        watched: WATCHED.to_vec(),
+        watched: ObjKind::WATCHED.to_vec(),
         local_cluster: false,
     })
 }
@@ -37,7 +34,7 @@ pub fn model(readonly: bool) -> Model {
 /// A model whose every watch has synced an empty namespace, on three Ready nodes.
 pub fn synced(readonly: bool) -> Model {
     let mut m = model(readonly);
-    for kind in WATCHED {
+    for kind in ObjKind::WATCHED {
         update(&mut m, Msg::Resynced(kind, Vec::new()));
     }
     for i in 1..=3 {

@@ -4,14 +4,14 @@ use std::collections::{BTreeMap, HashSet};
 
 use crate::kind::Kind;
 use crate::model::grid::{Grid, Row};
-use crate::model::incident::{IncidentTracker, stuck_terminating};
+use crate::model::incident::IncidentTracker;
 use crate::model::input::TextInput;
 use crate::model::log::{Entry, LogPane, NoteLevel};
 use crate::model::msg::{Action, Connection};
-use crate::model::store::{Store, Sync};
+use crate::model::store::Store;
 use crate::model::workflow::{CellStep, WorkflowView};
-use crate::status::{self, CellStatus};
-use crate::summary::{EventSummary, NodeReady, NodeSummary, ObjKind, ObjState, ObjectSummary};
+use crate::status::CellStatus;
+use crate::summary::{EventSummary, NodeSummary, ObjKind, ObjectSummary};
 
 /// Given once, at start: where the dashboard looks and what the grid holds.
 #[derive(Debug, Clone)]
@@ -264,56 +264,7 @@ impl Model {
 
     /// One line on why a cell is not ready; None when it is (or is blank).
     pub fn why_not_ready(&self, row: usize, kind: Kind) -> Option<String> {
-        match self.status(row, kind) {
-            CellStatus::Unknown => {
-                let (obj_kind, sync) = self.blocking_sync(kind)?;
-                Some(match sync {
-                    Sync::Lost => format!("the {obj_kind} watch was lost; waiting to relist"),
-                    _ => format!("waiting for the {obj_kind} watch to sync"),
-                })
-            }
-            CellStatus::Forbidden => {
-                let (obj_kind, _) = self.blocking_sync(kind)?;
-                Some(format!(
-                    "forbidden: kolla-dash may not list {obj_kind} objects (RBAC)"
-                ))
-            }
-            s if s.is_ok() || *s == CellStatus::Blank => None,
-            _ => {
-                if let Some(stuck) = self.stuck_on_lost_node(row, kind) {
-                    return Some(stuck);
-                }
-                // A pod waiting on storage says so more plainly than the scheduler does.
-                let storage_wait = matches!(kind, Kind::Pod | Kind::Bootstrap)
-                    && matches!(self.status(row, Kind::Pvc), CellStatus::Pending { .. });
-                let cell = self.cell_objects(row, if storage_wait { Kind::Pvc } else { kind });
-                status::why_not_ready(if storage_wait { Kind::Pvc } else { kind }, &cell)
-            }
-        }
-    }
-
-    /// A cell's pod being deleted on a node that is not Ready stays Terminating: say why.
-    fn stuck_on_lost_node(&self, row: usize, kind: Kind) -> Option<String> {
-        self.cell_objects(row, kind)
-            .into_iter()
-            .find_map(|o| match &o.state {
-                ObjState::Pod {
-                    node: Some(node),
-                    owner,
-                    ..
-                } if o.deleting
-                    && self
-                        .nodes()
-                        .get(node)
-                        .is_none_or(|n| n.ready != NodeReady::True) =>
-                {
-                    let stateful = owner
-                        .as_ref()
-                        .is_some_and(|r| r.kind == ObjKind::StatefulSet);
-                    Some(stuck_terminating(&o.obj.name, node, stateful))
-                }
-                _ => None,
-            })
+        self.store.why_not_ready(row, kind)
     }
 
     /// The newest events about a cell's objects, newest first.
@@ -330,14 +281,5 @@ impl Model {
             })
             .take(max)
             .collect()
-    }
-
-    /// The first source kind that keeps a cell unknown or forbidden.
-    fn blocking_sync(&self, kind: Kind) -> Option<(ObjKind, Sync)> {
-        status::sources(kind)
-            .iter()
-            .filter_map(|k| Some((*k, self.store.sync(*k)?)))
-            .filter(|(_, s)| *s != Sync::Synced)
-            .max_by_key(|(_, s)| *s == Sync::Forbidden)
     }
 }

@@ -6,9 +6,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::kind::Kind;
 use crate::model::grid::Row;
+use crate::model::incident::stuck_terminating;
 use crate::model::msg::Msg;
 use crate::status::{self, CellStatus};
 use crate::summary::{NodeReady, NodeSummary, ObjKind, ObjRef, ObjState, ObjectSummary};
+use crate::workflow::plan::WaitFor;
+use crate::workflow::schedule::Readiness;
 
 /// Where the watch of one kind stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,20 +28,20 @@ pub enum Sync {
 pub struct Store {
     objects: HashMap<ObjRef, ObjectSummary>,
     /// Per layout row, per `Kind::index`, the objects of that cell.
-    members: Vec<[BTreeSet<ObjRef>; 7]>,
-    statuses: Vec<[CellStatus; 7]>,
+    members: Vec<[BTreeSet<ObjRef>; Kind::COUNT]>,
+    statuses: Vec<[CellStatus; Kind::COUNT]>,
     sync: BTreeMap<ObjKind, Sync>,
     nodes: BTreeMap<String, NodeSummary>,
     /// Node name -> the catalog's pods placed on it (for the nodes view).
     pods_on: BTreeMap<String, BTreeSet<ObjRef>>,
     row_of: HashMap<String, usize>,
-    has_kind: Vec<[bool; 7]>,
+    has_kind: Vec<[bool; Kind::COUNT]>,
 }
 
 impl Store {
     /// `watched` are the kinds the watchers will report on; others never hold a cell back.
     pub fn new(rows: &[Row], watched: &[ObjKind]) -> Self {
-        let has_kind: Vec<[bool; 7]> = rows
+        let has_kind: Vec<[bool; Kind::COUNT]> = rows
             .iter()
             .map(|r| Kind::ALL.map(|k| r.kinds.contains(&k)))
             .collect();
@@ -190,6 +193,123 @@ impl Store {
         self.refresh_all();
     }
 
+    /// One line on why a cell is not ready; None when it is (or is blank). The grid's
+    /// detail view, `resource status` and a waiting deploy step all say this line.
+    pub fn why_not_ready(&self, row: usize, kind: Kind) -> Option<String> {
+        match self.status(row, kind) {
+            CellStatus::Unknown => {
+                let (obj_kind, sync) = self.blocking_sync(kind)?;
+                Some(match sync {
+                    Sync::Lost => format!("the {obj_kind} watch was lost; waiting to relist"),
+                    _ => format!("waiting for the {obj_kind} watch to sync"),
+                })
+            }
+            CellStatus::Forbidden => {
+                let (obj_kind, _) = self.blocking_sync(kind)?;
+                Some(format!(
+                    "forbidden: kolla-dash may not list {obj_kind} objects (RBAC)"
+                ))
+            }
+            s if s.is_ok() || *s == CellStatus::Blank => None,
+            _ => {
+                if let Some(stuck) = self.stuck_on_lost_node(row, kind) {
+                    return Some(stuck);
+                }
+                // A pod waiting on storage says so more plainly than the scheduler does.
+                let storage_wait = matches!(kind, Kind::Pod | Kind::Bootstrap)
+                    && matches!(self.status(row, Kind::Pvc), CellStatus::Pending { .. });
+                let kind = if storage_wait { Kind::Pvc } else { kind };
+                status::why_not_ready(kind, &self.cell_objects(row, kind))
+            }
+        }
+    }
+
+    /// Whether a workflow step's condition holds for the objects it rendered (`expected`),
+    /// judged by the grid's own rules: the cell's status decides, its why-line is the reason.
+    /// So a cell and its deploy step never disagree.
+    pub fn condition(
+        &self,
+        wait: WaitFor,
+        service: &str,
+        kind: Kind,
+        expected: &[ObjRef],
+    ) -> Readiness {
+        let (present, missing): (Vec<&ObjRef>, Vec<&ObjRef>) =
+            expected.iter().partition(|r| self.objects.contains_key(r));
+        if wait == WaitFor::Gone {
+            return match present.as_slice() {
+                [] => Readiness::Ready,
+                left => Readiness::NotYet(format!("deleting {}", names(left, false))),
+            };
+        }
+        if !missing.is_empty() {
+            let what = names(&missing, true);
+            return Readiness::NotYet(format!("waiting for {what} to appear"));
+        }
+        let Some(row) = self.row_of_service(service) else {
+            return Readiness::Failed(format!("{service} is not a service of the catalog"));
+        };
+        let status = self.status(row, kind);
+        let why = |kind| {
+            self.why_not_ready(row, kind)
+                .unwrap_or_else(|| format!("{service} {kind} is not ready"))
+        };
+        match wait {
+            WaitFor::Exists if *status == CellStatus::Terminating => Readiness::NotYet(why(kind)),
+            WaitFor::Exists => Readiness::Ready,
+            // A workload is usable once its Services route to it.
+            WaitFor::PodsReady
+                if status.is_ok()
+                    && self.has_kind[row][Kind::Svc.index()]
+                    && !self.status(row, Kind::Svc).is_ok() =>
+            {
+                Readiness::NotYet(why(Kind::Svc))
+            }
+            _ if status.is_ok() => Readiness::Ready,
+            _ if status::settled_failure(&self.cell_objects(row, kind)) => {
+                Readiness::Failed(why(kind))
+            }
+            _ => Readiness::NotYet(why(kind)),
+        }
+    }
+
+    /// A cell's pod being deleted on a node that is not Ready stays Terminating: say why.
+    fn stuck_on_lost_node(&self, row: usize, kind: Kind) -> Option<String> {
+        // Without the node list, a node's health is unknown, not lost.
+        if self.sync(ObjKind::Node).is_some_and(|s| s != Sync::Synced) {
+            return None;
+        }
+        self.cell_objects(row, kind)
+            .into_iter()
+            .find_map(|o| match &o.state {
+                ObjState::Pod {
+                    node: Some(node),
+                    owner,
+                    ..
+                } if o.deleting
+                    && self
+                        .nodes
+                        .get(node)
+                        .is_none_or(|n| n.ready != NodeReady::True) =>
+                {
+                    let stateful = owner
+                        .as_ref()
+                        .is_some_and(|r| r.kind == ObjKind::StatefulSet);
+                    Some(stuck_terminating(&o.obj.name, node, stateful))
+                }
+                _ => None,
+            })
+    }
+
+    /// The first source kind that keeps a cell unknown or forbidden.
+    fn blocking_sync(&self, kind: Kind) -> Option<(ObjKind, Sync)> {
+        status::sources(kind)
+            .iter()
+            .filter_map(|k| Some((*k, self.sync(*k)?)))
+            .filter(|(_, s)| *s != Sync::Synced)
+            .max_by_key(|(_, s)| *s == Sync::Forbidden)
+    }
+
     fn cell_of(&self, obj: &ObjectSummary) -> Option<(usize, Kind)> {
         let owner = obj.owner.as_ref()?;
         Some((self.row_of_service(&owner.service)?, owner.kind))
@@ -261,6 +381,20 @@ impl Store {
     }
 }
 
+/// "a, b" or, with kinds, "Job/a, Job/b".
+fn names(objs: &[&ObjRef], with_kind: bool) -> String {
+    objs.iter()
+        .map(|r| {
+            if with_kind {
+                format!("{}/{}", r.kind, r.name)
+            } else {
+                r.name.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The node a pod summary is placed on.
 fn placed_on(obj: &ObjectSummary) -> Option<&str> {
     match &obj.state {
@@ -268,5 +402,151 @@ fn placed_on(obj: &ObjectSummary) -> Option<&str> {
             node: Some(node), ..
         } => Some(node),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures::{job, obj, rows, service, workload};
+    use crate::summary::{JobState, Owner, VolumePhase};
+
+    fn store(objects: Vec<ObjectSummary>) -> Store {
+        let mut store = Store::new(&rows(), &ObjKind::WATCHED);
+        for kind in ObjKind::WATCHED {
+            store.resync(kind, Vec::new());
+        }
+        for o in objects {
+            store.apply(o);
+        }
+        store
+    }
+
+    /// keystone's Service `name` with a slice of `ready` endpoints.
+    fn keystone_service(name: &str, ready: u32) -> Vec<ObjectSummary> {
+        let mut objs = service(name, ready);
+        for o in &mut objs {
+            o.owner = Some(Owner {
+                service: "keystone".into(),
+                kind: Kind::Svc,
+            });
+        }
+        objs
+    }
+
+    fn refs(objs: &[&ObjectSummary]) -> Vec<ObjRef> {
+        objs.iter().map(|o| o.obj.clone()).collect()
+    }
+
+    fn pvc(phase: VolumePhase) -> ObjectSummary {
+        let state = ObjState::Pvc {
+            phase,
+            volume: None,
+        };
+        obj(
+            ObjKind::PersistentVolumeClaim,
+            "mariadb",
+            "mariadb",
+            Kind::Pvc,
+            state,
+        )
+    }
+
+    #[test]
+    fn a_claim_step_waits_with_the_cells_own_words() {
+        let pending = pvc(VolumePhase::Pending);
+        let expected = refs(&[&pending]);
+        let s = store(vec![pending]);
+        let why = s.why_not_ready(0, Kind::Pvc);
+        assert_eq!(why.as_deref(), Some("waiting for PVC mariadb to bind"));
+        assert_eq!(
+            s.condition(WaitFor::Bound, "mariadb", Kind::Pvc, &expected),
+            Readiness::NotYet(why.unwrap_or_default())
+        );
+        let s = store(vec![pvc(VolumePhase::Bound)]);
+        assert!(s.status(0, Kind::Pvc).is_ok());
+        assert_eq!(
+            s.condition(WaitFor::Bound, "mariadb", Kind::Pvc, &expected),
+            Readiness::Ready
+        );
+        let s = store(vec![pvc(VolumePhase::Lost)]);
+        assert!(matches!(
+            s.condition(WaitFor::Bound, "mariadb", Kind::Pvc, &expected),
+            Readiness::Failed(_)
+        ));
+    }
+
+    #[test]
+    fn a_failed_job_fails_the_step_with_the_cells_reason_and_missing_objects_wait() {
+        let failed = job(
+            "keystone-create-db",
+            "keystone",
+            JobState::Failed {
+                reason: "BackoffLimitExceeded".into(),
+                message: String::new(),
+            },
+        );
+        let other = ObjRef {
+            kind: ObjKind::Job,
+            name: "keystone-manage-db".into(),
+        };
+        let mut expected = refs(&[&failed]);
+        let s = store(vec![failed]);
+        assert_eq!(
+            s.condition(
+                WaitFor::JobComplete,
+                "keystone",
+                Kind::Bootstrap,
+                std::slice::from_ref(&other)
+            ),
+            Readiness::NotYet("waiting for Job/keystone-manage-db to appear".into())
+        );
+        let why = "Job keystone-create-db failed: BackoffLimitExceeded (to retry: kolla-dash \
+                   resource delete keystone bootstrap, then deploy again)";
+        assert_eq!(s.why_not_ready(2, Kind::Bootstrap).as_deref(), Some(why));
+        assert_eq!(
+            s.condition(WaitFor::JobComplete, "keystone", Kind::Bootstrap, &expected),
+            Readiness::Failed(why.into())
+        );
+        assert_eq!(
+            s.condition(WaitFor::Gone, "keystone", Kind::Bootstrap, &expected),
+            Readiness::NotYet("deleting keystone-create-db".into())
+        );
+        expected.push(other);
+        assert!(matches!(
+            s.condition(WaitFor::JobComplete, "keystone", Kind::Bootstrap, &expected),
+            Readiness::NotYet(_)
+        ));
+    }
+
+    #[test]
+    fn pods_are_ready_only_with_every_replica_and_the_services_endpoints() {
+        let deploy = |ready| workload(ObjKind::Deployment, "keystone", 3, ready);
+        let expected = refs(&[&deploy(3)]);
+        let s = store(vec![deploy(2)]);
+        let why = s.why_not_ready(2, Kind::Pod).unwrap_or_default();
+        assert_eq!(why, "2/3 replicas ready");
+        assert_eq!(
+            s.condition(WaitFor::PodsReady, "keystone", Kind::Pod, &expected),
+            Readiness::NotYet(why)
+        );
+        // Every replica ready, but a Service of keystone has no ready endpoint yet.
+        let mut objs = vec![deploy(3)];
+        objs.extend(keystone_service("keystone-admin", 1));
+        objs.extend(keystone_service("keystone-public", 0));
+        let s = store(objs);
+        assert!(s.status(2, Kind::Pod).is_ok());
+        assert_eq!(
+            s.condition(WaitFor::PodsReady, "keystone", Kind::Pod, &expected),
+            Readiness::NotYet("Service keystone-public has no ready endpoints".into())
+        );
+        let mut objs = vec![deploy(3)];
+        objs.extend(keystone_service("keystone-admin", 1));
+        objs.extend(keystone_service("keystone-public", 2));
+        let s = store(objs);
+        assert_eq!(
+            s.condition(WaitFor::PodsReady, "keystone", Kind::Pod, &expected),
+            Readiness::Ready
+        );
     }
 }

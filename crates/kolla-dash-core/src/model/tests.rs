@@ -196,7 +196,10 @@ fn failed_job_explains_itself() {
     );
     assert_eq!(
         m.why_not_ready(0, Kind::Bootstrap).as_deref(),
-        Some("Job failed: BackoffLimitExceeded: Job has reached the specified backoff limit")
+        Some(
+            "Job mariadb-bootstrap failed: BackoffLimitExceeded: Job has reached the specified \
+             backoff limit (to retry: kolla-dash resource delete mariadb bootstrap, then deploy again)"
+        )
     );
     assert_eq!(m.cell_events(0, Kind::Bootstrap, 5).len(), 2);
 }

@@ -128,7 +128,7 @@ fn watched(model: &mut Model, msg: Msg) {
         model.log.note(level, event.to_string());
     }
     if let Msg::Forbidden(kind) = &msg {
-        let text = format!("forbidden to list {kind} objects: their cells show ⊘");
+        let text = crate::status::forbidden_note(*kind);
         model.log.note(NoteLevel::Error, text);
     }
     model.store.observe(msg);

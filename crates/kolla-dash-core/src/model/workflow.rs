@@ -21,7 +21,7 @@ pub struct WorkflowView {
     /// How it ended: ok and the executor's summary.
     pub outcome: Option<(bool, String)>,
     /// Per layout row, per `Kind::index`.
-    cells: Vec<[Option<CellStep>; 7]>,
+    cells: Vec<[Option<CellStep>; Kind::COUNT]>,
 }
 
 impl WorkflowView {
@@ -41,9 +41,7 @@ impl WorkflowView {
     /// Records a step's state; true when it moved to a different kind of state (a waiting
     /// step's changing reason is not news).
     pub fn set(&mut self, row: usize, action: StepAction, state: StepState) -> bool {
-        let kind = match action {
-            StepAction::Create(k) | StepAction::Delete(k) => k,
-        };
+        let kind = action.kind();
         let Some(cells) = self.cells.get_mut(row) else {
             return false;
         };

@@ -1,7 +1,6 @@
-//! The workflow's pure half: the deploy/teardown plan, its schedule, and whether a step's
-//! condition holds (judged by the same status rules as the grid). The executor that acts on
-//! a cluster lives in the binary crate (`executor.rs`).
+//! The workflow's pure half: the deploy/teardown plan and its schedule. Whether a step's
+//! condition holds is the store's call (`Store::condition`), by the grid's own status rules.
+//! The executor that acts on a cluster lives in the binary crate (`executor.rs`).
 
 pub mod plan;
-pub mod readiness;
 pub mod schedule;

@@ -26,6 +26,15 @@ pub enum StepAction {
     Delete(Kind),
 }
 
+impl StepAction {
+    /// The grid column the step acts on.
+    pub fn kind(self) -> Kind {
+        match self {
+            StepAction::Create(k) | StepAction::Delete(k) => k,
+        }
+    }
+}
+
 /// The condition a step waits for after acting; the watchers report it, nothing polls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -1,4 +1,5 @@
-//! The simulated nodes: creating them for kwok, reading their readiness, failing them.
+//! The local cluster's simulated nodes (kwok's): creating them, reading their readiness,
+//! failing and restoring them. Only kolla-dash's own dev cluster has such nodes.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -7,8 +8,8 @@ use k8s_openapi::api::core::v1::Node;
 use kube::api::{ListParams, ObjectMeta, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 
-use super::component::KWOK_NODE_LABEL;
-
+/// Label kwok selects the nodes it manages by (`--manage-nodes-with-label-selector`).
+pub const KWOK_NODE_LABEL: &str = "kolla-dash.dev/kwok";
 const NAME_PREFIX: &str = "kolla-node-";
 /// Node label (value [`NOT_READY`]) that drives kwok's not-ready stage, and pod annotation
 /// (value `fail`) that makes a pod end Failed; see assets/kwok/stages.yaml.
