@@ -69,6 +69,17 @@ impl Access {
         refused
     }
 
+    /// Whether RBAC grants at least one of `needs`, asked one at a time until one is (an
+    /// unanswered review counts as granted).
+    pub async fn allows_any(&self, needs: &[Need]) -> bool {
+        for need in needs {
+            if self.refused(std::slice::from_ref(need)).await.is_empty() {
+                return true;
+            }
+        }
+        false
+    }
+
     /// Fails, naming `what` and every missing right, when RBAC refuses any of `needs`.
     pub async fn require(&self, what: &str, needs: &[Need]) -> anyhow::Result<()> {
         let missing = self.refused(needs).await;
