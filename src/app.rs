@@ -74,7 +74,7 @@ pub fn main(cli: Cli) -> ExitCode {
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     use crate::catalog::Verb;
     use crate::cli::ResourceCommand;
-    use crate::commands::{dash, incidents, template, verbs, workflow};
+    use crate::commands::{dash, incidents, rbac, template, verbs, workflow};
 
     let global = cli.global;
     match cli.command {
@@ -98,6 +98,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Demo(a)) => dash::demo(&global, &a).await,
         Some(Command::Deploy(a)) => workflow::deploy(&global, &a).await,
         Some(Command::Incidents(a)) => incidents::incidents(&global, &a).await,
+        Some(Command::Rbac(a)) => rbac::rbac(&global, &a),
         Some(Command::Teardown(a)) => workflow::teardown(&global, &a).await,
     }
 }

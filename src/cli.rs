@@ -12,6 +12,7 @@ Examples:
   kolla-dash bootstrap mariadb            the guide's verbs, one service at a time
   kolla-dash resource create mariadb pvc  ... or one resource kind at a time
   kolla-dash resource status mariadb      what exists and what is ready
+  kolla-dash rbac --namespace kolla       the Role and ClusterRole an admin grants an operator
   kolla-dash dev-cluster up               a local control plane for development
 
 Configuration is read from etc/kolla-kubernetes.yml and etc/globals.yml (see --config-dir).
@@ -76,6 +77,10 @@ pub enum Command {
 
     /// Remove services (default: all) in reverse dependency order
     Teardown(TeardownArgs),
+
+    /// Print the Role and ClusterRole kolla-dash needs in the namespace, as YAML for
+    /// `kubectl apply -f -` (no cluster needed)
+    Rbac(RbacArgs),
 
     /// Print node-failure incidents as they happen (node down, evictions, rescheduling,
     /// ready again, time-to-heal per service) until interrupted
@@ -167,6 +172,24 @@ pub struct ResourceStatusArgs {
     pub second: Option<String>,
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct RbacArgs {
+    /// The storage provider to grant for [default: storage_provider from the config]
+    #[arg(long, value_name = "P", value_parser = ["host", "ceph", "gce", "aws"])]
+    pub storage_provider: Option<String>,
+    /// Only get, list and watch: enough for the dashboard (read-only), `resource status`
+    /// and `incidents`
+    #[arg(long)]
+    pub readonly: bool,
+    /// Also cordon, uncordon and drain nodes from the nodes view (drain evicts pods of
+    /// every namespace on the node)
+    #[arg(long, conflicts_with = "readonly")]
+    pub node_actions: bool,
+    /// Also bind the roles to this user (a RoleBinding and a ClusterRoleBinding)
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -8,11 +8,12 @@ use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedReceiver};
 use tokio::time::Instant;
 
+use crate::access;
 use crate::cluster::watch;
 use crate::config::StorageProvider;
 use crate::engine::Engine;
 use crate::model::store::{Store, Sync};
-use crate::model::{Msg, Row};
+use crate::model::{CellStatus, Msg, Row};
 use crate::summary::ObjRef;
 use crate::workflow::plan::{self, Cells, DeployOptions, Plan, ServiceSpec, Step, StepAction};
 use crate::workflow::schedule::{Schedule, StepState};
@@ -45,7 +46,9 @@ pub fn rows(specs: &[ServiceSpec]) -> Vec<Row> {
         .collect()
 }
 
-/// Starts the watchers and waits until every kind is listed once.
+/// Starts the watchers and waits until every kind is listed once, or refused: what RBAC
+/// hides leaves its cells forbidden (`Store::unchecked` says which matter), and a step that
+/// needs it is stopped by `preflight`.
 pub async fn synced_store(
     engine: &Engine,
     specs: &[ServiceSpec],
@@ -54,13 +57,13 @@ pub async fn synced_store(
     let watchers = watch::start(&engine.cluster.client, engine.namespace(), tx);
     let mut store = Store::new(&rows(specs), &watch::WATCHED);
     let deadline = Instant::now() + SYNC_TIMEOUT;
-    while !store.all_synced() {
+    while !store.all_settled() {
         let msg = tokio::time::timeout_at(deadline, rx.recv())
             .await
             .map_err(|_| {
                 let pending: Vec<String> = watch::WATCHED
                     .iter()
-                    .filter(|k| store.sync(**k) != Some(Sync::Synced))
+                    .filter(|k| !matches!(store.sync(**k), Some(Sync::Synced | Sync::Forbidden)))
                     .map(|k| format!("{k} ({:?})", store.sync(*k)))
                     .collect();
                 anyhow::anyhow!(
@@ -70,17 +73,24 @@ pub async fn synced_store(
                 )
             })?
             .ok_or_else(|| anyhow::anyhow!("the watchers stopped"))?;
-        if let Msg::Forbidden(kind) = &msg {
-            anyhow::bail!(
-                "forbidden: your credentials may not list or watch {kind} objects (RBAC)"
-            );
-        }
         store.observe(msg);
     }
     Ok((store, rx, watchers))
 }
 
-/// Cells whose status is ready or completed, and cells with no object at all.
+/// Every right the plan's steps take (acting, and watching what they wait for), checked
+/// before the first step acts: a missing one stops `what` before it changes anything.
+pub async fn preflight(engine: &Engine, plan: &Plan, what: &str) -> anyhow::Result<()> {
+    let mut needs = Vec::new();
+    for step in plan.steps.iter().filter(|s| !s.skip) {
+        needs.extend(access::to_judge(step.action.kind()));
+        needs.extend(engine.needs_to(&step.service, step.action)?);
+    }
+    engine.access.require(what, &needs).await
+}
+
+/// Cells whose status is ready or completed, and cells known to have no object at all (a
+/// cell RBAC hides is not known to be empty).
 pub fn cell_states(store: &Store, specs: &[ServiceSpec]) -> (Cells, Cells) {
     let mut ready = Cells::new();
     let mut absent = Cells::new();
@@ -90,7 +100,7 @@ pub fn cell_states(store: &Store, specs: &[ServiceSpec]) -> (Cells, Cells) {
             if store.status(row, kind).is_ok() {
                 ready.insert(key.clone());
             }
-            if store.cell_objects(row, kind).is_empty() {
+            if *store.status(row, kind) == CellStatus::Absent {
                 absent.insert(key);
             }
         }
@@ -106,9 +116,11 @@ pub fn deploy_plan(
     targets: &[String],
 ) -> anyhow::Result<Plan> {
     let (ready, _) = cell_states(store, specs);
+    let provider = engine.config.storage.provider;
     let options = DeployOptions {
         // Network volumes cannot be mounted by the pod while the bootstrap Job holds them.
-        delete_bootstrap_after: engine.config.storage.provider != StorageProvider::Host,
+        delete_bootstrap_after: provider != StorageProvider::Host,
+        claims_bind_on_use: matches!(provider, StorageProvider::Gce | StorageProvider::Aws),
     };
     Ok(plan::deploy(specs, targets, &ready, options)?)
 }

@@ -98,14 +98,10 @@ pub async fn status(global: &GlobalArgs, args: &ResourceStatusArgs) -> anyhow::R
     let mut store = Store::new(&executor::rows(&specs), &ObjKind::WATCHED);
     let only_service = format!("{}={service}", labels::SERVICE);
     let client = &engine.cluster.client;
-    let mut forbidden = Vec::new();
     for (kind, listed) in list_all(client, engine.namespace(), Some(&only_service)).await? {
         match listed {
             Listed::Objects(objs) => store.resync(kind, objs),
-            Listed::Forbidden => {
-                store.set_sync(kind, Sync::Forbidden);
-                forbidden.push(kind);
-            }
+            Listed::Forbidden => store.set_sync(kind, Sync::Forbidden),
         }
     }
     let row = store
@@ -118,7 +114,7 @@ pub async fn status(global: &GlobalArgs, args: &ResourceStatusArgs) -> anyhow::R
         anyhow::bail!("forbidden: your credentials may not list any of {service}'s objects (RBAC)");
     }
     // Go on with what can be seen; the cells that needed the rest say forbidden.
-    for kind in forbidden {
+    for kind in store.unchecked() {
         eprintln!("kolla-dash: {}", forbidden_note(kind));
     }
     let rows: Vec<StatusRow> = kinds

@@ -22,7 +22,7 @@ use crate::cluster::simulate as nodes;
 pub use crate::cluster::simulate::{NOT_READY, SIMULATE, node_name};
 pub use bins::{Binaries, Versions};
 pub use component::Component;
-pub use pki::UNPRIVILEGED_CONTEXT;
+pub use pki::{OPERATOR_CONTEXT, OPERATOR_USER, UNPRIVILEGED_CONTEXT, VIEWER_CONTEXT, VIEWER_USER};
 pub use state::Ports;
 
 use process::Detach;

@@ -20,6 +20,7 @@ use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
+use crate::access;
 use crate::cluster::{logs, watch};
 use crate::engine::Engine;
 use crate::executor as run;
@@ -86,7 +87,10 @@ impl Dashboard {
         let model = initial_model(&engine, options)?;
         let (tx, msgs) = mpsc::unbounded_channel::<Msg>();
         let (log_tx, logs) = mpsc::unbounded_channel::<logs::LogMsg>();
-        let watchers = watch::start(&engine.cluster.client, engine.namespace(), tx.clone());
+        let mut watchers = watch::start(&engine.cluster.client, engine.namespace(), tx.clone());
+        if !options.readonly {
+            watchers.spawn(probe_writes(Arc::clone(&engine), tx.clone()));
+        }
         let dash = Dashboard {
             model,
             engine,
@@ -222,6 +226,19 @@ fn log_msg(log: logs::LogMsg) -> Msg {
             reason: Some(reason),
         },
     }
+}
+
+/// Finds out once whether the credentials may change anything kolla-dash manages here; if
+/// not, the session turns read-only, so actions are refused before they reach the cluster.
+async fn probe_writes(engine: Arc<Engine>, tx: mpsc::UnboundedSender<Msg>) {
+    let writes = match access::writes(&engine.catalog, &engine.config) {
+        Ok(writes) => writes,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list the rights kolla-dash needs");
+            return;
+        }
+    };
+    let _ = tx.send(Msg::MayWrite(engine.access.allows_any(&writes).await));
 }
 
 /// Runs the dashboard until the operator quits or a SIGTERM/SIGHUP arrives.

@@ -9,8 +9,10 @@
 //! - `status`: the one set of rules from summaries to a cell's status, its why-line and
 //!   whether a workflow step's condition holds;
 //! - `workflow`: the deploy/teardown plan and its schedule;
+//! - `access`: the RBAC rights all of the above needs (`kolla-dash rbac`, checks before acting);
 //! - `model`: the dashboard's state, its keymap and the reducer `update(&mut Model, Msg)`.
 
+pub mod access;
 pub mod catalog;
 pub mod config;
 pub mod kind;

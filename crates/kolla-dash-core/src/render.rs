@@ -172,7 +172,7 @@ impl<'a> Renderer<'a> {
                 size => &def.volume_size,
                 path => format!("{HOST_VOLUMES_DIR}/{}", def.name),
                 pv => format!("{ns}-{}", def.name),
-                class => format!("{ns}-{}", def.name),
+                class => config.storage.class.clone().unwrap_or_else(|| format!("{ns}-{}", def.name)),
             },
         }
     }

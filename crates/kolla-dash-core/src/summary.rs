@@ -57,6 +57,41 @@ impl ObjKind {
         }
     }
 
+    /// The API group RBAC rules name the kind by ("" is the core group).
+    pub fn api_group(self) -> &'static str {
+        match self {
+            ObjKind::Deployment | ObjKind::StatefulSet => "apps",
+            ObjKind::Job => "batch",
+            ObjKind::EndpointSlice => "discovery.k8s.io",
+            ObjKind::StorageClass => "storage.k8s.io",
+            ObjKind::Pod
+            | ObjKind::Service
+            | ObjKind::ConfigMap
+            | ObjKind::Secret
+            | ObjKind::PersistentVolume
+            | ObjKind::PersistentVolumeClaim
+            | ObjKind::Node => "",
+        }
+    }
+
+    /// The resource name RBAC rules and API paths use (`persistentvolumeclaims`).
+    pub fn plural(self) -> &'static str {
+        match self {
+            ObjKind::Pod => "pods",
+            ObjKind::Job => "jobs",
+            ObjKind::Deployment => "deployments",
+            ObjKind::StatefulSet => "statefulsets",
+            ObjKind::Service => "services",
+            ObjKind::EndpointSlice => "endpointslices",
+            ObjKind::ConfigMap => "configmaps",
+            ObjKind::Secret => "secrets",
+            ObjKind::PersistentVolume => "persistentvolumes",
+            ObjKind::PersistentVolumeClaim => "persistentvolumeclaims",
+            ObjKind::StorageClass => "storageclasses",
+            ObjKind::Node => "nodes",
+        }
+    }
+
     /// Cluster-scoped kinds have no namespace.
     pub fn cluster_scoped(self) -> bool {
         matches!(

@@ -61,6 +61,9 @@ pub enum Msg {
     WatchLost(ObjKind),
     /// RBAC refuses listing the kind.
     Forbidden(ObjKind),
+    /// Whether the credentials may change anything kolla-dash manages in the namespace,
+    /// found out once at start; without, the session turns read-only.
+    MayWrite(bool),
     Event(EventSummary),
     Connection(Connection),
     /// A batch of lines from the followed pod's containers.

@@ -96,6 +96,34 @@ impl Store {
         self.sync.values().all(|s| *s == Sync::Synced)
     }
 
+    /// Whether every watched kind has been listed or refused: all there is to know.
+    pub fn all_settled(&self) -> bool {
+        self.sync
+            .values()
+            .all(|s| matches!(s, Sync::Synced | Sync::Forbidden))
+    }
+
+    /// The kinds RBAC refuses to list that leave something unchecked, in watch order.
+    pub fn unchecked(&self) -> Vec<ObjKind> {
+        self.sync
+            .iter()
+            .filter(|(kind, sync)| **sync == Sync::Forbidden && self.matters(**kind))
+            .map(|(kind, _)| *kind)
+            .collect()
+    }
+
+    /// Whether not being allowed to list `kind` leaves something unchecked: a column some
+    /// row has, or the nodes (header, nodes view, incidents). Kinds no cell reads under
+    /// this config (PersistentVolumes with dynamic storage) are not worth a word.
+    pub fn matters(&self, kind: ObjKind) -> bool {
+        kind == ObjKind::Node
+            || self.has_kind.iter().any(|row| {
+                Kind::ALL
+                    .iter()
+                    .any(|k| row[k.index()] && status::sources(*k).contains(&kind))
+            })
+    }
+
     pub fn row_of_service(&self, service: &str) -> Option<usize> {
         self.row_of.get(service).copied()
     }
@@ -234,6 +262,14 @@ impl Store {
         kind: Kind,
         expected: &[ObjRef],
     ) -> Readiness {
+        // What cannot be listed cannot be waited for: say so instead of waiting forever
+        // (or calling it gone).
+        if let Some(row) = self.row_of_service(service)
+            && *self.status(row, kind) == CellStatus::Forbidden
+        {
+            let why = self.why_not_ready(row, kind).unwrap_or_default();
+            return Readiness::Failed(format!("{why}: this step cannot be judged without it"));
+        }
         let (present, missing): (Vec<&ObjRef>, Vec<&ObjRef>) =
             expected.iter().partition(|r| self.objects.contains_key(r));
         if wait == WaitFor::Gone {
@@ -450,6 +486,39 @@ mod tests {
             Kind::Pvc,
             state,
         )
+    }
+
+    #[test]
+    fn a_step_on_a_kind_rbac_hides_fails_and_only_read_kinds_matter() {
+        let mut s = store(vec![]);
+        s.set_sync(ObjKind::PersistentVolume, Sync::Forbidden);
+        assert!(s.all_settled() && !s.all_synced());
+        let pv = ObjRef {
+            kind: ObjKind::PersistentVolume,
+            name: "kolla-mariadb".into(),
+        };
+        for wait in [WaitFor::Exists, WaitFor::Gone] {
+            match s.condition(wait, "mariadb", Kind::Pv, std::slice::from_ref(&pv)) {
+                Readiness::Failed(why) => assert_eq!(
+                    why,
+                    "forbidden: kolla-dash may not list PersistentVolume objects (RBAC): \
+                     this step cannot be judged without it"
+                ),
+                other => panic!("{wait:?}: {other:?}"),
+            }
+        }
+        assert!(s.matters(ObjKind::PersistentVolume));
+        assert_eq!(s.unchecked(), vec![ObjKind::PersistentVolume]);
+        let memcached = [Row::new(
+            "memcached",
+            [Kind::Svc, Kind::Configmap, Kind::Pod],
+        )];
+        let only = Store::new(&memcached, &ObjKind::WATCHED);
+        assert!(!only.matters(ObjKind::PersistentVolume));
+        assert!(!only.matters(ObjKind::StorageClass));
+        assert!(only.matters(ObjKind::EndpointSlice));
+        assert!(only.matters(ObjKind::Node));
+        assert!(!only.all_settled());
     }
 
     #[test]

@@ -42,6 +42,13 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 model.log.scroll += 1;
             }
         }
+        Msg::MayWrite(false) if !model.header.readonly => {
+            model.header.readonly = true;
+            let text = crate::access::readonly_note(&model.header.namespace);
+            model.log.note(NoteLevel::Error, text.clone());
+            set_status(model, NoteLevel::Error, text);
+        }
+        Msg::MayWrite(_) => {}
         Msg::Connection(connection) => {
             if let Connection::Lost { since, .. } = connection {
                 model.now = model.now.max(since);
@@ -127,7 +134,9 @@ fn watched(model: &mut Model, msg: Msg) {
         };
         model.log.note(level, event.to_string());
     }
-    if let Msg::Forbidden(kind) = &msg {
+    if let Msg::Forbidden(kind) = &msg
+        && model.store.matters(*kind)
+    {
         let text = crate::status::forbidden_note(*kind);
         model.log.note(NoteLevel::Error, text);
     }
