@@ -593,9 +593,8 @@ mod tests {
                 },
                 ready,
                 node: on.map(str::to_string),
-                reason: None,
                 owner: Some(controller),
-                restarts: 0,
+                detail: Box::default(),
             },
         )
     }

@@ -34,6 +34,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         | Msg::WatchLost(_)
         | Msg::Forbidden(_) => watched(model, msg),
         Msg::Event(event) => {
+            model.store.note_event(&event);
             let row = event_row(model, &event.regarding);
             let shown_before = model.log.entries.len();
             model.log.push_event(event, row);
