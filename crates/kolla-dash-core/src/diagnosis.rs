@@ -401,7 +401,7 @@ pub fn why_line(problems: &[Problem]) -> Option<String> {
                 }
             }
             let parts: Vec<String> = counts.iter().map(|(l, n)| format!("{n} {l}")).collect();
-            Some(format!("{} (Enter: details)", parts.join(", ")))
+            Some(parts.join(", "))
         }
     }
 }
@@ -547,7 +547,7 @@ pub fn pod_cause(pod: &ObjectSummary, facts: &Facts) -> Option<Cause> {
         && status.reason == "Evicted"
     {
         return Some(Cause::Evicted {
-            message: status.message.clone(),
+            message: short(&status.message),
         });
     }
     if *phase == PodPhase::Failed {
@@ -678,7 +678,9 @@ fn unschedulable(message: &str, selector: &[(String, String)], facts: &Facts) ->
 /// Kubernetes messages can be long (an rpc error chain): the first sentence-ish part.
 fn short(message: &str) -> String {
     const MAX: usize = 160;
+    // Sentences go on after it, so its own final full stop goes.
     let line = message.lines().next().unwrap_or_default().trim();
+    let line = line.strip_suffix('.').unwrap_or(line);
     if line.chars().count() <= MAX {
         return line.to_string();
     }

@@ -65,6 +65,11 @@ impl ObjKind {
         }
     }
 
+    /// The kind `kubectl` calls `name`, if kolla-dash watches it.
+    pub fn from_name(name: &str) -> Option<ObjKind> {
+        ObjKind::WATCHED.into_iter().find(|k| k.as_str() == name)
+    }
+
     /// Cluster-scoped kinds have no namespace.
     pub fn cluster_scoped(self) -> bool {
         matches!(

@@ -272,7 +272,7 @@ fn an_evicted_pod_says_why_the_kubelet_evicted_it() {
     }
     assert_eq!(
         w.why(&[p]),
-        "keystone-a: evicted: The node was low on resource: memory.: its controller replaces \
+        "keystone-a: evicted: The node was low on resource: memory: its controller replaces \
          it; free the node's resources"
     );
 }
@@ -370,7 +370,7 @@ fn several_causes_are_counted_and_each_listed_with_its_pods() {
     ];
     assert_eq!(
         w.why(&objs),
-        "2 Pending (unschedulable), 1 ImagePullBackOff (Enter: details)"
+        "2 Pending (unschedulable), 1 ImagePullBackOff"
     );
     let problems = w.diagnose(&objs);
     assert_eq!(problems.len(), 2);

@@ -387,6 +387,7 @@ pub fn mid_deploy() -> Model {
 /// mariadb's bootstrap Job failed; the operator has keystone's row selected.
 pub fn failed_job() -> Model {
     let mut m = synced(false);
+    update(&mut m, Msg::Now(1_700_000_300));
     apply_all(
         &mut m,
         [

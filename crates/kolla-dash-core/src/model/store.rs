@@ -251,6 +251,16 @@ impl Store {
         diagnose(&self.cell_objects(row, kind), &self.facts())
     }
 
+    /// The latest Warning of each of `objects` that has one, newest first.
+    pub fn warnings_of(&self, objects: &[&ObjectSummary]) -> Vec<&EventSummary> {
+        let mut found: Vec<&EventSummary> = objects
+            .iter()
+            .filter_map(|o| self.warnings.get(&o.obj))
+            .collect();
+        found.sort_by_key(|e| std::cmp::Reverse(e.time));
+        found
+    }
+
     /// Remembers a Warning event about a known object (the latest one wins); false if
     /// nothing changed. The cell's status does not move, but its why-line may.
     pub fn note_event(&mut self, event: &EventSummary) -> bool {
