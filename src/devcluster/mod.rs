@@ -210,6 +210,11 @@ impl DevCluster {
         self.layout.root()
     }
 
+    /// The simulated containers' log files (see `podlogs`).
+    pub fn pod_logs_dir(&self) -> PathBuf {
+        self.layout.pod_logs()
+    }
+
     pub fn kubeconfig_path(&self) -> PathBuf {
         self.layout.kubeconfig()
     }

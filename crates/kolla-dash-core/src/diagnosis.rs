@@ -213,9 +213,10 @@ impl fmt::Display for Cause {
                 exit,
             } => {
                 write!(f, "container {container} keeps crashing")?;
+                let restarts = plural(*restarts, "restart");
                 match exit {
-                    Some(e) => write!(f, " (exit {} {}, {restarts} restarts)", e.code, e.reason)?,
-                    None => write!(f, " ({restarts} restarts)")?,
+                    Some(e) => write!(f, " (exit {} {}, {restarts})", e.code, e.reason)?,
+                    None => write!(f, " ({restarts})")?,
                 }
                 write!(f, ": read its last logs (l)")
             }
@@ -672,6 +673,15 @@ fn unschedulable(message: &str, selector: &[(String, String)], facts: &Facts) ->
     }
     Cause::Unschedulable {
         message: short(message),
+    }
+}
+
+/// "1 restart", "7 restarts".
+fn plural(n: u32, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
     }
 }
 
