@@ -387,24 +387,30 @@ pub fn diagnose(objs: &[&ObjectSummary], facts: &Facts) -> Vec<Problem> {
     problems
 }
 
-/// The one line for a cell: its problem's sentence, or how many of each when several.
+/// The one line for a cell: its problem's sentence; with several of one kind, the first's
+/// sentence and how many more; with several kinds, how many of each.
 pub fn why_line(problems: &[Problem]) -> Option<String> {
-    match problems {
-        [] => None,
-        [one] => Some(one.sentence()),
-        many => {
-            let mut counts: Vec<(&str, usize)> = Vec::new();
-            for p in many {
-                let n = p.pods.len().max(1);
-                match counts.iter_mut().find(|(l, _)| *l == p.cause.label()) {
-                    Some((_, c)) => *c += n,
-                    None => counts.push((p.cause.label(), n)),
-                }
-            }
-            let parts: Vec<String> = counts.iter().map(|(l, n)| format!("{n} {l}")).collect();
-            Some(parts.join(", "))
+    let (first, rest) = problems.split_first()?;
+    if rest.is_empty() {
+        return Some(first.sentence());
+    }
+    if rest.iter().all(|p| p.cause.label() == first.cause.label()) {
+        return Some(format!(
+            "{} (and {} more like it)",
+            first.sentence(),
+            rest.len()
+        ));
+    }
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for p in problems {
+        let n = p.pods.len().max(1);
+        match counts.iter_mut().find(|(l, _)| *l == p.cause.label()) {
+            Some((_, c)) => *c += n,
+            None => counts.push((p.cause.label(), n)),
         }
     }
+    let parts: Vec<String> = counts.iter().map(|(l, n)| format!("{n} {l}")).collect();
+    Some(parts.join(", "))
 }
 
 /// Adds a cause, joining it with the same cause of other pods.

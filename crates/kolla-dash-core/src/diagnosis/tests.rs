@@ -444,3 +444,24 @@ fn a_starting_pod_is_no_problem() {
     )];
     assert!(w.diagnose(&objs).is_empty());
 }
+
+#[test]
+fn several_problems_of_one_kind_say_the_first_and_how_many_more() {
+    let w = World::new();
+    let failed = |name: &str| {
+        job(
+            name,
+            "keystone",
+            JobState::Failed {
+                reason: "BackoffLimitExceeded".into(),
+                message: String::new(),
+            },
+        )
+    };
+    let why = w.why(&[failed("keystone-create-db"), failed("keystone-manage-db")]);
+    assert!(
+        why.starts_with("Job keystone-create-db failed: BackoffLimitExceeded")
+            && why.ends_with("(and 1 more like it)"),
+        "{why}"
+    );
+}
