@@ -78,7 +78,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
 
     let global = cli.global;
     match cli.command {
-        Some(Command::DevCluster(cmd)) => crate::devcluster::cli::run(cmd).await,
+        Some(Command::DevCluster(cmd)) => crate::devcluster::cli::run(cmd, &global).await,
         Some(Command::Bootstrap(a)) => {
             verbs::service_verb(&global, Verb::Bootstrap, &a.services, false).await
         }

@@ -242,6 +242,35 @@ pub enum DevClusterCommand {
     FailNode(FailNodeArgs),
     /// Make a failed node Ready again
     RestoreNode(NodeArg),
+    /// Make a pod go wrong the way a real kubelet reports it, to practise diagnosing it
+    /// (kwok stages; the pod's controller replaces it once the pod is deleted)
+    Break(BreakArgs),
+}
+
+/// What `dev-cluster break` does to a pod.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BreakMode {
+    /// Its image cannot be pulled (not found): ErrImagePull, then ImagePullBackOff
+    Imagepull,
+    /// Its container exits 1 over and over: CrashLoopBackOff
+    Crashloop,
+    /// Its container is killed for memory over and over: OOMKilled, CrashLoopBackOff
+    Oom,
+    /// It runs but its readiness probe fails
+    Unready,
+    /// The kubelet evicts it (the node was low on memory)
+    Evicted,
+}
+
+#[derive(Debug, Args)]
+pub struct BreakArgs {
+    /// A pod in the namespace (--namespace, else the config's)
+    #[arg(value_name = "POD")]
+    pub pod: String,
+    #[arg(value_enum, value_name = "MODE")]
+    pub mode: BreakMode,
+    #[command(flatten)]
+    pub state: StateDirArg,
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,7 @@ use crate::config::StorageProvider;
 use crate::engine::Engine;
 use crate::model::store::{Store, Sync};
 use crate::model::{CellStatus, Msg, Row};
+use crate::summary::ObjKind;
 use crate::summary::ObjRef;
 use crate::workflow::plan::{self, Cells, DeployOptions, Plan, ServiceSpec, Step, StepAction};
 use crate::workflow::schedule::{Schedule, StepState};
@@ -55,13 +56,13 @@ pub async fn synced_store(
 ) -> anyhow::Result<(Store, UnboundedReceiver<Msg>, tokio::task::JoinSet<()>)> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let watchers = watch::start(&engine.cluster.client, engine.namespace(), tx);
-    let mut store = Store::new(&rows(specs), &watch::WATCHED);
+    let mut store = Store::new(&rows(specs), &ObjKind::WATCHED);
     let deadline = Instant::now() + SYNC_TIMEOUT;
     while !store.all_settled() {
         let msg = tokio::time::timeout_at(deadline, rx.recv())
             .await
             .map_err(|_| {
-                let pending: Vec<String> = watch::WATCHED
+                let pending: Vec<String> = ObjKind::WATCHED
                     .iter()
                     .filter(|k| !matches!(store.sync(**k), Some(Sync::Synced | Sync::Forbidden)))
                     .map(|k| format!("{k} ({:?})", store.sync(*k)))

@@ -77,6 +77,8 @@ struct StatusRow<'a> {
     ready: bool,
     /// Why it is not ready, when it is not.
     reason: Option<String>,
+    /// Every distinct problem, when there are several (the reason counts them).
+    problems: Vec<String>,
     objects: Vec<&'a ObjectSummary>,
 }
 
@@ -130,6 +132,10 @@ pub async fn status(global: &GlobalArgs, args: &ResourceStatusArgs) -> anyhow::R
                 },
                 ready: status.is_ok(),
                 reason: store.why_not_ready(row, kind).or_else(|| detail(status)),
+                problems: match store.problems(row, kind).as_slice() {
+                    [] | [_] => Vec::new(),
+                    many => many.iter().map(|p| p.sentence()).collect(),
+                },
                 objects: store.cell_objects(row, kind),
             }
         })
@@ -175,6 +181,9 @@ fn table(rows: &[StatusRow]) -> String {
         ));
         if let Some(reason) = &r.reason {
             out.push_str(&format!("{:<12} {:<10} {:<12} └ {reason}\n", "", "", ""));
+        }
+        for problem in &r.problems {
+            out.push_str(&format!("{:<12} {:<10} {:<12}   · {problem}\n", "", "", ""));
         }
     }
     out

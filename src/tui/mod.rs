@@ -26,6 +26,7 @@ use crate::engine::Engine;
 use crate::executor as run;
 use crate::model::state::{Model, ModelConfig};
 use crate::model::{Action, Effect, Msg, update};
+use crate::summary::ObjKind;
 
 /// The shortest time between two frames (~30 frames a second).
 pub const FRAME: Duration = Duration::from_millis(33);
@@ -47,7 +48,7 @@ pub fn initial_model(engine: &Engine, options: DashOptions) -> anyhow::Result<Mo
         namespace: engine.namespace().to_string(),
         readonly: options.readonly,
         rows: run::rows(&specs),
-        watched: watch::WATCHED.to_vec(),
+        watched: ObjKind::WATCHED.to_vec(),
         local_cluster: options.local_cluster,
     }))
 }
@@ -177,12 +178,13 @@ impl Dashboard {
                     let _ = tx.send(Msg::ActionFinished { id, result });
                 });
             }
-            Effect::FollowLogs { pod } => {
+            Effect::FollowLogs { pod, previous } => {
                 self.stop_logs();
                 self.follower = Some(tokio::spawn(logs::follow(
                     self.engine.cluster.client.clone(),
                     self.engine.namespace().to_string(),
                     pod,
+                    previous,
                     self.log_tx.clone(),
                 )));
             }

@@ -126,6 +126,13 @@ fn incident_lines(incident: &Incident, now_ms: i64, width: u16, lines: &mut Vec<
     let clock = super::log::clock(incident.opened_ms.div_euclid(1000));
     let at = std::str::from_utf8(&clock).unwrap_or("??:??:??");
     let (state, style) = match (incident.closed_ms, incident.fate) {
+        // Came back while kolla-dash was not running: when it went down is not known.
+        (Some(_), NodeFate::Up) if incident.reconstructed && incident.services.is_empty() => (
+            "reconstructed at start: it was down while kolla-dash was not running and was \
+             Ready again at this time"
+                .to_string(),
+            Style::new().fg(Color::Green),
+        ),
         (Some(closed), _) => (
             format!("closed after {}", seconds(closed - incident.opened_ms)),
             Style::new().fg(Color::Green),
@@ -142,13 +149,20 @@ fn incident_lines(incident: &Incident, now_ms: i64, width: u16, lines: &mut Vec<
             theme::warning_style(),
         ),
     };
-    lines.push(Line::from(vec![
+    let mut head = vec![
         Span::styled(
             format!("#{} node {} down at {at}  ", incident.id, incident.node),
             theme::title(),
         ),
         Span::styled(state, style),
-    ]));
+    ];
+    if incident.reconstructed && !incident.services.is_empty() {
+        head.push(Span::styled(
+            "  (reconstructed at start from the node's conditions)",
+            theme::dim(),
+        ));
+    }
+    lines.push(Line::from(head));
     let mut heal = vec![Span::styled("   time-to-heal: ", theme::dim())];
     if incident.services.is_empty() {
         heal.push(Span::styled("no kolla pods were on the node", theme::dim()));

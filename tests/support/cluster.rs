@@ -65,6 +65,16 @@ impl TestCluster {
         self.cluster.client()
     }
 
+    /// Makes a simulated node NotReady (kwok's chaos stage).
+    pub fn fail_node(&self, name: &str) {
+        self.block_on(self.cluster.fail_node(name))
+            .unwrap_or_else(|e| panic!("fail node {name}: {e:#}"));
+    }
+
+    pub fn pod_logs_dir(&self) -> PathBuf {
+        self.cluster.pod_logs_dir()
+    }
+
     pub fn kubeconfig_path(&self) -> PathBuf {
         self.cluster.kubeconfig_path()
     }

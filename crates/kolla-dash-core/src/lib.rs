@@ -6,8 +6,8 @@
 //! - `kind`, `labels`, `yaml`: names and parsing shared by everything;
 //! - `catalog`, `config`, `render`: services, the operator's config, manifests from templates;
 //! - `summary`: the compact objects the cluster side hands in;
-//! - `status`: the one set of rules from summaries to a cell's status, its why-line and
-//!   whether a workflow step's condition holds;
+//! - `status`: the one set of rules from summaries to a cell's status;
+//! - `diagnosis`: why a cell is not ready, one sentence per root cause;
 //! - `workflow`: the deploy/teardown plan and its schedule;
 //! - `access`: the RBAC rights all of the above needs (`kolla-dash rbac`, checks before acting);
 //! - `model`: the dashboard's state, its keymap and the reducer `update(&mut Model, Msg)`.
@@ -15,6 +15,7 @@
 pub mod access;
 pub mod catalog;
 pub mod config;
+pub mod diagnosis;
 pub mod kind;
 pub mod labels;
 pub mod model;

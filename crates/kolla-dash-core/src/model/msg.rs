@@ -244,6 +244,8 @@ pub enum Effect {
     Act(Action),
     FollowLogs {
         pod: String,
+        /// Show the previous run's last lines first (its container keeps crashing).
+        previous: bool,
     },
     StopLogs,
     /// Stop the running deploy/teardown (the executor's cancel).

@@ -272,6 +272,11 @@ impl Model {
         self.incident_scroll
     }
 
+    /// The wall clock, seconds since the Unix epoch, as the loop last told it.
+    pub fn now(&self) -> i64 {
+        self.now
+    }
+
     pub fn now_ms(&self) -> i64 {
         self.now_ms
     }

@@ -4,12 +4,15 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::diagnosis::{Facts, Problem, diagnose};
 use crate::kind::Kind;
 use crate::model::grid::Row;
 use crate::model::incident::stuck_terminating;
 use crate::model::msg::Msg;
 use crate::status::{self, CellStatus};
-use crate::summary::{NodeReady, NodeSummary, ObjKind, ObjRef, ObjState, ObjectSummary};
+use crate::summary::{
+    EventSummary, NodeReady, NodeSummary, ObjKind, ObjRef, ObjState, ObjectSummary,
+};
 use crate::workflow::plan::WaitFor;
 use crate::workflow::schedule::Readiness;
 
@@ -36,6 +39,9 @@ pub struct Store {
     pods_on: BTreeMap<String, BTreeSet<ObjRef>>,
     row_of: HashMap<String, usize>,
     has_kind: Vec<[bool; Kind::COUNT]>,
+    /// The latest Warning event about each known object (diagnosis reads them); dropped
+    /// with the object.
+    warnings: HashMap<ObjRef, EventSummary>,
 }
 
 impl Store {
@@ -52,6 +58,7 @@ impl Store {
             sync: watched.iter().map(|k| (*k, Sync::Pending)).collect(),
             nodes: BTreeMap::new(),
             pods_on: BTreeMap::new(),
+            warnings: HashMap::new(),
             row_of: rows
                 .iter()
                 .enumerate()
@@ -166,6 +173,9 @@ impl Store {
             Msg::Resynced(kind, objs) => self.resync(kind, objs),
             Msg::WatchLost(kind) => self.set_sync(kind, Sync::Lost),
             Msg::Forbidden(kind) => self.set_sync(kind, Sync::Forbidden),
+            Msg::Event(event) => {
+                self.note_event(&event);
+            }
             _ => return false,
         }
         true
@@ -184,6 +194,7 @@ impl Store {
     }
 
     pub fn delete(&mut self, obj: &ObjRef) {
+        self.warnings.remove(obj);
         if obj.kind == ObjKind::Node {
             self.nodes.remove(&obj.name);
         } else if let Some((row, kind)) = self.remove_object(obj) {
@@ -212,6 +223,8 @@ impl Store {
                 self.insert_object(obj);
             }
         }
+        let objects = &self.objects;
+        self.warnings.retain(|r, _| objects.contains_key(r));
         self.sync.insert(kind, Sync::Synced);
         self.refresh_all();
     }
@@ -247,9 +260,49 @@ impl Store {
                 let storage_wait = matches!(kind, Kind::Pod | Kind::Bootstrap)
                     && matches!(self.status(row, Kind::Pvc), CellStatus::Pending { .. });
                 let kind = if storage_wait { Kind::Pvc } else { kind };
-                status::why_not_ready(kind, &self.cell_objects(row, kind))
+                status::why_not_ready(kind, &self.cell_objects(row, kind), &self.facts())
             }
         }
+    }
+
+    /// What diagnosis knows besides a cell's objects.
+    pub fn facts(&self) -> Facts<'_> {
+        Facts {
+            nodes: &self.nodes,
+            nodes_known: self.sync(ObjKind::Node) == Some(Sync::Synced),
+            warnings: &self.warnings,
+        }
+    }
+
+    /// Every problem of a cell, for the detail view (the why-line sums them up).
+    pub fn problems(&self, row: usize, kind: Kind) -> Vec<Problem> {
+        diagnose(&self.cell_objects(row, kind), &self.facts())
+    }
+
+    /// The latest Warning of each of `objects` that has one, newest first.
+    pub fn warnings_of(&self, objects: &[&ObjectSummary]) -> Vec<&EventSummary> {
+        let mut found: Vec<&EventSummary> = objects
+            .iter()
+            .filter_map(|o| self.warnings.get(&o.obj))
+            .collect();
+        found.sort_by_key(|e| std::cmp::Reverse(e.time));
+        found
+    }
+
+    /// Remembers a Warning event about a known object (the latest one wins); false if
+    /// nothing changed. The cell's status does not move, but its why-line may.
+    pub fn note_event(&mut self, event: &EventSummary) -> bool {
+        if !event.warning || !self.objects.contains_key(&event.regarding) {
+            return false;
+        }
+        let newer = self
+            .warnings
+            .get(&event.regarding)
+            .is_none_or(|w| w.time <= event.time);
+        if newer {
+            self.warnings.insert(event.regarding.clone(), event.clone());
+        }
+        newer
     }
 
     /// Whether a workflow step's condition holds for the objects it rendered (`expected`),

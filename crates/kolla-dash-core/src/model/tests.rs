@@ -566,7 +566,8 @@ fn following_logs_of_the_pod_cell() {
     assert_eq!(
         effects,
         vec![Effect::FollowLogs {
-            pod: "keystone-7f9d4-aaaaa".into()
+            pod: "keystone-7f9d4-aaaaa".into(),
+            previous: false,
         }]
     );
     update(

@@ -10,7 +10,7 @@ use crate::model::msg::{Action, Connection, Effect, Key, Msg, NodeOp};
 use crate::model::state::{Confirm, Mode, Model, Pane, StatusLine, Subject, Typed};
 use crate::model::workflow::{WorkflowView, describe, step_label};
 use crate::status::{PodHealth, pod_health};
-use crate::summary::ObjRef;
+use crate::summary::{ObjRef, ObjState};
 use crate::workflow::plan::StepAction;
 use crate::workflow::schedule::StepState;
 
@@ -34,6 +34,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         | Msg::WatchLost(_)
         | Msg::Forbidden(_) => watched(model, msg),
         Msg::Event(event) => {
+            model.store.note_event(&event);
             let row = event_row(model, &event.regarding);
             let shown_before = model.log.entries.len();
             model.log.push_event(event, row);
@@ -485,15 +486,31 @@ fn follow_logs(model: &mut Model) -> Vec<Effect> {
     let Some(row) = model.grid.selected_row() else {
         return Vec::new();
     };
-    // Prefer a ready pod, then the newest live one.
-    let pod = model
+    // The pod the why-line names first (what the operator is troubleshooting), else a ready
+    // one, else the newest live one.
+    let cell = model.store.cell_objects(row, Kind::Pod);
+    let named = model
         .store
-        .cell_objects(row, Kind::Pod)
+        .problems(row, Kind::Pod)
         .into_iter()
-        .filter(|o| !o.deleting && pod_health(o).is_some())
-        .max_by_key(|o| (pod_health(o) == Some(PodHealth::Ready), o.created))
-        .map(|o| o.obj.name.clone());
-    let Some(pod) = pod else {
+        .find_map(|p| p.pods.into_iter().next());
+    let chosen = named
+        .and_then(|name| cell.iter().find(|o| o.obj.name == name).copied())
+        .or_else(|| {
+            cell.iter()
+                .filter(|o| !o.deleting && pod_health(o).is_some())
+                .max_by_key(|o| (pod_health(o) == Some(PodHealth::Ready), o.created))
+                .copied()
+        });
+    // A container that keeps crashing: its previous run's last lines say why.
+    let previous = chosen.is_some_and(|o| match &o.state {
+        ObjState::Pod { detail, .. } => detail
+            .containers
+            .iter()
+            .any(|c| c.restarts > 0 && c.last_exit.is_some()),
+        _ => false,
+    });
+    let Some(pod) = chosen.map(|o| o.obj.name.clone()) else {
         let service = &model.grid.rows()[row].service;
         set_status(
             model,
@@ -512,7 +529,7 @@ fn follow_logs(model: &mut Model) -> Vec<Effect> {
         name: pod.clone(),
         ended: None,
     };
-    effects.push(Effect::FollowLogs { pod });
+    effects.push(Effect::FollowLogs { pod, previous });
     effects
 }
 
