@@ -3,6 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCompleter;
+
+use crate::complete::{kinds, services, services_or_kinds};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -21,7 +24,12 @@ The cluster comes from KUBECONFIG / ~/.kube/config (or in-cluster config), like 
 /// A terminal dashboard that deploys and watches an OpenStack control plane (kolla) on
 /// Kubernetes. With no command it opens the dashboard.
 #[derive(Debug, Parser)]
-#[command(name = "kolla-dash", version, after_help = AFTER_HELP, max_term_width = 100)]
+#[command(
+    name = "kolla-dash",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("KOLLA_DASH_COMMIT"), ")"),
+    after_help = AFTER_HELP,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -86,9 +94,30 @@ pub enum Command {
     /// ready again, time-to-heal per service) until interrupted
     Incidents(IncidentsArgs),
 
+    /// Print a shell's completion script (services and kinds complete from the catalog):
+    /// `source <(kolla-dash completions bash)`
+    Completions(CompletionsArgs),
+
+    /// Print the manual page (roff): `kolla-dash man | man -l -`
+    Man,
+
     /// Manage the local development control plane (etcd, apiserver, scheduler, kwok nodes)
     #[command(subcommand, name = "dev-cluster")]
     DevCluster(DevClusterCommand),
+}
+
+/// A shell `completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: Shell,
 }
 
 #[derive(Debug, Args)]
@@ -110,13 +139,13 @@ pub struct DashArgs {
 #[derive(Debug, Args)]
 pub struct ServicesArgs {
     /// Service names from the catalog (see `kolla-dash resource map`)
-    #[arg(required = true, value_name = "SERVICE")]
+    #[arg(required = true, value_name = "SERVICE", add = ArgValueCompleter::new(services))]
     pub services: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct KillArgs {
-    #[arg(required = true, value_name = "SERVICE")]
+    #[arg(required = true, value_name = "SERVICE", add = ArgValueCompleter::new(services))]
     pub services: Vec<String>,
     /// Also delete data kinds (disk, pv, pvc): the service's data is lost
     #[arg(long)]
@@ -148,9 +177,9 @@ pub enum ResourceCommand {
 /// `<service> <kind>`; the old kind-first order is accepted too.
 #[derive(Debug, Args)]
 pub struct ResourceArgs {
-    #[arg(value_name = "SERVICE")]
+    #[arg(value_name = "SERVICE", add = ArgValueCompleter::new(services_or_kinds))]
     pub first: String,
-    #[arg(value_name = "KIND")]
+    #[arg(value_name = "KIND", add = ArgValueCompleter::new(kinds))]
     pub second: String,
 }
 
@@ -165,10 +194,10 @@ pub struct ResourceDeleteArgs {
 
 #[derive(Debug, Args)]
 pub struct ResourceStatusArgs {
-    #[arg(value_name = "SERVICE")]
+    #[arg(value_name = "SERVICE", add = ArgValueCompleter::new(services_or_kinds))]
     pub first: String,
     /// One kind only [default: every kind of the service]
-    #[arg(value_name = "KIND")]
+    #[arg(value_name = "KIND", add = ArgValueCompleter::new(kinds))]
     pub second: Option<String>,
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: Output,
@@ -202,7 +231,7 @@ pub struct IncidentsArgs {
 #[derive(Debug, Args)]
 pub struct DeployArgs {
     /// Services to deploy, with their dependencies [default: every service]
-    #[arg(value_name = "SERVICE")]
+    #[arg(value_name = "SERVICE", add = ArgValueCompleter::new(services))]
     pub services: Vec<String>,
     /// Print the plan (steps, waits, order) without touching the cluster
     #[arg(long)]
@@ -216,7 +245,7 @@ pub struct DeployArgs {
 
 #[derive(Debug, Args)]
 pub struct TeardownArgs {
-    #[arg(value_name = "SERVICE")]
+    #[arg(value_name = "SERVICE", add = ArgValueCompleter::new(services))]
     pub services: Vec<String>,
     /// Also delete data kinds (disk, pv, pvc): the data is lost
     #[arg(long)]
