@@ -23,6 +23,7 @@ fn engine(cluster: &DevCluster) -> Engine {
         context: None,
         namespace: Some(NS.into()),
         log_file: None,
+        request_timeout: Default::default(),
     };
     let (catalog, config) = load_config(&global).expect("built-in config");
     let connection = Cluster {
@@ -219,7 +220,7 @@ async fn failing_the_node_under_keystone_heals_it_and_keeps_mariadb_data() {
     cluster.fail_node(&node).await.expect("fail the node");
     pump(&mut dash, &mut inbox, "keystone to heal", |d| {
         d.model.incidents().incidents().iter().any(|i| {
-            i.node == node
+            i.nodes.contains_key(&node)
                 && i.services
                     .get("keystone")
                     .is_some_and(|s| s.healed_after_ms.is_some())
@@ -231,7 +232,7 @@ async fn failing_the_node_under_keystone_heals_it_and_keeps_mariadb_data() {
         .incidents()
         .incidents()
         .iter()
-        .find(|i| i.node == node)
+        .find(|i| i.nodes.contains_key(&node))
         .expect("an incident for the failed node")
         .clone();
     let heal = incident.services["keystone"]
@@ -273,7 +274,7 @@ async fn failing_the_node_under_keystone_heals_it_and_keeps_mariadb_data() {
             .incidents()
             .incidents()
             .iter()
-            .find(|i| i.node == node)
+            .find(|i| i.nodes.contains_key(&node))
             .cloned();
         let timeline = incident.expect("incident").timeline;
         let pod = pods.get_opt("mariadb-0").await.expect("get mariadb-0");
@@ -319,11 +320,12 @@ async fn failing_the_node_under_keystone_heals_it_and_keeps_mariadb_data() {
 
     cluster.restore_node(&node).await.expect("restore the node");
     pump(&mut dash, &mut inbox, "the node to come back", |d| {
-        d.model
-            .incidents()
-            .incidents()
-            .iter()
-            .any(|i| i.node == node && i.timeline.iter().any(|t| t.step == Step::NodeUp))
+        d.model.incidents().incidents().iter().any(|i| {
+            i.nodes.contains_key(&node)
+                && i.timeline
+                    .iter()
+                    .any(|t| matches!(&t.step, Step::NodeUp { node: up } if *up == node))
+        })
     })
     .await;
 
@@ -381,7 +383,7 @@ async fn a_vanished_node_leaves_mariadb_terminating_until_it_returns() {
 
     let stuck_shown = |d: &Dashboard| {
         d.model.incidents().incidents().iter().any(|i| {
-            i.node == node
+            i.nodes.contains_key(&node)
                 && i.timeline.iter().any(|t| {
                     matches!(
                         &t.step,
@@ -422,7 +424,7 @@ async fn a_vanished_node_leaves_mariadb_terminating_until_it_returns() {
         "mariadb to heal once the node returns",
         |d| {
             d.model.incidents().incidents().iter().any(|i| {
-                i.node == node
+                i.nodes.contains_key(&node)
                     && i.services
                         .get("mariadb")
                         .is_some_and(|s| s.healed_after_ms.is_some())

@@ -40,24 +40,14 @@ async fn perform(engine: &Engine, action: &Action) -> anyhow::Result<String> {
             services,
             delete_data,
         } => each(engine, Verb::Kill, services, *delete_data).await,
-        Action::Node { node, op } => {
-            return match op {
-                NodeOp::Cordon => nodes::cordon(client, node, true)
-                    .await
-                    .map(|()| format!("{node} cordoned")),
-                NodeOp::Uncordon => nodes::cordon(client, node, false)
-                    .await
-                    .map(|()| format!("{node} uncordoned")),
-                NodeOp::Drain => nodes::drain(client, node, nodes::DRAIN_PATIENCE)
-                    .await
-                    .map(|n| format!("{node} drained: {n} pods evicted")),
-                NodeOp::Fail => simulate::fail(client, node, simulate::Failure::NotReady)
-                    .await
-                    .map(|()| format!("{node} failed (NotReady)")),
-                NodeOp::Restore => simulate::restore(client, node)
-                    .await
-                    .map(|()| format!("{node} restored")),
-            };
+        Action::Node { node, op } => return node_op(client, node, *op).await,
+        Action::EveryNode { op } => {
+            // Only the simulated nodes can fail and come back (the only operations offered).
+            let mut done = Vec::new();
+            for node in simulate::node_names(client).await? {
+                done.push(node_op(client, &node, *op).await?);
+            }
+            return Ok(done.join("; "));
         }
         // The dashboard runs these as workflows, never as one-shot actions.
         Action::Deploy { .. } | Action::Teardown { .. } => {
@@ -65,6 +55,27 @@ async fn perform(engine: &Engine, action: &Action) -> anyhow::Result<String> {
         }
     };
     Ok(summarize(&outcomes?))
+}
+
+/// One node operation; the line for the status bar.
+async fn node_op(client: &kube::Client, node: &str, op: NodeOp) -> anyhow::Result<String> {
+    match op {
+        NodeOp::Cordon => nodes::cordon(client, node, true)
+            .await
+            .map(|()| format!("{node} cordoned")),
+        NodeOp::Uncordon => nodes::cordon(client, node, false)
+            .await
+            .map(|()| format!("{node} uncordoned")),
+        NodeOp::Drain => nodes::drain(client, node, nodes::DRAIN_PATIENCE)
+            .await
+            .map(|n| format!("{node} drained: {n} pods evicted")),
+        NodeOp::Fail => simulate::fail(client, node, simulate::Failure::NotReady)
+            .await
+            .map(|()| format!("{node} failed (NotReady)")),
+        NodeOp::Restore => simulate::restore(client, node)
+            .await
+            .map(|()| format!("{node} restored")),
+    }
 }
 
 async fn each(
