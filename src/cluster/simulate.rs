@@ -130,30 +130,33 @@ pub enum Failure {
     Vanished,
 }
 
+/// Fails naming the nodes there are when `name` is not one of them.
+async fn ensure_node(client: &Client, name: &str) -> anyhow::Result<()> {
+    let found = Api::<Node>::all(client.clone())
+        .get_opt(name)
+        .await
+        .map_err(|e| explain_what(e, "read", &format!("node {name}")))?;
+    if found.is_none() {
+        let names = node_names(client).await?;
+        bail!("no node named {name:?}; nodes: {}", names.join(", "));
+    }
+    Ok(())
+}
+
 async fn patch_labels(
     client: &Client,
     name: &str,
     labels: serde_json::Value,
 ) -> anyhow::Result<()> {
-    let api = Api::<Node>::all(client.clone());
-    let what = format!("node {name}");
-    if api
-        .get_opt(name)
-        .await
-        .map_err(|e| explain_what(e, "read", &what))?
-        .is_none()
-    {
-        let names = node_names(client).await?;
-        bail!("no node named {name:?}; nodes: {}", names.join(", "));
-    }
     let patch = serde_json::json!({ "metadata": { "labels": labels } });
-    api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+    Api::<Node>::all(client.clone())
+        .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
         .await
-        .map_err(|e| explain_what(e, "label", &what))?;
+        .map_err(|e| explain_what(e, "label", &format!("node {name}")))?;
     Ok(())
 }
 
-/// Sets (`Some(node)`) or lifts (`None`) [`NODE_FAILED`] on the pods placed on `node`.
+/// Sets (`failed`) or lifts [`NODE_FAILED`] on the pods placed on `node`.
 async fn mark_pods(client: &Client, node: &str, failed: bool) -> anyhow::Result<()> {
     let pods: Api<Pod> = Api::all(client.clone());
     let on_node = pods
@@ -193,8 +196,7 @@ pub async fn fail(client: &Client, name: &str, how: Failure) -> anyhow::Result<(
         Failure::NotReady => serde_json::json!({ SIMULATE: NOT_READY }),
         Failure::Vanished => serde_json::json!({ KWOK_NODE_LABEL: "false" }),
     };
-    // Refuse an unknown node before touching any pod.
-    patch_labels(client, name, serde_json::json!({})).await?;
+    ensure_node(client, name).await?;
     mark_pods(client, name, true).await?;
     patch_labels(client, name, labels).await
 }
@@ -203,6 +205,7 @@ pub async fn fail(client: &Client, name: &str, how: Failure) -> anyhow::Result<(
 /// report Ready again.
 pub async fn restore(client: &Client, name: &str) -> anyhow::Result<()> {
     let labels = serde_json::json!({ SIMULATE: null, KWOK_NODE_LABEL: "true" });
+    ensure_node(client, name).await?;
     patch_labels(client, name, labels).await?;
     mark_pods(client, name, false).await
 }
