@@ -2,78 +2,17 @@
 //! reconnects by itself after the API server dies and comes back, and then knows exactly
 //! what a fresh start knows.
 
+mod support;
+
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::ConfigMap;
-use kolla_dash::cli::GlobalArgs;
-use kolla_dash::cluster::client::Cluster;
 use kolla_dash::devcluster::{Component, DevCluster, StartOptions};
-use kolla_dash::engine::{Engine, load_config};
 use kolla_dash::model::Connection as Link;
-use kolla_dash::tui::{DashOptions, Dashboard, Inbox};
+use kolla_dash::tui::Dashboard;
 use kube::Api;
 use kube::api::DeleteParams;
-
-const NS: &str = "heal";
-const WAIT: Duration = Duration::from_secs(60);
-
-fn engine(cluster: &DevCluster) -> Engine {
-    let global = GlobalArgs {
-        config_dir: None,
-        context: None,
-        namespace: Some(NS.into()),
-        log_file: None,
-        request_timeout: Default::default(),
-    };
-    let (catalog, config) = load_config(&global).expect("built-in config");
-    let connection = Cluster {
-        client: cluster.client(),
-        context: "test".into(),
-    };
-    Engine::new(catalog, config, connection)
-}
-
-/// Feeds the dashboard until `done` holds; panics after WAIT.
-async fn pump(
-    dash: &mut Dashboard,
-    inbox: &mut Inbox,
-    what: &str,
-    done: impl Fn(&Dashboard) -> bool,
-) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !done(dash) {
-        match tokio::time::timeout_at(deadline, inbox.msgs.recv()).await {
-            Ok(Some(msg)) => {
-                dash.handle(vec![msg]);
-            }
-            Ok(None) => panic!("the watchers stopped while waiting for {what}"),
-            Err(_) => panic!("timed out after {WAIT:?} waiting for {what}"),
-        }
-    }
-}
-
-/// A read-only dashboard core on `cluster`, once every watched kind is listed.
-async fn synced_dashboard(cluster: &DevCluster) -> (Dashboard, Inbox) {
-    let options = DashOptions {
-        readonly: true,
-        local_cluster: true,
-    };
-    let (mut dash, mut inbox) = Dashboard::start(engine(cluster), options).expect("dashboard");
-    pump(&mut dash, &mut inbox, "the first sync", |d| {
-        d.model.store().all_synced()
-    })
-    .await;
-    (dash, inbox)
-}
-
-/// Lets already-queued messages in (events, late updates) without waiting for new ones.
-async fn settle(dash: &mut Dashboard, inbox: &mut Inbox) {
-    while let Ok(Some(msg)) =
-        tokio::time::timeout(Duration::from_millis(1500), inbox.msgs.recv()).await
-    {
-        dash.handle(vec![msg]);
-    }
-}
+use support::dash::{NS, deployed, engine, pump, settle, synced_dashboard};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconnects_after_apiserver_restart_and_matches_a_fresh_start() {
@@ -136,36 +75,6 @@ async fn reconnects_after_apiserver_restart_and_matches_a_fresh_start() {
         "after reconnecting, the model knows what a fresh start knows"
     );
     assert!(!dash.disconnected(), "no watch is still waiting to relist");
-}
-
-/// Runs the real binary against the cluster; panics with its stderr on failure.
-fn kolla(cluster: &DevCluster, log: &std::path::Path, args: &[&str]) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kolla-dash"))
-        .env("KUBECONFIG", cluster.kubeconfig_path())
-        .args(["--namespace", NS, "--log-file"])
-        .arg(log)
-        .args(args)
-        .output()
-        .expect("run kolla-dash");
-    assert!(
-        out.status.success(),
-        "kolla-dash {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// A local cluster with `deploy ARGS` done through the real binary; the directory holds the
-/// binary's log.
-async fn deployed(args: &[&str]) -> (DevCluster, tempfile::TempDir) {
-    let cluster = DevCluster::start(StartOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("cannot start a local cluster: {e:#}"));
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut all = vec!["deploy"];
-    all.extend(args);
-    kolla(&cluster, &dir.path().join("kolla-dash.log"), &all);
-    (cluster, dir)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
