@@ -262,6 +262,9 @@ fn question(action: &Action) -> String {
         }
     };
     match action {
+        Action::Create { service, kind } => format!("Create {service}'s {kind}?"),
+        Action::Bootstrap { services } => format!("Bootstrap {}?", services.join(", ")),
+        Action::Run { services } => format!("Run {}?", services.join(", ")),
         Action::Delete { service, kind, .. } => format!("Delete {service}'s {kind}?"),
         Action::Kill {
             services,

@@ -215,7 +215,8 @@ fn a_silent_server_is_named_in_the_header_and_before_any_action() {
     press(&mut m, &[Key::Char('c')]);
     let text = screen(&m, 120, 30).backend().to_string();
     assert!(
-        text.contains("The API server has not answered for 4 s: this waits for it"),
+        text.contains("Create mariadb's disk?")
+            && text.contains("The API server has not answered for 4 s: this waits for it"),
         "{text}"
     );
 }
