@@ -625,6 +625,13 @@ impl IncidentTracker {
             .map(|(name, _)| name.as_str())
             .collect();
         for incident in self.incidents.iter_mut().filter(|i| i.is_open()) {
+            // A deleted node's pods still read ready until they are collected.
+            let deleted: BTreeSet<&str> = incident
+                .nodes
+                .iter()
+                .filter(|(_, f)| **f == NodeFate::Deleted)
+                .map(|(n, _)| n.as_str())
+                .collect();
             let mut healed = Vec::new();
             for (service, heal) in &incident.services {
                 if heal.healed_after_ms.is_some() {
@@ -634,7 +641,11 @@ impl IncidentTracker {
                     .pods
                     .values()
                     .filter(|p| &p.service == service && p.ready && !p.deleting)
-                    .filter(|p| p.node.as_deref().is_none_or(|n| !down.contains(n)))
+                    .filter(|p| {
+                        p.node
+                            .as_deref()
+                            .is_none_or(|n| !down.contains(n) && !deleted.contains(n))
+                    })
                     .count();
                 if u32::try_from(ready).unwrap_or(u32::MAX) >= heal.replicas {
                     healed.push(service.clone());
@@ -1391,4 +1402,40 @@ mod tests {
     fn pod_on(name: &str, service: &str, node: &str) -> ObjectSummary {
         pod(name, service, Some(node), true, false)
     }
+
+    #[test]
+    fn a_deleted_node_closes_its_part_but_its_pods_are_no_replicas() {
+        let mut t = healthy();
+        t.observe(
+            &Msg::Applied(node_with("node-2", NodeReady::Unknown, &[])),
+            1_000,
+        );
+        let gone = steps(t.observe(
+            &Msg::Deleted(ObjRef {
+                kind: ObjKind::Node,
+                name: "node-2".into(),
+            }),
+            2_000,
+        ));
+        assert_eq!(
+            gone,
+            vec![Step::NodeDeleted {
+                node: "node-2".into()
+            }]
+        );
+        let incident = &t.incidents()[0];
+        assert_eq!(incident.nodes["node-2"], NodeFate::Deleted);
+        assert!(incident.is_open(), "keystone-b and mariadb-0 still read ready there");
+        assert_eq!(incident.services["keystone"].healed_after_ms, None);
+        // The pods are collected and replaced elsewhere: healed, closed.
+        t.observe(&Msg::Deleted(pod_ref("keystone-b")), 3_000);
+        t.observe(&Msg::Deleted(pod_ref("mariadb-0")), 3_000);
+        t.observe(&Msg::Applied(pod_on("keystone-d", "keystone", "node-3")), 4_000);
+        let done = steps(t.observe(
+            &Msg::Applied(pod("mariadb-0", "mariadb", Some("node-1"), true, true)),
+            5_000,
+        ));
+        assert!(done.contains(&Step::Closed { after_ms: 4_000 }), "{done:?}");
+    }
 }
+
