@@ -1425,12 +1425,18 @@ mod tests {
         );
         let incident = &t.incidents()[0];
         assert_eq!(incident.nodes["node-2"], NodeFate::Deleted);
-        assert!(incident.is_open(), "keystone-b and mariadb-0 still read ready there");
+        assert!(
+            incident.is_open(),
+            "keystone-b and mariadb-0 still read ready there"
+        );
         assert_eq!(incident.services["keystone"].healed_after_ms, None);
         // The pods are collected and replaced elsewhere: healed, closed.
         t.observe(&Msg::Deleted(pod_ref("keystone-b")), 3_000);
         t.observe(&Msg::Deleted(pod_ref("mariadb-0")), 3_000);
-        t.observe(&Msg::Applied(pod_on("keystone-d", "keystone", "node-3")), 4_000);
+        t.observe(
+            &Msg::Applied(pod_on("keystone-d", "keystone", "node-3")),
+            4_000,
+        );
         let done = steps(t.observe(
             &Msg::Applied(pod("mariadb-0", "mariadb", Some("node-1"), true, true)),
             5_000,
@@ -1438,4 +1444,3 @@ mod tests {
         assert!(done.contains(&Step::Closed { after_ms: 4_000 }), "{done:?}");
     }
 }
-
