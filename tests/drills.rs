@@ -127,6 +127,8 @@ async fn a_paused_api_server_is_noticed_blamed_for_the_node_failures_and_healed_
     settle(&mut dash, &mut inbox).await;
     assert!(all_ready(&dash), "deployed: every cell ready");
 
+    // Kubernetes writes whole seconds; nothing can change while the server is frozen.
+    let paused_at = jiff::Timestamp::now();
     dev_cluster(&cluster, &["pause-apiserver"]);
     let paused = Instant::now();
     pump(&mut dash, &mut inbox, "the server called silent", |d| {
@@ -155,7 +157,6 @@ async fn a_paused_api_server_is_noticed_blamed_for_the_node_failures_and_healed_
 
     dev_cluster(&cluster, &["resume-apiserver"]);
     let resumed = Instant::now();
-    let resumed_at = jiff::Timestamp::now();
     pump(&mut dash, &mut inbox, "connected again", |d| {
         d.model.connection() == Connection::Connected && d.model.store().all_synced()
     })
@@ -238,7 +239,7 @@ async fn a_paused_api_server_is_noticed_blamed_for_the_node_failures_and_healed_
                             && c.status == "True"
                             && c.last_transition_time
                                 .as_ref()
-                                .is_some_and(|t| t.0 > resumed_at)
+                                .is_some_and(|t| t.0 > paused_at)
                     })
                 })
         })
