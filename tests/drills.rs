@@ -212,8 +212,9 @@ async fn a_paused_api_server_is_noticed_blamed_for_the_node_failures_and_healed_
         &mut inbox,
         "a pod marked not ready, then every service ready again",
         |d| {
-            saw_not_ready.set(saw_not_ready.get() || some_pod_not_ready(d));
-            saw_not_ready.get() && all_ready(d)
+            let not_ready = some_pod_not_ready(d);
+            saw_not_ready.set(saw_not_ready.get() || not_ready);
+            saw_not_ready.get() && !not_ready && all_ready(d)
         },
     )
     .await;
