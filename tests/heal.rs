@@ -36,7 +36,10 @@ async fn reconnects_after_apiserver_restart_and_matches_a_fresh_start() {
         .stop_component(Component::ApiServer)
         .expect("stop the apiserver");
     pump(&mut dash, &mut inbox, "the dashboard to notice", |d| {
-        matches!(d.model.connection(), Link::Lost { .. })
+        matches!(
+            d.model.connection(),
+            Link::Lost { .. } | Link::Silent { .. }
+        )
     })
     .await;
     cluster
