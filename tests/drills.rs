@@ -22,7 +22,7 @@ use kube::Api;
 use kube::api::ListParams;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use support::dash::{NS, deployed, pump, settle, synced_dashboard};
+use support::dash::{Headless, NS, deployed, pump, settle, synced_dashboard};
 
 /// Every service's pods: what the kolla-dash labels select.
 const SERVICE_PODS: &str = "kolla-dash/kind=pod";
@@ -122,7 +122,8 @@ fn dev_cluster(cluster: &DevCluster, args: &[&str]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_api_server_is_noticed_blamed_for_the_node_failures_and_healed_without_action() {
-    let (cluster, _dir) = deployed(&[]).await;
+    let (cluster, dir) = deployed(&[]).await;
+    let headless = Headless::start(&cluster, dir.path());
     let (mut dash, mut inbox) = synced_dashboard(&cluster).await;
     settle(&mut dash, &mut inbox).await;
     assert!(all_ready(&dash), "deployed: every cell ready");
@@ -250,6 +251,18 @@ async fn a_paused_api_server_is_noticed_blamed_for_the_node_failures_and_healed_
         !recovered.is_empty(),
         "no pod went not ready and back: the leases did not lapse"
     );
+
+    // The headless command blames the outage too, in data and in words.
+    let text = headless.stop();
+    let blamed = text.lines().any(|l| {
+        let v: serde_json::Value = serde_json::from_str(l).expect("one JSON object per line");
+        v["event"] == "api-outage"
+            && v["outage"]["to_ms"].as_i64() > v["outage"]["from_ms"].as_i64()
+            && v["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("possibly caused by the API server outage of"))
+    });
+    assert!(blamed, "incidents -o json blames the outage:\n{text}");
 
     // And the dashboard then knows what a fresh start knows.
     settle(&mut dash, &mut inbox).await;

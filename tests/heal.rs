@@ -12,7 +12,7 @@ use kolla_dash::model::Connection as Link;
 use kolla_dash::tui::Dashboard;
 use kube::Api;
 use kube::api::DeleteParams;
-use support::dash::{NS, deployed, engine, pump, settle, synced_dashboard};
+use support::dash::{Headless, NS, deployed, engine, pump, settle, synced_dashboard};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconnects_after_apiserver_restart_and_matches_a_fresh_start() {
@@ -86,19 +86,9 @@ async fn failing_the_node_under_keystone_heals_it_and_keeps_mariadb_data() {
     use kolla_dash::model::incident::Step;
 
     let (cluster, dir) = deployed(&[]).await;
-    let log = dir.path().join("kolla-dash.log");
 
     // The headless command records the same drill, for scripts.
-    let headless_out = dir.path().join("incidents.jsonl");
-    let mut headless = std::process::Command::new(env!("CARGO_BIN_EXE_kolla-dash"))
-        .env("KUBECONFIG", cluster.kubeconfig_path())
-        .args(["--namespace", NS, "--log-file"])
-        .arg(&log)
-        .args(["incidents", "-o", "json"])
-        .stdout(std::fs::File::create(&headless_out).expect("output file"))
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start kolla-dash incidents");
+    let headless = Headless::start(&cluster, dir.path());
 
     let (mut dash, mut inbox) = synced_dashboard(&cluster).await;
     settle(&mut dash, &mut inbox).await;
@@ -241,8 +231,7 @@ async fn failing_the_node_under_keystone_heals_it_and_keeps_mariadb_data() {
     })
     .await;
 
-    nix_interrupt(&mut headless);
-    let headless_text = std::fs::read_to_string(&headless_out).expect("headless output");
+    let headless_text = headless.stop();
     let healed = headless_text.lines().any(|l| {
         let v: serde_json::Value = serde_json::from_str(l).expect("one JSON object per line");
         v["event"] == "service-healed" && v["service"] == "keystone"
@@ -251,28 +240,6 @@ async fn failing_the_node_under_keystone_heals_it_and_keeps_mariadb_data() {
         healed,
         "the headless command reports keystone healed:\n{headless_text}"
     );
-}
-
-/// Ctrl-C for a child process; it must exit cleanly within a few seconds.
-fn nix_interrupt(child: &mut std::process::Child) {
-    let pid = i32::try_from(child.id()).expect("pid fits");
-    let _ = nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(pid),
-        nix::sys::signal::Signal::SIGINT,
-    );
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while std::time::Instant::now() < deadline {
-        if let Ok(Some(status)) = child.try_wait() {
-            assert!(
-                status.success(),
-                "Ctrl-C ends `incidents` cleanly: {status}"
-            );
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    panic!("`kolla-dash incidents` ignored Ctrl-C for 10 s");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -102,3 +102,48 @@ pub async fn deployed(args: &[&str]) -> (DevCluster, tempfile::TempDir) {
     kolla(&cluster, &dir.path().join("kolla-dash.log"), &all);
     (cluster, dir)
 }
+
+/// `kolla-dash incidents -o json` running against a cluster, its output kept in a file.
+pub struct Headless {
+    child: std::process::Child,
+    out: std::path::PathBuf,
+}
+
+impl Headless {
+    /// Starts it; its log and output go to `dir`.
+    pub fn start(cluster: &DevCluster, dir: &std::path::Path) -> Headless {
+        let out = dir.join("incidents.jsonl");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_kolla-dash"))
+            .env("KUBECONFIG", cluster.kubeconfig_path())
+            .args(["--namespace", NS, "--log-file"])
+            .arg(dir.join("incidents.log"))
+            .args(["incidents", "-o", "json"])
+            .stdout(std::fs::File::create(&out).expect("output file"))
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start kolla-dash incidents");
+        Headless { child, out }
+    }
+
+    /// Ctrl-C (it must exit cleanly within a few seconds); returns what it printed.
+    pub fn stop(mut self) -> String {
+        let pid = i32::try_from(self.child.id()).expect("pid fits");
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGINT,
+        );
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                assert!(
+                    status.success(),
+                    "Ctrl-C ends `incidents` cleanly: {status}"
+                );
+                return std::fs::read_to_string(&self.out).expect("headless output");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        panic!("`kolla-dash incidents` ignored Ctrl-C for 10 s");
+    }
+}

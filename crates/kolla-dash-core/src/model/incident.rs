@@ -98,13 +98,15 @@ pub struct ApiOutage {
     pub to_ms: i64,
 }
 
-/// A step as it happened, for the JSON-lines stream of the headless command.
+/// A step as it happened, for the JSON-lines stream of the headless command: its data, and
+/// (`text`) what the timeline says about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IncidentEvent {
     pub incident: u32,
     pub at_ms: i64,
     #[serde(flatten)]
     pub step: Step,
+    pub text: String,
 }
 
 /// One step on an incident's timeline.
@@ -690,6 +692,7 @@ fn record(incident: &mut Incident, at_ms: i64, step: Step, out: &mut Vec<Inciden
     out.push(IncidentEvent {
         incident: incident.id,
         at_ms,
+        text: step.to_string(),
         step: step.clone(),
     });
     incident.timeline.push(Timed { at_ms, step });
@@ -1185,7 +1188,7 @@ mod tests {
         let line = serde_json::to_string(&events[0]).expect("serializes");
         assert_eq!(
             line,
-            r#"{"incident":1,"at_ms":1000,"event":"node-down","node":"node-2","ready":"False"}"#
+            r#"{"incident":1,"at_ms":1000,"event":"node-down","node":"node-2","ready":"False","text":"node node-2 down (NotReady)"}"#
         );
         t.observe(
             &Msg::Applied(node_with("node-2", NodeReady::True, &[])),
