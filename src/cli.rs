@@ -58,7 +58,7 @@ pub struct GlobalArgs {
         global = true,
         env = "KOLLA_DASH_REQUEST_TIMEOUT",
         value_name = "DURATION",
-        default_value = "30s"
+        default_value_t
     )]
     pub request_timeout: RequestTimeout,
 }

@@ -57,11 +57,13 @@ impl FromStr for RequestTimeout {
     }
 }
 
+/// As the flag is spelled (`30s`, `500ms`, `0`), so `--help` shows the default.
 impl fmt::Display for RequestTimeout {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
+        match self.0.map(|d| d.as_millis()) {
             None => f.write_str("0"),
-            Some(d) => f.write_str(&span(d)),
+            Some(ms) if ms.is_multiple_of(1000) => write!(f, "{}s", ms / 1000),
+            Some(ms) => write!(f, "{ms}ms"),
         }
     }
 }
@@ -233,7 +235,11 @@ mod tests {
         let err = d("soon").unwrap_err();
         assert!(err.contains("not a duration"), "{err}");
         assert!(d("2d").is_err());
-        assert_eq!(RequestTimeout::default().to_string(), "30 s");
+        for spelled in ["30s", "500ms", "0"] {
+            let parsed: RequestTimeout = spelled.parse().expect("parses");
+            assert_eq!(parsed.to_string(), spelled, "round trip");
+        }
+        assert_eq!(RequestTimeout::default().to_string(), "30s");
     }
 
     #[test]
