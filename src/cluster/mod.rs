@@ -6,6 +6,7 @@ pub mod apply;
 pub mod client;
 pub mod kinds;
 pub mod list;
+pub mod liveness;
 pub mod logs;
 pub mod namespace;
 pub mod nodes;

@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
-use anyhow::Context as _;
 use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::api::{EvictParams, ListParams, Patch, PatchParams};
 use kube::{Api, Client};
+
+use super::apply::explain_what;
 
 /// How long the dashboard's drain keeps retrying evictions a PodDisruptionBudget refuses.
 pub const DRAIN_PATIENCE: Duration = Duration::from_secs(60);
@@ -26,7 +27,7 @@ pub async fn cordon(client: &Client, node: &str, unschedulable: bool) -> anyhow:
                      `kolla-dash rbac --node-actions` prints the rights node actions need"
                 )
             }
-            other => anyhow::Error::new(other).context(format!("cannot cordon {node}")),
+            other => explain_what(other, "cordon", &format!("node {node}")),
         })?;
     Ok(())
 }
@@ -40,7 +41,7 @@ pub async fn drain(client: &Client, node: &str, patience: Duration) -> anyhow::R
     let on_node = pods
         .list(&ListParams::default().fields(&format!("spec.nodeName={node}")))
         .await
-        .with_context(|| format!("cannot list the pods on {node}"))?;
+        .map_err(|e| explain_what(e, "list the pods on", &format!("node {node}")))?;
     let mut evicted = 0;
     for pod in on_node.items.iter().filter(|p| evictable(p)) {
         let (Some(name), Some(ns)) = (&pod.metadata.name, &pod.metadata.namespace) else {
@@ -48,8 +49,8 @@ pub async fn drain(client: &Client, node: &str, patience: Duration) -> anyhow::R
         };
         let api: Api<Pod> = Api::namespaced(client.clone(), ns);
         let deadline = tokio::time::Instant::now() + patience;
-        // A refused eviction is HTTP 429, which kube's client itself retries with backoff:
-        // the deadline bounds that wait too.
+        // A refused eviction is HTTP 429 (our client does not retry it): retried here
+        // until the deadline.
         let refused = || {
             anyhow::anyhow!(
                 "drain of {node} stopped after {} s: evicting {ns}/{name} is still refused, \
@@ -69,7 +70,7 @@ pub async fn drain(client: &Client, node: &str, patience: Duration) -> anyhow::R
                     }
                     tokio::time::sleep(RETRY).await;
                 }
-                Ok(Err(e)) => return Err(e).with_context(|| format!("cannot evict {ns}/{name}")),
+                Ok(Err(e)) => return Err(explain_what(e, "evict", &format!("pod {ns}/{name}"))),
             }
         }
         evicted += 1;

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+use crate::cluster::client::RequestTimeout;
 use crate::cluster::simulate as nodes;
 pub use crate::cluster::simulate::{NOT_READY, SIMULATE, node_name};
 pub use bins::{Binaries, Versions};
@@ -264,6 +265,49 @@ impl DevCluster {
     /// Undoes [`fail_node`](Self::fail_node): the node reports Ready again.
     pub async fn restore_node(&self, name: &str) -> anyhow::Result<()> {
         nodes::restore(&self.client, name).await
+    }
+
+    /// Every simulated node, failed ones too, in name order.
+    pub async fn all_nodes(&self) -> anyhow::Result<Vec<String>> {
+        nodes::node_names(&self.client).await
+    }
+
+    /// Freezes a running component (SIGSTOP): it keeps its port and its connections but
+    /// answers nothing, as a hung process or a network path that drops packets does.
+    pub fn pause_component(&self, component: Component) -> anyhow::Result<u32> {
+        let pid = self.own_pid(component)?;
+        process::pause(pid, true)?;
+        Ok(pid)
+    }
+
+    /// Lets a paused component run again (SIGCONT).
+    pub fn resume_component(&self, component: Component) -> anyhow::Result<u32> {
+        let pid = self.own_pid(component)?;
+        process::pause(pid, false)?;
+        Ok(pid)
+    }
+
+    /// The pid this cluster started `component` under, if it still runs that binary.
+    fn own_pid(&self, component: Component) -> anyhow::Result<u32> {
+        let pid = self.state.pids.get(&component).copied().with_context(|| {
+            format!(
+                "{component} is not running in the dev-cluster in {}",
+                self.layout.root().display()
+            )
+        })?;
+        if !process::is_alive(pid) || process::exe_name(pid).as_deref() != Some(component.binary())
+        {
+            bail!("{component} (pid {pid} in cluster.json) is no longer running");
+        }
+        Ok(pid)
+    }
+
+    /// Whether `component` is paused.
+    pub fn is_paused(&self, component: Component) -> bool {
+        self.state
+            .pids
+            .get(&component)
+            .is_some_and(|&pid| process::is_paused(pid))
     }
 
     /// Stops one component (SIGTERM, then SIGKILL after a grace period).
@@ -612,5 +656,5 @@ async fn client_for(layout: &Layout) -> anyhow::Result<kube::Client> {
     )
     .await
     .with_context(|| format!("loading {}", path.display()))?;
-    kube::Client::try_from(config).context("building a Kubernetes client")
+    crate::cluster::client::build(config, RequestTimeout::default())
 }

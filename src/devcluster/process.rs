@@ -50,14 +50,30 @@ pub fn spawn(program: &Path, args: &[String], log: &Path, detach: Detach) -> any
 
 /// True if `pid` exists and is not a zombie.
 pub fn is_alive(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        // The state letter follows the parenthesised command name.
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.trim_start().chars().next())
-            .is_some_and(|state| state != 'Z' && state != 'X'),
-        Err(_) => false,
-    }
+    process_state(pid).is_some_and(|state| state != 'Z' && state != 'X')
+}
+
+/// True if `pid` is stopped (SIGSTOP): alive, but running nothing.
+pub fn is_paused(pid: u32) -> bool {
+    process_state(pid) == Some('T')
+}
+
+/// The state letter of `pid` in /proc (R, S, T, Z, ...), if it exists.
+fn process_state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The state letter follows the parenthesised command name.
+    stat.rsplit_once(')')?.1.trim_start().chars().next()
+}
+
+/// Stops (`pause`) or continues `pid` with SIGSTOP / SIGCONT.
+pub fn pause(pid: u32, pause: bool) -> anyhow::Result<()> {
+    let raw = i32::try_from(pid).with_context(|| format!("pid {pid} out of range"))?;
+    let signal = if pause {
+        Signal::SIGSTOP
+    } else {
+        Signal::SIGCONT
+    };
+    kill(Pid::from_raw(raw), signal).with_context(|| format!("sending {signal} to pid {pid}"))
 }
 
 /// File name of the executable `pid` runs, if it can be read.
@@ -87,9 +103,11 @@ pub fn find_cluster_processes(bin_dir: &Path, state_dir: &Path) -> Vec<u32> {
 }
 
 /// Sends SIGTERM to each process's group (each is a session leader) and waits up to
-/// `grace` for all to go, then SIGKILLs the rest and waits for those too.
+/// `grace` for all to go, then SIGKILLs the rest and waits for those too. A paused process
+/// is continued, so it can act on the SIGTERM.
 pub fn terminate(pids: &[u32], grace: Duration) -> anyhow::Result<()> {
     signal_all(pids, Signal::SIGTERM);
+    signal_all(pids, Signal::SIGCONT);
     if wait_gone(pids, grace) {
         return Ok(());
     }

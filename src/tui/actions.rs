@@ -43,30 +43,23 @@ async fn perform(engine: &Engine, action: &Action) -> anyhow::Result<String> {
         } => each(engine, Verb::Kill, services, *delete_data).await,
         Action::Node { node, op } => {
             // Drain cordons first: every right it takes is checked before that.
-            let needs = match op {
-                NodeOp::Cordon | NodeOp::Uncordon => access::to_cordon(),
-                NodeOp::Drain => access::to_drain(),
-                // The local demo cluster's own knobs, used with its admin credentials.
-                NodeOp::Fail | NodeOp::Restore => Vec::new(),
-            };
-            engine.access.require(&action.to_string(), &needs).await?;
-            return match op {
-                NodeOp::Cordon => nodes::cordon(client, node, true)
-                    .await
-                    .map(|()| format!("{node} cordoned")),
-                NodeOp::Uncordon => nodes::cordon(client, node, false)
-                    .await
-                    .map(|()| format!("{node} uncordoned")),
-                NodeOp::Drain => nodes::drain(client, node, nodes::DRAIN_PATIENCE)
-                    .await
-                    .map(|n| format!("{node} drained: {n} pods evicted")),
-                NodeOp::Fail => simulate::fail(client, node, simulate::Failure::NotReady)
-                    .await
-                    .map(|()| format!("{node} failed (NotReady)")),
-                NodeOp::Restore => simulate::restore(client, node)
-                    .await
-                    .map(|()| format!("{node} restored")),
-            };
+            engine
+                .access
+                .require(&action.to_string(), &node_needs(*op))
+                .await?;
+            return node_op(client, node, *op).await;
+        }
+        Action::EveryNode { op } => {
+            engine
+                .access
+                .require(&action.to_string(), &node_needs(*op))
+                .await?;
+            // Only the simulated nodes can fail and come back (the only operations offered).
+            let mut done = Vec::new();
+            for node in simulate::node_names(client).await? {
+                done.push(node_op(client, &node, *op).await?);
+            }
+            return Ok(done.join("; "));
         }
         // The dashboard runs these as workflows, never as one-shot actions.
         Action::Deploy { .. } | Action::Teardown { .. } => {
@@ -74,6 +67,37 @@ async fn perform(engine: &Engine, action: &Action) -> anyhow::Result<String> {
         }
     };
     Ok(summarize(&outcomes?))
+}
+
+/// One node operation; the line for the status bar.
+/// The rights a node operation takes.
+fn node_needs(op: NodeOp) -> Vec<access::Need> {
+    match op {
+        NodeOp::Cordon | NodeOp::Uncordon => access::to_cordon(),
+        NodeOp::Drain => access::to_drain(),
+        // The local demo cluster's own knobs, used with its admin credentials.
+        NodeOp::Fail | NodeOp::Restore => Vec::new(),
+    }
+}
+
+async fn node_op(client: &kube::Client, node: &str, op: NodeOp) -> anyhow::Result<String> {
+    match op {
+        NodeOp::Cordon => nodes::cordon(client, node, true)
+            .await
+            .map(|()| format!("{node} cordoned")),
+        NodeOp::Uncordon => nodes::cordon(client, node, false)
+            .await
+            .map(|()| format!("{node} uncordoned")),
+        NodeOp::Drain => nodes::drain(client, node, nodes::DRAIN_PATIENCE)
+            .await
+            .map(|n| format!("{node} drained: {n} pods evicted")),
+        NodeOp::Fail => simulate::fail(client, node, simulate::Failure::NotReady)
+            .await
+            .map(|()| format!("{node} failed (NotReady)")),
+        NodeOp::Restore => simulate::restore(client, node)
+            .await
+            .map(|()| format!("{node} restored")),
+    }
 }
 
 async fn each(

@@ -288,9 +288,21 @@ fn dialog(buf: &mut Buffer, area: Rect, model: &Model, confirm: &Confirm) -> Opt
         Subject::Act(action) => question(action),
     };
     let mut lines = vec![Line::styled(question, theme::title())];
+    // Against a silent API server the action would only queue up: say so before the yes.
+    let silent = model.silent_for().map(|age| {
+        Line::styled(
+            format!(
+                "The API server has not answered for {age} s: this waits for it, up to the \
+                 request timeout."
+            ),
+            theme::warning_style(),
+        )
+    });
+    let extra = u16::from(silent.is_some()) * 2;
+    lines.extend(silent);
     let Some(typed) = &confirm.typed else {
         lines.push(Line::raw("y: yes   n or Esc: no"));
-        let inner = window(buf, area, 64, 5, " confirm ".to_string());
+        let inner = window(buf, area, 64, 5 + extra, " confirm ".to_string());
         Paragraph::new(lines)
             .wrap(Wrap { trim: true })
             .render(inner, buf);
@@ -305,12 +317,14 @@ fn dialog(buf: &mut Buffer, area: Rect, model: &Model, confirm: &Confirm) -> Opt
         typed.expected
     )));
     lines.push(Line::raw(format!("> {}", typed.input.value())));
-    let inner = window(buf, area, 64, 6, " confirm data loss ".to_string());
-    Paragraph::new(lines).render(inner, buf);
+    let inner = window(buf, area, 64, 6 + extra, " confirm data loss ".to_string());
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .render(inner, buf);
     let x = inner.x.saturating_add(2).saturating_add(
         u16::try_from(super::display_input(&typed.input).visual_cursor()).unwrap_or(u16::MAX),
     );
-    let y = inner.y.saturating_add(3);
+    let y = inner.y.saturating_add(3 + extra);
     (y < inner.bottom() && x < inner.right()).then_some(Position::new(x, y))
 }
 
@@ -324,6 +338,9 @@ fn question(action: &Action) -> String {
         }
     };
     match action {
+        Action::Create { service, kind } => format!("Create {service}'s {kind}?"),
+        Action::Bootstrap { services } => format!("Bootstrap {}?", services.join(", ")),
+        Action::Run { services } => format!("Run {}?", services.join(", ")),
         Action::Delete { service, kind, .. } => format!("Delete {service}'s {kind}?"),
         Action::Kill {
             services,
@@ -362,6 +379,13 @@ fn question(action: &Action) -> String {
             NodeOp::Fail => format!("Fail {node}: make it NotReady and watch the cluster heal?"),
             NodeOp::Restore => format!("Restore {node}: make it Ready again?"),
         },
+        Action::EveryNode { op: NodeOp::Fail } => {
+            "Fail every node: make them all NotReady (Kubernetes then pauses evictions)?"
+                .to_string()
+        }
+        Action::EveryNode {
+            op: NodeOp::Restore,
+        } => "Restore every failed node: make them all Ready again?".to_string(),
         other => format!("{other}?"),
     }
 }
