@@ -70,6 +70,18 @@ pub struct GlobalArgs {
         default_value_t
     )]
     pub request_timeout: RequestTimeout,
+
+    /// No colours on screen: statuses keep their symbols and words (also when NO_COLOR is
+    /// set to anything but the empty string)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+impl GlobalArgs {
+    /// `--no-color`, or `NO_COLOR` set and not empty (no-color.org: whatever its value).
+    pub fn colour_off(&self) -> bool {
+        self.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+    }
 }
 
 #[derive(Debug, Subcommand)]
