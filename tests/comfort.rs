@@ -144,7 +144,9 @@ fn screen_colours(no_color: Option<&str>) -> usize {
     let coloured = app.coloured_cells();
     // Esc then q at once would read as Alt-q: q closes the help, q again quits.
     app.send("q");
-    app.wait_for("the help closed", Duration::from_secs(5), |s| !s.contains("keys (Esc closes)"));
+    app.wait_for("the help closed", Duration::from_secs(5), |s| {
+        !s.contains("keys (Esc closes)")
+    });
     app.send("q");
     assert!(
         app.wait_exit(Duration::from_secs(10)),
