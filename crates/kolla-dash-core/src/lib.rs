@@ -19,5 +19,6 @@ pub mod model;
 pub mod render;
 pub mod status;
 pub mod summary;
+pub mod values;
 pub mod workflow;
 pub mod yaml;
