@@ -1,24 +1,40 @@
 //! The engine behind every verb, shared by the CLI, the dashboard and the workflow:
-//! render a (service, kind) and apply or delete it, with the data-safety rules.
+//! render a (service, kind) and apply or delete it, with the safety rules: only
+//! kolla-dash's own objects are changed or deleted, data kinds only with consent.
 
 use anyhow::Context as _;
 use tokio::sync::OnceCell;
 
 use crate::catalog::{Catalog, LookupError, Verb};
 use crate::cli::GlobalArgs;
-use crate::cluster::apply::{Applier, Deleted};
+use crate::cluster::apply::{Applier, Deleted, Found, owners_of};
 use crate::cluster::client::{Cluster, connect};
-use crate::cluster::namespace;
+use crate::cluster::{namespace, volumes};
 use crate::config::Config;
 use crate::kind::Kind;
+use crate::model::Consent;
+use crate::ownership::{self, Claim, Meeting};
+use crate::record::{self, BootstrapRecord};
 use crate::render::{Manifest, PASSWORDS_SECRET, Renderer};
 
 /// One thing the engine did, for the status line, the log pane and the CLI's output.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Applied(String),
+    /// A foreign object taken over (`--adopt`): the sentence says whose it was and which
+    /// fields were overwritten.
+    Adopted(String),
     Deleted(String),
     AlreadyGone(String),
+    /// A foreign object a service-wide delete (kill, teardown) left alone: the sentence.
+    LeftAlone(String),
+    /// A Released PV of the service's, freed for its new claim: the sentence.
+    Reattached(String),
+    /// Something worth knowing that changed nothing (a Released PV that is not
+    /// kolla-dash's): the sentence.
+    Noted(String),
+    /// A completed bootstrap written on the service's data: the sentence.
+    Recorded(String),
     /// A data kind left in place because deleting data was not asked for.
     KeptData {
         service: String,
@@ -32,12 +48,31 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// Whether it says more than "done": data kept or reattached, a record written, an
+    /// object taken over or left alone.
+    pub fn worth_telling(&self) -> bool {
+        !matches!(
+            self,
+            Outcome::Applied(_)
+                | Outcome::Deleted(_)
+                | Outcome::AlreadyGone(_)
+                | Outcome::NothingToDo { .. }
+        )
+    }
+}
+
 impl std::fmt::Display for Outcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Outcome::Applied(what) => write!(f, "applied {what}"),
             Outcome::Deleted(what) => write!(f, "deleted {what}"),
             Outcome::AlreadyGone(what) => write!(f, "{what} already absent"),
+            Outcome::Adopted(sentence)
+            | Outcome::LeftAlone(sentence)
+            | Outcome::Reattached(sentence)
+            | Outcome::Noted(sentence)
+            | Outcome::Recorded(sentence) => f.write_str(sentence),
             Outcome::KeptData { service, kind } => write!(
                 f,
                 "kept {service} {kind}: it holds data (pass --delete-data to delete it)"
@@ -48,6 +83,19 @@ impl std::fmt::Display for Outcome {
         }
     }
 }
+
+/// What a delete does about an object with a rendered name that is not kolla-dash's. It
+/// is never deleted; the question is whether that stops the command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForeignObjects {
+    /// Fail before deleting anything (`resource delete`: the operator named the cell).
+    Refuse,
+    /// Delete kolla-dash's objects and report the foreign ones (kill, teardown).
+    LeaveAlone,
+}
+
+/// Tries at applying an object that keeps changing between being judged and applied.
+const APPLY_ATTEMPTS: usize = 5;
 
 /// Refusal to delete a data kind without consent.
 #[derive(Debug, thiserror::Error)]
@@ -131,8 +179,15 @@ impl Engine {
         Ok(kinds)
     }
 
-    /// Creates (server-side applies) every object of one kind. Idempotent.
-    pub async fn create(&self, service: &str, kind: Kind) -> anyhow::Result<Vec<Outcome>> {
+    /// Creates (server-side applies) every object of one kind. Idempotent. Every object is
+    /// looked at first: one that is not kolla-dash's stops the create before anything
+    /// changes, unless `consent.adopt` takes it over.
+    pub async fn create(
+        &self,
+        service: &str,
+        kind: Kind,
+        consent: Consent,
+    ) -> anyhow::Result<Vec<Outcome>> {
         let manifests = self.render(service, kind)?;
         if manifests.is_empty() {
             return Ok(vec![Outcome::NothingToDo {
@@ -140,21 +195,80 @@ impl Engine {
                 kind,
             }]);
         }
-        self.prepare().await?;
+        self.prepare(consent).await?;
         let mut done = Vec::new();
+        match kind {
+            Kind::Pv | Kind::Pvc => done.extend(self.reattach(service, kind).await?),
+            Kind::Bootstrap => {
+                done.extend(self.remember_bootstrap(service).await?);
+                self.guard_bootstrap(service, &manifests, consent).await?;
+            }
+            // A bootstrap that completed before the pods start is remembered now, also
+            // when nothing waited for it (`bootstrap`, then `run`).
+            Kind::Pod => done.extend(self.remember_bootstrap(service).await?),
+            _ => {}
+        }
+        let mut found = Vec::new();
         for m in &manifests {
-            self.applier.apply(&m.object, false).await?;
-            done.push(Outcome::Applied(format!("{}/{}", m.obj_kind, m.name)));
+            let f = self.applier.inspect(m).await?;
+            if let Found::Foreign(foreign) = &f
+                && !consent.adopt
+            {
+                anyhow::bail!("{}", foreign.sentence(Meeting::Create));
+            }
+            found.push(f);
+        }
+        for (m, f) in manifests.iter().zip(found) {
+            done.push(self.apply_judged(m, f, consent).await?);
         }
         Ok(done)
     }
 
-    /// Deletes every object of one kind; a data kind only with `delete_data`.
+    /// Applies `m` as `found` judged it (a foreign object only with `consent.adopt`); when
+    /// it changed meanwhile (a controller updating its status, most often), judges it
+    /// again and retries, so what is applied is always what was judged.
+    async fn apply_judged(
+        &self,
+        m: &Manifest,
+        mut found: Found,
+        consent: Consent,
+    ) -> anyhow::Result<Outcome> {
+        for _ in 0..APPLY_ATTEMPTS {
+            match &found {
+                Found::Foreign(foreign) if !consent.adopt => {
+                    anyhow::bail!("{}", foreign.sentence(Meeting::Create))
+                }
+                Found::Foreign(foreign) => {
+                    let taken = self.applier.adopt(&m.object).await?;
+                    return Ok(Outcome::Adopted(ownership::adopted_sentence(
+                        foreign, &taken,
+                    )));
+                }
+                Found::Absent | Found::Ours { .. } => {
+                    if self.applier.apply_checked(&m.object, &found).await? {
+                        return Ok(Outcome::Applied(format!("{}/{}", m.obj_kind, m.name)));
+                    }
+                }
+            }
+            found = self.applier.inspect(m).await?;
+        }
+        anyhow::bail!(
+            "{}/{} kept changing while kolla-dash applied it ({APPLY_ATTEMPTS} attempts): \
+             nothing was overwritten; run again",
+            m.obj_kind,
+            m.name
+        )
+    }
+
+    /// Deletes every object of one kind that is kolla-dash's; a data kind only with
+    /// `delete_data`. Objects that are not kolla-dash's are never deleted (`foreign` says
+    /// whether meeting one fails the command); each delete names the uid it checked.
     pub async fn delete(
         &self,
         service: &str,
         kind: Kind,
         delete_data: bool,
+        foreign: ForeignObjects,
     ) -> anyhow::Result<Vec<Outcome>> {
         if kind.holds_data() && !delete_data {
             return Err(DataProtected {
@@ -163,51 +277,236 @@ impl Engine {
             }
             .into());
         }
+        let manifests = self.render(service, kind)?;
         let mut done = Vec::new();
-        for m in self.render(service, kind)?.iter().rev() {
+        if kind == Kind::Bootstrap {
+            // Network storage deletes the Job after success: its record must be on the data
+            // first.
+            done.extend(self.remember_bootstrap(service).await?);
+        }
+        let mut found = Vec::new();
+        for m in manifests.iter().rev() {
+            let f = self.applier.inspect(m).await?;
+            if let (Found::Foreign(x), ForeignObjects::Refuse) = (&f, foreign) {
+                anyhow::bail!("{}", x.sentence(Meeting::Delete));
+            }
+            found.push((m, f));
+        }
+        for (m, f) in found {
             let what = format!("{}/{}", m.obj_kind, m.name);
-            done.push(match self.applier.delete(&m.object).await? {
-                Deleted::Deleted => Outcome::Deleted(what),
-                Deleted::Absent => Outcome::AlreadyGone(what),
+            done.push(match f {
+                Found::Absent => Outcome::AlreadyGone(what),
+                Found::Foreign(x) => Outcome::LeftAlone(x.sentence(Meeting::Delete)),
+                Found::Ours { uid, .. } => {
+                    match self.applier.delete_checked(&m.object, &uid).await? {
+                        Deleted::Deleted => Outcome::Deleted(what),
+                        Deleted::Absent => Outcome::AlreadyGone(what),
+                    }
+                }
             });
         }
         Ok(done)
     }
 
     /// `bootstrap`, `run` or `kill` one service: its verb's kinds in order. `kill` keeps
-    /// data kinds unless `delete_data`.
+    /// data kinds unless `delete_data`, and leaves objects that are not kolla-dash's.
     pub async fn verb(
         &self,
         verb: Verb,
         service: &str,
         delete_data: bool,
+        consent: Consent,
     ) -> anyhow::Result<Vec<Outcome>> {
         let kinds = self.catalog.service(service)?.verb_kinds(verb);
         let mut done = Vec::new();
         for kind in kinds {
             match verb {
-                Verb::Bootstrap | Verb::Run => done.extend(self.create(service, kind).await?),
+                Verb::Bootstrap | Verb::Run => {
+                    done.extend(self.create(service, kind, consent).await?);
+                }
                 Verb::Kill if kind.holds_data() && !delete_data => {
                     done.push(Outcome::KeptData {
                         service: service.into(),
                         kind,
                     });
                 }
-                Verb::Kill => done.extend(self.delete(service, kind, delete_data).await?),
+                Verb::Kill => done.extend(
+                    self.delete(service, kind, delete_data, ForeignObjects::LeaveAlone)
+                        .await?,
+                ),
+            }
+        }
+        Ok(done)
+    }
+
+    /// The rendered objects holding the service's data that bootstraps are recorded on:
+    /// its PVC and, for static volumes, its PV.
+    fn data_objects(&self, service: &str) -> anyhow::Result<Vec<Manifest>> {
+        let def = self.catalog.service(service)?;
+        let mut out = Vec::new();
+        for kind in [Kind::Pvc, Kind::Pv] {
+            if def.has_kind(kind) {
+                out.extend(self.render(service, kind)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether a completed bootstrap of the service is recorded on its data.
+    pub fn keeps_bootstrap_record(&self, service: &str) -> anyhow::Result<bool> {
+        let has_bootstrap = self.catalog.service(service)?.has_kind(Kind::Bootstrap);
+        Ok(has_bootstrap && !self.data_objects(service)?.is_empty())
+    }
+
+    /// The bootstrap recorded on the service's data, and the object carrying it
+    /// (`PersistentVolumeClaim/mariadb`). Only kolla-dash's own objects count.
+    pub async fn bootstrap_record(
+        &self,
+        service: &str,
+    ) -> anyhow::Result<Option<(BootstrapRecord, String)>> {
+        for m in self.data_objects(service)? {
+            if let Found::Ours { annotations, .. } = self.applier.inspect(&m).await?
+                && let Some(value) = annotations.get(record::ANNOTATION)
+            {
+                let on = format!("{}/{}", m.obj_kind, m.name);
+                return Ok(Some((BootstrapRecord::parse(value), on)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Once the service's bootstrap Jobs all completed, writes when and which on its data
+    /// (PVC and PV), unless already there. Nothing for services without data.
+    pub async fn remember_bootstrap(&self, service: &str) -> anyhow::Result<Option<Outcome>> {
+        if !self.keeps_bootstrap_record(service)? {
+            return Ok(None);
+        }
+        let data = self.data_objects(service)?;
+        let mut jobs = Vec::new();
+        for m in self.render(service, Kind::Bootstrap)? {
+            // Only kolla-dash's own Jobs say anything about kolla-dash's data.
+            if !matches!(self.applier.inspect(&m).await?, Found::Ours { .. }) {
+                return Ok(None);
+            }
+            jobs.push(m.name);
+        }
+        let client = self.applier.client();
+        let Some(record) = volumes::completed_bootstrap(client, self.namespace(), &jobs).await?
+        else {
+            return Ok(None);
+        };
+        let value = record.value();
+        let mut written = Vec::new();
+        for m in &data {
+            if let Found::Ours {
+                resource_version,
+                annotations,
+                ..
+            } = self.applier.inspect(m).await?
+                && annotations.get(record::ANNOTATION) != Some(&value)
+            {
+                self.applier
+                    .annotate(&m.object, &resource_version, record::ANNOTATION, &value)
+                    .await?;
+                written.push(format!("{}/{}", m.obj_kind, m.name));
+            }
+        }
+        Ok((!written.is_empty()).then(|| {
+            Outcome::Recorded(format!(
+                "recorded {service}'s bootstrap ({record}) on {}",
+                written.join(", ")
+            ))
+        }))
+    }
+
+    /// Refuses to create bootstrap Jobs anew over data that records a bootstrap, unless
+    /// forced. Re-applying Jobs that all exist runs nothing again and is allowed.
+    async fn guard_bootstrap(
+        &self,
+        service: &str,
+        jobs: &[Manifest],
+        consent: Consent,
+    ) -> anyhow::Result<()> {
+        if consent.force_bootstrap {
+            return Ok(());
+        }
+        let Some((rec, on)) = self.bootstrap_record(service).await? else {
+            return Ok(());
+        };
+        for m in jobs {
+            if self.applier.inspect(m).await? == Found::Absent {
+                anyhow::bail!("{}", record::refusal(service, &rec, &on));
+            }
+        }
+        Ok(())
+    }
+
+    /// Before a service's PV or PVC is created: each of its PVs left Released by a deleted
+    /// claim of the same name is freed for the new claim when it is kolla-dash's (same
+    /// namespace and service, by the ownership rule), and only reported when it is not.
+    async fn reattach(&self, service: &str, kind: Kind) -> anyhow::Result<Vec<Outcome>> {
+        let def = self.catalog.service(service)?;
+        let Some(claim) = self.render(service, Kind::Pvc)?.into_iter().next() else {
+            return Ok(Vec::new());
+        };
+        let client = self.applier.client();
+        let Some(released) = volumes::released_for(client, self.namespace(), &claim.name).await?
+        else {
+            return Ok(vec![Outcome::Noted(format!(
+                "cannot list PersistentVolumes (RBAC): kept data of an earlier claim {}/{}, if \
+                 any, was not looked for",
+                self.namespace(),
+                claim.name
+            ))]);
+        };
+        let claim_of = Claim {
+            namespace: self.namespace(),
+            service: Some(&def.name),
+            cluster_scoped: true,
+        };
+        let mut done = Vec::new();
+        for pv in released {
+            let (labels, managers) = owners_of(&pv.meta);
+            match ownership::judge(claim_of, &labels, &managers) {
+                Ok(()) => {
+                    volumes::clear_stale_claim(client, &pv).await?;
+                    done.push(Outcome::Reattached(format!(
+                        "reattached kept data from PV {} (its claim {}/{} was deleted; the \
+                         new claim binds to it)",
+                        pv.name,
+                        self.namespace(),
+                        claim.name
+                    )));
+                }
+                // Said once, when the claim is created.
+                Err(_) if kind != Kind::Pvc => {}
+                Err(manager) => done.push(Outcome::Noted(format!(
+                    "PV {} holds data an earlier claim {}/{} left (Released) but is not \
+                     kolla-dash's (managed by {manager}): left alone",
+                    pv.name,
+                    self.namespace(),
+                    claim.name
+                ))),
             }
         }
         Ok(done)
     }
 
     /// Once per engine: the namespace exists and the passwords Secret has every key the
-    /// catalog needs. Existing passwords are never changed or read back.
-    async fn prepare(&self) -> anyhow::Result<()> {
+    /// catalog needs. Existing passwords are never changed or read back; a passwords
+    /// Secret that is not kolla-dash's is used only with `consent.adopt`.
+    async fn prepare(&self, consent: Consent) -> anyhow::Result<()> {
         self.prepared
             .get_or_try_init(|| async {
                 namespace::ensure_namespace(&self.applier, self.namespace()).await?;
                 let keys: Vec<&str> = self.catalog.password_keys().into_iter().collect();
                 let client = self.applier.client();
-                namespace::ensure_passwords(client, self.namespace(), PASSWORDS_SECRET, &keys).await
+                let secret = namespace::Passwords {
+                    namespace: self.namespace(),
+                    name: PASSWORDS_SECRET,
+                    adopt: consent.adopt,
+                };
+                namespace::ensure_passwords(client, &secret, &keys).await
             })
             .await
             .map(|_| ())

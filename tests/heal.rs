@@ -83,7 +83,7 @@ async fn reconnects_after_apiserver_restart_and_matches_a_fresh_start() {
     for (service, kinds) in [("memcached", ["svc", "configmap", "pod"])] {
         for kind in kinds {
             setup
-                .create(service, kind.parse().expect("kind"))
+                .create(service, kind.parse().expect("kind"), Default::default())
                 .await
                 .unwrap_or_else(|e| panic!("create {service} {kind}: {e:#}"));
         }

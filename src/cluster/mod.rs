@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod client;
+pub mod foreign;
 pub mod kinds;
 pub mod list;
 pub mod logs;
@@ -9,4 +10,5 @@ pub mod namespace;
 pub mod nodes;
 pub mod simulate;
 pub mod summarize;
+pub mod volumes;
 pub mod watch;

@@ -8,8 +8,8 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::catalog::Verb;
 use crate::cluster::nodes;
 use crate::cluster::simulate;
-use crate::engine::{Engine, Outcome};
-use crate::model::{Action, Msg, NodeOp};
+use crate::engine::{Engine, ForeignObjects, Outcome};
+use crate::model::{Action, Consent, Msg, NodeOp};
 
 /// Runs `action` in the background; `id` ties its messages together.
 pub fn spawn(engine: Arc<Engine>, id: u64, action: Action, tx: UnboundedSender<Msg>) {
@@ -28,18 +28,38 @@ pub fn spawn(engine: Arc<Engine>, id: u64, action: Action, tx: UnboundedSender<M
 async fn perform(engine: &Engine, action: &Action) -> anyhow::Result<String> {
     let client = &engine.cluster.client;
     let outcomes = match action {
-        Action::Create { service, kind } => engine.create(service, *kind).await,
+        Action::Create {
+            service,
+            kind,
+            consent,
+        } => engine.create(service, *kind, *consent).await,
         Action::Delete {
             service,
             kind,
             delete_data,
-        } => engine.delete(service, *kind, *delete_data).await,
-        Action::Bootstrap { services } => each(engine, Verb::Bootstrap, services, false).await,
-        Action::Run { services } => each(engine, Verb::Run, services, false).await,
+        } => {
+            let refuse = ForeignObjects::Refuse;
+            engine.delete(service, *kind, *delete_data, refuse).await
+        }
+        Action::Bootstrap { services, consent } => {
+            each(engine, Verb::Bootstrap, services, false, *consent).await
+        }
+        Action::Run { services, consent } => {
+            each(engine, Verb::Run, services, false, *consent).await
+        }
         Action::Kill {
             services,
             delete_data,
-        } => each(engine, Verb::Kill, services, *delete_data).await,
+        } => {
+            each(
+                engine,
+                Verb::Kill,
+                services,
+                *delete_data,
+                Consent::default(),
+            )
+            .await
+        }
         Action::Node { node, op } => {
             return match op {
                 NodeOp::Cordon => nodes::cordon(client, node, true)
@@ -72,10 +92,11 @@ async fn each(
     verb: Verb,
     services: &[String],
     delete_data: bool,
+    consent: Consent,
 ) -> anyhow::Result<Vec<Outcome>> {
     let mut all = Vec::new();
     for s in services {
-        all.extend(engine.verb(verb, s, delete_data).await?);
+        all.extend(engine.verb(verb, s, delete_data, consent).await?);
     }
     Ok(all)
 }
@@ -86,9 +107,10 @@ fn summarize(outcomes: &[Outcome]) -> String {
         [] => "nothing to do".to_string(),
         [one] => one.to_string(),
         many => {
+            // What was kept, reattached, recorded, left alone or taken over says itself.
             let kept: Vec<String> = many
                 .iter()
-                .filter(|o| matches!(o, Outcome::KeptData { .. }))
+                .filter(|o| o.worth_telling())
                 .map(ToString::to_string)
                 .collect();
             let mut line = format!("{} objects done", many.len() - kept.len());

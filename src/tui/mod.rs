@@ -25,6 +25,7 @@ use crate::engine::Engine;
 use crate::executor as run;
 use crate::model::state::{Model, ModelConfig};
 use crate::model::{Action, Effect, Msg, update};
+use crate::summary::ObjKind;
 
 /// The shortest time between two frames (~30 frames a second).
 pub const FRAME: Duration = Duration::from_millis(33);
@@ -39,7 +40,11 @@ pub struct DashOptions {
 
 /// The model's starting state for this engine's catalog and cluster: one row per service,
 /// with the kinds that render objects under the current config.
-pub fn initial_model(engine: &Engine, options: DashOptions) -> anyhow::Result<Model> {
+pub fn initial_model(
+    engine: &Engine,
+    options: DashOptions,
+    foreign_watched: Vec<ObjKind>,
+) -> anyhow::Result<Model> {
     let specs = run::service_specs(engine)?;
     Ok(Model::new(ModelConfig {
         context: engine.cluster.context.clone(),
@@ -47,6 +52,7 @@ pub fn initial_model(engine: &Engine, options: DashOptions) -> anyhow::Result<Mo
         readonly: options.readonly,
         rows: run::rows(&specs),
         watched: watch::WATCHED.to_vec(),
+        foreign_watched,
         local_cluster: options.local_cluster,
     }))
 }
@@ -83,10 +89,10 @@ impl Dashboard {
     /// Builds the model and starts the watchers.
     pub fn start(engine: Engine, options: DashOptions) -> anyhow::Result<(Dashboard, Inbox)> {
         let engine = Arc::new(engine);
-        let model = initial_model(&engine, options)?;
         let (tx, msgs) = mpsc::unbounded_channel::<Msg>();
         let (log_tx, logs) = mpsc::unbounded_channel::<logs::LogMsg>();
-        let watchers = watch::start(&engine.cluster.client, engine.namespace(), tx.clone());
+        let (watchers, foreign_watched) = run::start_watches(&engine, &tx)?;
+        let model = initial_model(&engine, options, foreign_watched)?;
         let dash = Dashboard {
             model,
             engine,
@@ -136,8 +142,8 @@ impl Dashboard {
     fn carry_out(&mut self, effect: Effect) -> bool {
         match effect {
             Effect::Quit => return true,
-            Effect::Act(Action::Deploy { services }) => {
-                self.start_workflow(workflow::Job::Deploy { services });
+            Effect::Act(Action::Deploy { services, consent }) => {
+                self.start_workflow(workflow::Job::Deploy { services, consent });
             }
             Effect::Act(Action::Teardown {
                 services,

@@ -16,6 +16,8 @@ pub mod config;
 pub mod kind;
 pub mod labels;
 pub mod model;
+pub mod ownership;
+pub mod record;
 pub mod render;
 pub mod status;
 pub mod summary;

@@ -27,6 +27,7 @@ pub fn model(readonly: bool) -> Model {
         readonly,
         rows: rows(),
         watched: ObjKind::WATCHED.to_vec(),
+        foreign_watched: Vec::new(),
         local_cluster: false,
     })
 }
@@ -223,6 +224,7 @@ pub fn mid_deploy() -> Model {
                 ObjState::Pv {
                     phase: VolumePhase::Bound,
                     claim: Some("mariadb".into()),
+                    bootstrapped: None,
                 },
             ),
             obj(
@@ -233,6 +235,7 @@ pub fn mid_deploy() -> Model {
                 ObjState::Pvc {
                     phase: VolumePhase::Bound,
                     volume: Some("mariadb".into()),
+                    bootstrapped: None,
                 },
             ),
             configmap("mariadb"),
@@ -333,6 +336,7 @@ pub fn failed_job() -> Model {
                 ObjState::Pvc {
                     phase: VolumePhase::Bound,
                     volume: Some("mariadb".into()),
+                    bootstrapped: None,
                 },
             ),
             configmap("mariadb"),
@@ -423,6 +427,7 @@ pub fn mid_workflow() -> Model {
                 service: service.into(),
                 action: Create(kind),
                 state,
+                notes: Vec::new(),
             },
         );
     }

@@ -8,6 +8,8 @@ use crate::kind::Kind;
 use crate::model::grid::Row;
 use crate::model::incident::stuck_terminating;
 use crate::model::msg::Msg;
+use crate::ownership::{Foreign, Meeting};
+use crate::record::BootstrapRecord;
 use crate::status::{self, CellStatus};
 use crate::summary::{NodeReady, NodeSummary, ObjKind, ObjRef, ObjState, ObjectSummary};
 use crate::workflow::plan::WaitFor;
@@ -27,6 +29,10 @@ pub enum Sync {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Store {
     objects: HashMap<ObjRef, ObjectSummary>,
+    /// Objects with names the catalog renders that are not kolla-dash's (the foreign
+    /// watch): kept apart from `objects`, which only kolla-dash's own objects enter.
+    foreign: BTreeMap<ObjRef, Foreign>,
+    foreign_sync: BTreeMap<ObjKind, Sync>,
     /// Per layout row, per `Kind::index`, the objects of that cell.
     members: Vec<[BTreeSet<ObjRef>; Kind::COUNT]>,
     statuses: Vec<[CellStatus; Kind::COUNT]>,
@@ -47,6 +53,8 @@ impl Store {
             .collect();
         let mut store = Store {
             objects: HashMap::new(),
+            foreign: BTreeMap::new(),
+            foreign_sync: BTreeMap::new(),
             members: rows.iter().map(|_| Default::default()).collect(),
             statuses: Vec::new(),
             sync: watched.iter().map(|k| (*k, Sync::Pending)).collect(),
@@ -91,9 +99,56 @@ impl Store {
         self.objects.get(obj)
     }
 
-    /// Whether every watched kind has been listed (and none is lost).
+    /// Whether every watched kind has been listed (and none is lost), the foreign
+    /// watches included.
     pub fn all_synced(&self) -> bool {
-        self.sync.values().all(|s| *s == Sync::Synced)
+        self.sync
+            .values()
+            .chain(self.foreign_sync.values())
+            .all(|s| *s == Sync::Synced)
+    }
+
+    /// Whether no watch is still listing or relisting: what the store says is what the
+    /// cluster holds, except for kinds RBAC hides (which no wait would show).
+    pub fn settled(&self) -> bool {
+        self.sync
+            .values()
+            .chain(self.foreign_sync.values())
+            .all(|s| matches!(s, Sync::Synced | Sync::Forbidden))
+    }
+
+    /// How many watches are still listing or relisting.
+    pub fn unsettled(&self) -> usize {
+        self.sync
+            .values()
+            .chain(self.foreign_sync.values())
+            .filter(|s| matches!(s, Sync::Pending | Sync::Lost))
+            .count()
+    }
+
+    /// Registers the kinds a foreign watch will report on; each is pending until listed.
+    pub fn watch_foreign(&mut self, kinds: &[ObjKind]) {
+        for kind in kinds {
+            self.foreign_sync.insert(*kind, Sync::Pending);
+        }
+    }
+
+    /// The objects in one cell that are not kolla-dash's.
+    pub fn foreign_in(&self, row: usize, kind: Kind) -> Vec<&Foreign> {
+        self.foreign
+            .values()
+            .filter(|f| self.foreign_cell(f) == Some((row, kind)))
+            .collect()
+    }
+
+    /// Every object known not to be kolla-dash's, with the cell it stands in.
+    pub fn foreign(&self) -> impl Iterator<Item = &Foreign> {
+        self.foreign.values()
+    }
+
+    fn foreign_cell(&self, f: &Foreign) -> Option<(usize, Kind)> {
+        let cell = f.cell.as_ref()?;
+        Some((self.row_of_service(&cell.service)?, cell.kind))
     }
 
     pub fn row_of_service(&self, service: &str) -> Option<usize> {
@@ -138,6 +193,26 @@ impl Store {
             Msg::Resynced(kind, objs) => self.resync(kind, objs),
             Msg::WatchLost(kind) => self.set_sync(kind, Sync::Lost),
             Msg::Forbidden(kind) => self.set_sync(kind, Sync::Forbidden),
+            Msg::ForeignResynced(kind, found) => {
+                self.foreign.retain(|r, _| r.kind != kind);
+                for f in found {
+                    self.foreign.insert(f.obj.clone(), f);
+                }
+                self.foreign_sync.insert(kind, Sync::Synced);
+                self.refresh_all();
+            }
+            Msg::ForeignSeen(f) => {
+                let old = self.foreign.insert(f.obj.clone(), f.clone());
+                self.refresh_foreign(old.iter().chain([&f]));
+            }
+            Msg::ForeignGone(r) => {
+                if let Some(old) = self.foreign.remove(&r) {
+                    self.refresh_foreign([&old]);
+                }
+            }
+            Msg::ForeignWatch(kind, sync) => {
+                self.foreign_sync.insert(kind, sync);
+            }
             _ => return false,
         }
         true
@@ -193,6 +268,28 @@ impl Store {
         self.refresh_all();
     }
 
+    /// The bootstrap recorded on a service's data (its PVC or PV), and the object carrying
+    /// it (`PersistentVolumeClaim/mariadb`).
+    pub fn bootstrap_record(&self, row: usize) -> Option<(BootstrapRecord, String)> {
+        [Kind::Pvc, Kind::Pv]
+            .into_iter()
+            .flat_map(|kind| self.cell_objects(row, kind))
+            .find_map(|o| match &o.state {
+                ObjState::Pv {
+                    bootstrapped: Some(value),
+                    ..
+                }
+                | ObjState::Pvc {
+                    bootstrapped: Some(value),
+                    ..
+                } => Some((
+                    BootstrapRecord::parse(value),
+                    format!("{}/{}", o.obj.kind, o.obj.name),
+                )),
+                _ => None,
+            })
+    }
+
     /// One line on why a cell is not ready; None when it is (or is blank). The grid's
     /// detail view, `resource status` and a waiting deploy step all say this line.
     pub fn why_not_ready(&self, row: usize, kind: Kind) -> Option<String> {
@@ -210,6 +307,10 @@ impl Store {
                     "forbidden: kolla-dash may not list {obj_kind} objects (RBAC)"
                 ))
             }
+            CellStatus::Foreign => self
+                .foreign_in(row, kind)
+                .first()
+                .map(|f| f.sentence(Meeting::Show)),
             s if s.is_ok() || *s == CellStatus::Blank => None,
             _ => {
                 if let Some(stuck) = self.stuck_on_lost_node(row, kind) {
@@ -351,6 +452,16 @@ impl Store {
         self.statuses[row][kind.index()] = self.compute(row, kind);
     }
 
+    fn refresh_foreign<'a>(&mut self, changed: impl IntoIterator<Item = &'a Foreign>) {
+        let cells: Vec<(usize, Kind)> = changed
+            .into_iter()
+            .filter_map(|f| self.foreign_cell(f))
+            .collect();
+        for (row, kind) in cells {
+            self.refresh(row, kind);
+        }
+    }
+
     fn refresh_all(&mut self) {
         for row in 0..self.statuses.len() {
             for kind in Kind::ALL {
@@ -376,6 +487,11 @@ impl Store {
         }
         if unknown {
             return CellStatus::Unknown;
+        }
+        // An object kolla-dash may not touch speaks for the cell: nothing it does there
+        // can succeed without --adopt.
+        if !self.foreign_in(row, kind).is_empty() {
+            return CellStatus::Foreign;
         }
         status::cell_status(kind, &self.cell_objects(row, kind))
     }
@@ -442,6 +558,7 @@ mod tests {
         let state = ObjState::Pvc {
             phase,
             volume: None,
+            bootstrapped: None,
         };
         obj(
             ObjKind::PersistentVolumeClaim,

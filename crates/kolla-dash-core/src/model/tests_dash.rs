@@ -35,6 +35,7 @@ fn step(service: &str, kind: Kind, state: StepState) -> Msg {
         service: service.into(),
         action: StepAction::Create(kind),
         state,
+        notes: Vec::new(),
     }
 }
 
@@ -48,7 +49,10 @@ fn deploy_key_asks_then_starts_and_a_second_workflow_is_refused() {
     let effects = keys(&mut m, &[Key::Char('D'), Key::Char('y')]);
     assert_eq!(
         effects,
-        vec![Effect::Act(Action::Deploy { services: vec![] })]
+        vec![Effect::Act(Action::Deploy {
+            services: vec![],
+            consent: Consent::default(),
+        })]
     );
     assert!(m.workflow_running());
     assert!(command(&mut m, "teardown keystone").is_empty());

@@ -2,12 +2,13 @@
 
 use crate::kind::Kind;
 use crate::model::command::{self, Request};
+use crate::model::confirm::confirmation;
 use crate::model::incident::Step as IncidentStep;
 use crate::model::input::TextInput;
 use crate::model::keymap::{self, Command, KeyMode};
 use crate::model::log::{LogSource, NoteLevel};
-use crate::model::msg::{Action, Connection, Effect, Key, Msg, NodeOp};
-use crate::model::state::{Confirm, Mode, Model, Pane, StatusLine, Subject, Typed};
+use crate::model::msg::{Action, Connection, Consent, Effect, Key, Msg, NodeOp};
+use crate::model::state::{Confirm, Mode, Model, Pane, StatusLine, Subject};
 use crate::model::workflow::{WorkflowView, describe, step_label};
 use crate::status::{PodHealth, pod_health};
 use crate::summary::ObjRef;
@@ -32,7 +33,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         | Msg::Deleted(_)
         | Msg::Resynced(..)
         | Msg::WatchLost(_)
-        | Msg::Forbidden(_) => watched(model, msg),
+        | Msg::Forbidden(_)
+        | Msg::ForeignResynced(..)
+        | Msg::ForeignSeen(_)
+        | Msg::ForeignGone(_)
+        | Msg::ForeignWatch(..) => watched(model, msg),
         Msg::Event(event) => {
             let row = event_row(model, &event.regarding);
             let shown_before = model.log.entries.len();
@@ -90,7 +95,13 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             service,
             action,
             state,
-        } => on_step(model, &service, action, state),
+            notes,
+        } => {
+            on_step(model, &service, action, state);
+            for note in notes {
+                model.log.note(NoteLevel::Info, note);
+            }
+        }
         Msg::WorkflowFinished { ok, summary } => {
             let what = model
                 .workflow
@@ -294,6 +305,7 @@ fn normal_command(model: &mut Model, command: Command) -> Vec<Effect> {
                 model,
                 Action::Deploy {
                     services: Vec::new(),
+                    consent: Consent::default(),
                 },
             );
         }
@@ -321,12 +333,15 @@ fn cell_action(model: &mut Model, command: Command) -> Vec<Effect> {
     };
     let service = model.grid.rows()[row].service.clone();
     let kind = model.grid.selected_kind();
+    let consent = Consent::default();
     let action = match command {
         Command::Bootstrap => Action::Bootstrap {
             services: vec![service],
+            consent,
         },
         Command::Run => Action::Run {
             services: vec![service],
+            consent,
         },
         Command::Kill => Action::Kill {
             services: vec![service],
@@ -336,7 +351,11 @@ fn cell_action(model: &mut Model, command: Command) -> Vec<Effect> {
             set_status(model, NoteLevel::Error, format!("{service} has no {kind}"));
             return Vec::new();
         }
-        Command::Create => Action::Create { service, kind },
+        Command::Create => Action::Create {
+            service,
+            kind,
+            consent,
+        },
         // The typed-name dialog is the consent for deleting a data kind.
         _ => Action::Delete {
             service,
@@ -347,8 +366,9 @@ fn cell_action(model: &mut Model, command: Command) -> Vec<Effect> {
     request(model, action)
 }
 
-/// Refuses in read-only sessions (and a second workflow), asks before anything but a plain
-/// create/bootstrap/run, else hands the action out.
+/// Refuses in read-only sessions, a second workflow, and anything on kolla's objects before
+/// every watch has listed them; asks where `confirm::confirmation` says so; else hands the
+/// action out.
 fn request(model: &mut Model, action: Action) -> Vec<Effect> {
     if model.header.readonly {
         set_status(
@@ -364,31 +384,23 @@ fn request(model: &mut Model, action: Action) -> Vec<Effect> {
         set_status(model, NoteLevel::Error, text);
         return Vec::new();
     }
-    if matches!(
-        action,
-        Action::Create { .. } | Action::Bootstrap { .. } | Action::Run { .. }
-    ) {
-        return act(model, action);
+    // A plan or a check made from half-listed watches acts on what only seems absent.
+    let on_catalog = !matches!(action, Action::Node { .. });
+    if on_catalog && !model.store.settled() {
+        let text = format!(
+            "'{action}' refused: {} watches are still listing the cluster; try again once \
+             every cell shows its state",
+            model.store.unsettled()
+        );
+        set_status(model, NoteLevel::Error, text);
+        return Vec::new();
     }
-    let typed = action.destroys_data().then(|| Typed {
-        expected: name_to_type(model, &action),
-        input: TextInput::default(),
-    });
-    model.mode = Mode::Confirm(Confirm {
-        subject: Subject::Act(action),
-        typed,
-    });
-    Vec::new()
-}
-
-/// What the operator types to destroy data: the namespace for a teardown, else the
-/// service(s) losing it.
-fn name_to_type(model: &Model, action: &Action) -> String {
-    match action {
-        Action::Teardown { .. } => model.header.namespace.clone(),
-        Action::Delete { service, .. } => service.clone(),
-        Action::Kill { services, .. } => services.join(" "),
-        other => other.to_string(),
+    match confirmation(model, action.clone()) {
+        Some(confirm) => {
+            model.mode = Mode::Confirm(confirm);
+            Vec::new()
+        }
+        None => act(model, action),
     }
 }
 
@@ -406,6 +418,7 @@ fn cancel_workflow(model: &mut Model) {
         model.mode = Mode::Confirm(Confirm {
             subject: Subject::CancelWorkflow,
             typed: None,
+            warning: None,
         });
     } else {
         let text = "no deploy or teardown is running".to_string();
