@@ -78,6 +78,7 @@ impl TestCluster {
         Kolla {
             kubeconfig: self.cluster.kubeconfig_path(),
             namespace: Some(namespace.to_string()),
+            config_dir: config_dir(),
             log_file: self.scratch.path().join(format!("{namespace}.log")),
             transcript: RefCell::new(String::new()),
         }
@@ -172,6 +173,7 @@ pub struct Run {
 pub struct Kolla {
     kubeconfig: PathBuf,
     namespace: Option<String>,
+    config_dir: PathBuf,
     log_file: PathBuf,
     transcript: RefCell<String>,
 }
@@ -182,16 +184,23 @@ impl Kolla {
         Kolla {
             kubeconfig: kubeconfig.to_path_buf(),
             namespace: None,
+            config_dir: config_dir(),
             log_file: log_dir.join("kolla-dash.log"),
             transcript: RefCell::new(String::new()),
         }
+    }
+
+    /// The same runner with another operator config directory.
+    pub fn with_config_dir(mut self, dir: &Path) -> Kolla {
+        self.config_dir = dir.to_path_buf();
+        self
     }
 
     /// `kolla-dash ARGS` (split on whitespace).
     pub fn run(&self, args: &str) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_kolla-dash"));
         cmd.arg("--config-dir")
-            .arg(config_dir())
+            .arg(&self.config_dir)
             .arg("--log-file")
             .arg(&self.log_file);
         if let Some(ns) = &self.namespace {
