@@ -240,11 +240,6 @@ fn foreign_objects_survive_every_command_and_adopt_takes_one_over() {
 /// yes.
 #[test]
 fn the_dashboard_shows_foreign_cells_and_adopts_on_confirmation() {
-    use kolla_dash::cli::GlobalArgs;
-    use kolla_dash::cluster::client::Cluster;
-    use kolla_dash::engine::{Engine, load_config};
-    use kolla_dash::tui::{DashOptions, Dashboard};
-
     let cluster = TestCluster::start();
     let ns = "own-dash";
     create_namespace(&cluster, ns);
@@ -254,41 +249,18 @@ fn the_dashboard_shows_foreign_cells_and_adopts_on_confirmation() {
         configmaps.clone(),
         serde_json::json!({"metadata": {"name": "horizon"}, "data": {"theirs": "1"}}),
     );
+    let (mut dash, mut inbox) = cluster.block_on(async { dashboard(&cluster, ns) });
+    let row = dash
+        .model
+        .store()
+        .row_of_service("horizon")
+        .expect("horizon row");
     cluster.block_on(async {
-        let global = GlobalArgs {
-            config_dir: Some(support::cluster::config_dir()),
-            context: None,
-            namespace: Some(ns.into()),
-            log_file: None,
-        };
-        let (catalog, config) = load_config(&global).expect("config");
-        let cluster = Cluster {
-            client: cluster.client(),
-            context: "test".into(),
-        };
-        let engine = Engine::new(catalog, config, cluster);
-        let (mut dash, mut inbox) =
-            Dashboard::start(engine, DashOptions::default()).expect("dashboard");
-        let row = dash
-            .model
-            .store()
-            .row_of_service("horizon")
-            .expect("horizon row");
-        let deadline = tokio::time::Instant::now() + WAIT;
-        let mut drive =
-            async |dash: &mut Dashboard, what: &str, done: &dyn Fn(&Dashboard) -> bool| {
-                while !done(dash) {
-                    let msg = tokio::time::timeout_at(deadline, inbox.msgs.recv())
-                        .await
-                        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
-                        .expect("watchers run");
-                    dash.handle(vec![msg]);
-                }
-            };
         drive(
             &mut dash,
+            &mut inbox,
             "every watch listed, horizon's configmap foreign",
-            &|d| {
+            |d| {
                 d.model.store().settled()
                     && *d.model.status(row, Kind::Configmap) == CellStatus::Foreign
             },
@@ -306,16 +278,19 @@ fn the_dashboard_shows_foreign_cells_and_adopts_on_confirmation() {
             row,
             kind: Kind::Configmap,
         }]);
-        dash.handle(vec![Msg::Key(Key::Char('c'))]);
+        press(&mut dash, "c");
         // Nothing is taken over before the answer.
         assert!(matches!(
             dash.model.mode(),
             kolla_dash::model::Mode::Confirm(_)
         ));
-        dash.handle(vec![Msg::Key(Key::Char('y'))]);
-        drive(&mut dash, "the adopted configmap to show ready", &|d| {
-            d.model.status(row, Kind::Configmap).is_ok()
-        })
+        press(&mut dash, "y");
+        drive(
+            &mut dash,
+            &mut inbox,
+            "the adopted configmap to show ready",
+            |d| d.model.status(row, Kind::Configmap).is_ok(),
+        )
         .await;
         let status = dash
             .model
@@ -527,4 +502,164 @@ fn a_bootstrap_over_recorded_data_is_refused_unless_forced() {
             .iter()
             .any(|j| j.name_any() == "mariadb-bootstrap")
     );
+}
+
+/// The dashboard on `ns` of `cluster`, with the test's config.
+fn dashboard(
+    cluster: &TestCluster,
+    ns: &str,
+) -> (kolla_dash::tui::Dashboard, kolla_dash::tui::Inbox) {
+    use kolla_dash::cli::GlobalArgs;
+    use kolla_dash::cluster::client::Cluster;
+    use kolla_dash::engine::{Engine, load_config};
+    use kolla_dash::tui::{DashOptions, Dashboard};
+
+    let global = GlobalArgs {
+        config_dir: Some(support::cluster::config_dir()),
+        context: None,
+        namespace: Some(ns.into()),
+        log_file: None,
+    };
+    let (catalog, config) = load_config(&global).expect("config");
+    let client = Cluster {
+        client: cluster.client(),
+        context: "test".into(),
+    };
+    Dashboard::start(Engine::new(catalog, config, client), DashOptions::default())
+        .expect("dashboard")
+}
+
+/// Feeds the dashboard its messages until `done` holds; fails naming `what` after a minute.
+async fn drive(
+    dash: &mut kolla_dash::tui::Dashboard,
+    inbox: &mut kolla_dash::tui::Inbox,
+    what: &str,
+    done: impl Fn(&kolla_dash::tui::Dashboard) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !done(dash) {
+        let msg = tokio::time::timeout_at(deadline, inbox.msgs.recv())
+            .await
+            .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+            .expect("watchers run");
+        dash.handle(vec![msg]);
+    }
+}
+
+fn press(dash: &mut kolla_dash::tui::Dashboard, keys: &str) {
+    for c in keys.chars() {
+        dash.handle(vec![Msg::Key(Key::Char(c))]);
+    }
+}
+
+#[test]
+fn a_drain_that_would_lose_pods_waits_for_the_typed_node_name() {
+    use k8s_openapi::api::apps::v1::Deployment;
+    use k8s_openapi::api::core::v1::{Node, Pod};
+    use kolla_dash::model::Mode;
+
+    let cluster = TestCluster::start();
+    let (ns, node) = ("drain", "kolla-node-1");
+    create_namespace(&cluster, ns);
+    let pods: Api<Pod> = Api::namespaced(cluster.client(), ns);
+    create_foreign(
+        &cluster,
+        pods.clone(),
+        serde_json::json!({"metadata": {"name": "bare"},
+            "spec": {"nodeName": node, "containers": [{"name": "c", "image": "busybox"}]}}),
+    );
+    let template = serde_json::json!({"metadata": {"labels": {"app": "scratch"}},
+        "spec": {"nodeName": node, "containers": [{"name": "c", "image": "busybox",
+                 "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]}],
+                 "volumes": [{"name": "tmp", "emptyDir": {}}]}});
+    create_foreign(
+        &cluster,
+        Api::<Deployment>::namespaced(cluster.client(), ns),
+        serde_json::json!({"metadata": {"name": "scratch"}, "spec": {"replicas": 1,
+            "selector": {"matchLabels": {"app": "scratch"}}, "template": template}}),
+    );
+    let on_node = || -> Vec<String> {
+        let list = cluster
+            .block_on(pods.list(&ListParams::default().fields(&format!("spec.nodeName={node}"))))
+            .expect("list pods");
+        list.items.iter().map(|p| p.name_any()).collect()
+    };
+    wait_for("the bare and the emptyDir pod on the node", || {
+        on_node().len() == 2
+    });
+    let before = on_node();
+    let nodes: Api<Node> = Api::all(cluster.client());
+    let cordoned = || {
+        cluster
+            .block_on(nodes.get(node))
+            .expect("the node")
+            .spec
+            .and_then(|s| s.unschedulable)
+            .unwrap_or(false)
+    };
+
+    let (mut dash, mut inbox) = cluster.block_on(async { dashboard(&cluster, ns) });
+    cluster.block_on(async {
+        drive(
+            &mut dash,
+            &mut inbox,
+            "every watch listed and the nodes known",
+            |d| d.model.store().settled() && d.model.nodes().contains_key(node),
+        )
+        .await;
+        press(&mut dash, "N");
+        while dash.model.selected_node() != Some(node) {
+            dash.handle(vec![Msg::Key(Key::Down)]);
+        }
+        press(&mut dash, "dy");
+        drive(
+            &mut dash,
+            &mut inbox,
+            "the drain's refusal",
+            |d| matches!(d.model.mode(), Mode::Confirm(c) if c.typed.is_some()),
+        )
+        .await;
+        let Mode::Confirm(confirm) = dash.model.mode() else {
+            unreachable!("matched above")
+        };
+        let warning = confirm.warning.clone().unwrap_or_default();
+        assert!(
+            warning.contains("drain/bare (no controller recreates it)")
+                && warning.contains("its emptyDir data is deleted"),
+            "{warning}"
+        );
+        // A wrong name drains nothing.
+        press(&mut dash, "kolla-node-2");
+        dash.handle(vec![Msg::Key(Key::Enter)]);
+        assert!(matches!(dash.model.mode(), Mode::Confirm(_)));
+    });
+    assert!(!cordoned(), "the refused drain cordoned the node");
+    assert_eq!(on_node(), before, "the refused drain evicted pods");
+
+    cluster.block_on(async {
+        for _ in 0.."kolla-node-2".len() {
+            dash.handle(vec![Msg::Key(Key::Backspace)]);
+        }
+        press(&mut dash, node);
+        dash.handle(vec![Msg::Key(Key::Enter)]);
+        drive(&mut dash, &mut inbox, "the drain to finish", |d| {
+            d.model.status_line().is_some_and(|s| {
+                s.text.contains("drained") || s.text.contains("--force kolla-node-1 failed")
+            })
+        })
+        .await;
+        let status = dash
+            .model
+            .status_line()
+            .map(|s| s.text.clone())
+            .unwrap_or_default();
+        assert!(
+            status.contains(&format!("{node} drained: 2 pods evicted")),
+            "{status}"
+        );
+    });
+    assert!(cordoned());
+    wait_for("the evicted pods to go", || {
+        on_node().iter().all(|p| !before.contains(p))
+    });
 }

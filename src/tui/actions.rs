@@ -18,14 +18,20 @@ pub fn spawn(engine: Arc<Engine>, id: u64, action: Action, tx: UnboundedSender<M
         what: action.to_string(),
     });
     tokio::spawn(async move {
-        let result = perform(&engine, &action)
+        let result = perform(&engine, &action, &tx)
             .await
             .map_err(|e| format!("{e:#}"));
         let _ = tx.send(Msg::ActionFinished { id, result });
     });
 }
 
-async fn perform(engine: &Engine, action: &Action) -> anyhow::Result<String> {
+/// Carries `action` out; `tx` hears what the model must answer besides the result (a
+/// refused drain).
+async fn perform(
+    engine: &Engine,
+    action: &Action,
+    tx: &UnboundedSender<Msg>,
+) -> anyhow::Result<String> {
     let client = &engine.cluster.client;
     let outcomes = match action {
         Action::Create {
@@ -68,9 +74,23 @@ async fn perform(engine: &Engine, action: &Action) -> anyhow::Result<String> {
                 NodeOp::Uncordon => nodes::cordon(client, node, false)
                     .await
                     .map(|()| format!("{node} uncordoned")),
-                NodeOp::Drain => nodes::drain(client, node, nodes::DRAIN_PATIENCE)
-                    .await
-                    .map(|n| format!("{node} drained: {n} pods evicted")),
+                NodeOp::Drain | NodeOp::DrainAnyway => {
+                    let force = *op == NodeOp::DrainAnyway;
+                    let ns = engine.namespace();
+                    match nodes::drain(client, node, ns, force, nodes::DRAIN_PATIENCE).await {
+                        Ok(n) => Ok(format!("{node} drained: {n} pods evicted")),
+                        Err(e) => {
+                            // The dashboard asks for the node's name, then drains anyway.
+                            if let Some(refused) = e.downcast_ref::<nodes::WouldLose>() {
+                                let _ = tx.send(Msg::DrainRefused {
+                                    node: refused.node.clone(),
+                                    losses: refused.losses.clone(),
+                                });
+                            }
+                            Err(e)
+                        }
+                    }
+                }
                 NodeOp::Fail => simulate::fail(client, node, simulate::Failure::NotReady)
                     .await
                     .map(|()| format!("{node} failed (NotReady)")),

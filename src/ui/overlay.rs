@@ -346,6 +346,7 @@ fn question(action: &Action) -> String {
             NodeOp::Drain => format!(
                 "Drain {node}: cordon it and evict its pods (respecting disruption budgets)?"
             ),
+            NodeOp::DrainAnyway => format!("Drain {node} anyway?"),
             NodeOp::Fail => format!("Fail {node}: make it NotReady and watch the cluster heal?"),
             NodeOp::Restore => format!("Restore {node}: make it Ready again?"),
         },

@@ -13,6 +13,7 @@
 
 pub mod catalog;
 pub mod config;
+pub mod drain;
 pub mod kind;
 pub mod labels;
 pub mod model;

@@ -12,6 +12,8 @@ use crate::record;
 
 /// What the data-loss dialog warns.
 pub const DATA_LOSS: &str = "This deletes data (disk, pv, pvc): it cannot be undone.";
+/// What a forced drain warns when the refusal's list is not at hand.
+const DRAIN_LOSS: &str = "Draining anyway evicts pods that will not come back as they were.";
 
 /// The question to ask before `action`, if any, with the action as it runs on yes.
 pub fn confirmation(model: &Model, action: Action) -> Option<Confirm> {
@@ -24,7 +26,10 @@ pub fn confirmation(model: &Model, action: Action) -> Option<Confirm> {
             let typed = other
                 .destroys_data()
                 .then(|| typed(name_to_type(model, &other)));
-            let warning = typed.is_some().then(|| DATA_LOSS.to_string());
+            let warning = typed.as_ref().map(|_| match &other {
+                Action::Node { .. } => DRAIN_LOSS.to_string(),
+                _ => DATA_LOSS.to_string(),
+            });
             Some(Confirm {
                 subject: Subject::Act(other),
                 typed,
@@ -94,6 +99,7 @@ fn name_to_type(model: &Model, action: &Action) -> String {
         Action::Teardown { .. } => model.header.namespace.clone(),
         Action::Delete { service, .. } => service.clone(),
         Action::Kill { services, .. } => services.join(" "),
+        Action::Node { node, .. } => node.clone(),
         other => other.to_string(),
     }
 }

@@ -106,6 +106,12 @@ pub enum Msg {
         /// What the step's action said worth telling (sent with its final state).
         notes: Vec<String>,
     },
+    /// A drain was refused because evicting would lose these pods (`drain::losses`):
+    /// the dashboard asks for the node's name before draining anyway.
+    DrainRefused {
+        node: String,
+        losses: Vec<String>,
+    },
     /// The running deploy/teardown ended. Exactly one per `Act(Deploy | Teardown)`, also when
     /// it could not be planned or was cancelled; until then the model refuses another one.
     WorkflowFinished {
@@ -212,8 +218,11 @@ pub enum Action {
 pub enum NodeOp {
     Cordon,
     Uncordon,
-    /// Cordon, then evict every pod (evictions respect PodDisruptionBudgets).
+    /// Cordon, then evict every pod (evictions respect PodDisruptionBudgets); refused
+    /// before cordoning when that would lose pods (`drain::verdict`).
     Drain,
+    /// Drain, evicting also the pods that will not come back (typed consent).
+    DrainAnyway,
     /// Make the node NotReady: local demo cluster only (kwok's chaos stage).
     Fail,
     /// Make a failed node Ready again: local demo cluster only.
@@ -226,6 +235,7 @@ impl NodeOp {
             NodeOp::Cordon => "cordon",
             NodeOp::Uncordon => "uncordon",
             NodeOp::Drain => "drain",
+            NodeOp::DrainAnyway => "drain --force",
             NodeOp::Fail => "fail-node",
             NodeOp::Restore => "restore-node",
         }
@@ -245,6 +255,11 @@ impl Action {
                 kind, delete_data, ..
             } => *delete_data && kind.holds_data(),
             Action::Kill { delete_data, .. } | Action::Teardown { delete_data, .. } => *delete_data,
+            // Pods no controller recreates, emptyDir data.
+            Action::Node {
+                op: NodeOp::DrainAnyway,
+                ..
+            } => true,
             _ => false,
         }
     }

@@ -189,3 +189,53 @@ fn a_bootstrap_over_recorded_data_asks_for_the_service_name() {
     select(&mut m, 0, Kind::Bootstrap);
     assert_eq!(keys(&mut m, &[Key::Char('b')]).len(), 1);
 }
+
+#[test]
+fn a_refused_drain_asks_for_the_node_name_before_draining_anyway() {
+    let mut m = synced(false);
+    keys(&mut m, &[Key::Char('N')]);
+    let node = m.selected_node().unwrap_or_default().to_string();
+    keys(&mut m, &[Key::Char('d')]);
+    assert_eq!(
+        keys(&mut m, &[Key::Char('y')]),
+        vec![Effect::Act(Action::Node {
+            node: node.clone(),
+            op: NodeOp::Drain,
+        })]
+    );
+    let losses = vec!["default/web (no controller recreates it, not kolla's)".to_string()];
+    update(
+        &mut m,
+        Msg::DrainRefused {
+            node: node.clone(),
+            losses,
+        },
+    );
+    let Mode::Confirm(confirm) = m.mode() else {
+        panic!("no dialog after a refused drain");
+    };
+    assert_eq!(
+        confirm.typed.as_ref().map(|t| t.expected.clone()),
+        Some(node.clone())
+    );
+    assert!(
+        confirm
+            .warning
+            .as_deref()
+            .unwrap_or("")
+            .contains("default/web")
+    );
+    // `y` is no answer here, nor a wrong name.
+    assert!(keys(&mut m, &[Key::Char('y'), Key::Enter]).is_empty());
+    assert!(matches!(m.mode(), Mode::Confirm(_)));
+    keys(&mut m, &[Key::Backspace]);
+    typed(&mut m, &node);
+    assert_eq!(
+        keys(&mut m, &[Key::Enter]),
+        vec![Effect::Act(Action::Node {
+            node,
+            op: NodeOp::DrainAnyway,
+        })]
+    );
+    assert!(matches!(m.mode(), Mode::Nodes));
+}

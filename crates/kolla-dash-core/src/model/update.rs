@@ -1,5 +1,6 @@
 //! The reducer: `update(&mut Model, Msg) -> Vec<Effect>`, keys included.
 
+use crate::drain;
 use crate::kind::Kind;
 use crate::model::command::{self, Request};
 use crate::model::confirm::confirmation;
@@ -8,7 +9,7 @@ use crate::model::input::TextInput;
 use crate::model::keymap::{self, Command, KeyMode};
 use crate::model::log::{LogSource, NoteLevel};
 use crate::model::msg::{Action, Connection, Consent, Effect, Key, Msg, NodeOp};
-use crate::model::state::{Confirm, Mode, Model, Pane, StatusLine, Subject};
+use crate::model::state::{Confirm, Mode, Model, Pane, StatusLine, Subject, Typed};
 use crate::model::workflow::{WorkflowView, describe, step_label};
 use crate::status::{PodHealth, pod_health};
 use crate::summary::ObjRef;
@@ -101,6 +102,20 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             for note in notes {
                 model.log.note(NoteLevel::Info, note);
             }
+        }
+        Msg::DrainRefused { node, losses } => {
+            let warning = drain::warning(&node, &losses);
+            model.mode = Mode::Confirm(Confirm {
+                subject: Subject::Act(Action::Node {
+                    node: node.clone(),
+                    op: NodeOp::DrainAnyway,
+                }),
+                typed: Some(Typed {
+                    expected: node,
+                    input: TextInput::default(),
+                }),
+                warning: Some(warning),
+            });
         }
         Msg::WorkflowFinished { ok, summary } => {
             let what = model
