@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use super::{Component, DevCluster, Progress, StartOptions, destroy, is_running, process};
+use super::{
+    Component, DevCluster, Progress, StartOptions, destroy, is_running, process, staleness,
+};
 use crate::cli::{DevClusterCommand, StateDirArg};
 
 pub async fn run(cmd: DevClusterCommand) -> anyhow::Result<()> {
@@ -55,6 +57,13 @@ async fn up(nodes: u32, dir: &Path) -> anyhow::Result<()> {
         print_usage(dir);
         return Ok(());
     }
+    if let Some(stale) = staleness(dir)? {
+        eprintln!(
+            "[dev-cluster] {} is stale ({}): cleaning it",
+            dir.display(),
+            stale.join("; ")
+        );
+    }
     let opts = StartOptions {
         nodes,
         state_dir: Some(dir.to_owned()),
@@ -90,18 +99,29 @@ fn print_usage(dir: &Path) {
 }
 
 async fn status(dir: &Path) -> anyhow::Result<()> {
+    if let Some(stale) = staleness(dir)? {
+        println!(
+            "dev-cluster in {}: stale, none of its processes runs",
+            dir.display()
+        );
+        for line in stale {
+            println!("  {line}");
+        }
+        println!("`kolla-dash dev-cluster up` or `down` cleans it");
+        return Ok(());
+    }
     let cluster = DevCluster::attach(dir).await?;
-    let pids = cluster.pids();
     let ports = cluster.ports();
     println!("dev-cluster in {}", dir.display());
     println!("{:<24} {:>8}  {:<5}  PORT", "COMPONENT", "PID", "STATE");
     for component in Component::ALL {
-        let pid = pids.get(&component).copied();
-        let alive = pid.is_some_and(process::is_alive);
+        let proc = cluster.state.pids.get(&component);
+        // A pid someone else has now is not this component.
+        let alive = proc.is_some_and(process::Proc::is_running);
         println!(
             "{:<24} {:>8}  {:<5}  {}",
             component.to_string(),
-            pid.map_or_else(|| "-".to_owned(), |p| p.to_string()),
+            proc.map_or_else(|| "-".to_owned(), |p| p.pid.to_string()),
             if alive { "alive" } else { "dead" },
             component
                 .port(&ports)
@@ -126,6 +146,9 @@ fn down(dir: &Path) -> anyhow::Result<()> {
     if !dir.exists() {
         println!("no dev-cluster in {}", dir.display());
         return Ok(());
+    }
+    if let Some(stale) = staleness(dir)? {
+        println!("{} was stale: {}", dir.display(), stale.join("; "));
     }
     destroy(dir)?;
     println!("dev-cluster stopped; {} removed", dir.display());

@@ -25,7 +25,7 @@ pub use component::Component;
 pub use pki::UNPRIVILEGED_CONTEXT;
 pub use state::Ports;
 
-use process::Detach;
+use process::{Detach, Now, Proc};
 use state::{ClusterState, Layout};
 
 /// Stages given to kwok: the fake kubelets' behaviour.
@@ -227,7 +227,7 @@ impl DevCluster {
 
     /// Pid of every component started and not stopped since.
     pub fn pids(&self) -> BTreeMap<Component, u32> {
-        self.state.pids.clone()
+        self.state.pids.iter().map(|(c, p)| (*c, p.pid)).collect()
     }
 
     pub fn log_path(&self, component: Component) -> PathBuf {
@@ -261,8 +261,8 @@ impl DevCluster {
 
     /// Stops one component (SIGTERM, then SIGKILL after a grace period).
     pub fn stop_component(&mut self, component: Component) -> anyhow::Result<()> {
-        if let Some(pid) = self.state.pids.remove(&component) {
-            let stopped = process::terminate(&[pid], STOP_GRACE);
+        if let Some(proc) = self.state.pids.remove(&component) {
+            let stopped = process::terminate(&[proc], STOP_GRACE);
             self.reap(Some(component));
             self.state.save(&self.layout)?;
             stopped.with_context(|| format!("stopping {component}"))?;
@@ -273,10 +273,10 @@ impl DevCluster {
     /// Starts a stopped component again on its old port; for the apiserver, waits until
     /// it is ready.
     pub async fn start_component(&mut self, component: Component) -> anyhow::Result<()> {
-        if let Some(&pid) = self.state.pids.get(&component)
-            && process::is_alive(pid)
+        if let Some(proc) = self.state.pids.get(&component)
+            && proc.is_running()
         {
-            bail!("{component} is already running (pid {pid})");
+            bail!("{component} is already running (pid {})", proc.pid);
         }
         self.spawn(component)?;
         if component == Component::ApiServer {
@@ -361,7 +361,13 @@ impl DevCluster {
             &self.layout.log(component),
             detach,
         )?;
-        self.state.pids.insert(component, child.id());
+        // `spawn` returns once the binary is exec'd: /proc shows it from here on.
+        let proc = process::Proc::of(child.id()).unwrap_or(process::Proc {
+            pid: child.id(),
+            start: 0,
+            exe: PathBuf::new(),
+        });
+        self.state.pids.insert(component, proc);
         self.children.push((component, child));
         self.state.save(&self.layout)
     }
@@ -447,7 +453,7 @@ impl DevCluster {
             .state
             .pids
             .iter()
-            .find(|&(_, &pid)| !process::is_alive(pid))
+            .find(|(_, proc)| !proc.is_running())
             .map(|(&c, _)| c);
         let Some(component) = dead else {
             return Ok(());
@@ -473,8 +479,8 @@ impl DevCluster {
 
     /// Stops every process of the cluster, keeping the state directory.
     fn stop_processes(&mut self) -> anyhow::Result<()> {
-        let pids: Vec<u32> = std::mem::take(&mut self.state.pids).into_values().collect();
-        let result = stop_in_order(pids);
+        let procs: Vec<Proc> = std::mem::take(&mut self.state.pids).into_values().collect();
+        let result = stop_in_order(procs);
         self.reap(None);
         self.state.save(&self.layout)?;
         result
@@ -505,11 +511,37 @@ impl Drop for DevCluster {
     }
 }
 
-/// True if `state_dir` holds a cluster with at least one live process.
+/// True if `state_dir` holds a cluster with at least one of its processes running (the
+/// recorded pid, start time and binary all match).
 pub fn is_running(state_dir: &Path) -> anyhow::Result<bool> {
     let layout = Layout::new(state_dir.to_owned());
-    Ok(ClusterState::load(&layout)?
-        .is_some_and(|s| s.pids.values().any(|&pid| process::is_alive(pid))))
+    Ok(ClusterState::load(&layout)?.is_some_and(|s| s.pids.values().any(Proc::is_running)))
+}
+
+/// For a state directory whose cluster no longer runs (after a crash or a reboot), what
+/// became of each recorded process, one phrase each; `None` when it runs, or holds no
+/// cluster.
+pub fn staleness(state_dir: &Path) -> anyhow::Result<Option<Vec<String>>> {
+    let layout = Layout::new(state_dir.to_owned());
+    let Some(state) = ClusterState::load(&layout)? else {
+        return Ok(None);
+    };
+    if state.pids.values().any(Proc::is_running) {
+        return Ok(None);
+    }
+    Ok(Some(
+        state
+            .pids
+            .iter()
+            .map(|(component, proc)| match proc.now() {
+                Now::Reused(exe) => format!(
+                    "{component} (pid {}) is gone; the pid is now {exe}'s",
+                    proc.pid
+                ),
+                Now::Gone | Now::Running => format!("{component} (pid {}) is gone", proc.pid),
+            })
+            .collect(),
+    ))
 }
 
 /// Stops every process of the cluster in `state_dir` and removes the directory. Finds
@@ -531,25 +563,25 @@ pub fn destroy(state_dir: &Path) -> anyhow::Result<()> {
         Some(s) => Some(s.bin_dir.clone()),
         None => Binaries::locate().ok().map(|b| b.dir),
     };
-    let mut pids: Vec<u32> = state
+    let mut procs: Vec<Proc> = state
         .iter()
-        .flat_map(|s| s.pids.values().copied())
-        .filter(|&pid| process::is_alive(pid))
+        .flat_map(|s| s.pids.values().cloned())
+        .filter(Proc::is_running)
         .collect();
     if let Some(bin_dir) = bin_dir {
-        pids.extend(process::find_cluster_processes(&bin_dir, state_dir));
+        procs.extend(process::find_cluster_processes(&bin_dir, state_dir));
     }
-    stop_in_order(pids)?;
+    stop_in_order(procs)?;
     std::fs::remove_dir_all(state_dir).with_context(|| format!("removing {}", state_dir.display()))
 }
 
 /// Stops etcd last: an apiserver that loses etcd first lingers until SIGKILL.
-fn stop_in_order(mut pids: Vec<u32>) -> anyhow::Result<()> {
-    pids.sort_unstable();
-    pids.dedup();
-    let (etcd, rest): (Vec<u32>, Vec<u32>) = pids
+fn stop_in_order(mut procs: Vec<Proc>) -> anyhow::Result<()> {
+    procs.sort_unstable_by_key(|p| p.pid);
+    procs.dedup();
+    let (etcd, rest): (Vec<Proc>, Vec<Proc>) = procs
         .into_iter()
-        .partition(|&pid| process::exe_name(pid).as_deref() == Some(Component::Etcd.binary()));
+        .partition(|p| p.binary() == Some(Component::Etcd.binary()));
     process::terminate(&rest, STOP_GRACE)?;
     process::terminate(&etcd, STOP_GRACE)
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::bins::Versions;
 use super::component::Component;
+use super::process::Proc;
 
 /// Paths inside one cluster's state directory.
 #[derive(Debug, Clone)]
@@ -92,14 +93,15 @@ pub struct Ports {
 }
 
 /// Contents of `cluster.json`, rewritten after every process change so that `down` finds
-/// every pid even when `up` was interrupted half-way.
+/// every process even when `up` was interrupted half-way. Each is recorded with its start
+/// time and binary, so a pid someone else has now is never taken for it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClusterState {
     pub versions: Versions,
     pub bin_dir: PathBuf,
     pub ports: Ports,
     pub nodes: u32,
-    pub pids: BTreeMap<Component, u32>,
+    pub pids: BTreeMap<Component, Proc>,
 }
 
 impl ClusterState {
