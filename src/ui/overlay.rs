@@ -10,7 +10,7 @@ use super::{panels, theme};
 use crate::kind::Kind;
 use crate::model::keymap;
 use crate::model::workflow::{describe, step_label};
-use crate::model::{Action, Confirm, Mode, Model, NodeOp, Subject};
+use crate::model::{Action, Confirm, Consent, Mode, Model, NodeOp, Subject};
 use crate::record;
 use crate::status::object_status;
 use crate::summary::{JobState, ObjState, ObjectSummary};
@@ -301,6 +301,15 @@ fn wrapped(text: Vec<(String, Style)>) -> (Vec<Line<'static>>, u16) {
     (lines, u16::try_from(rows).unwrap_or(u16::MAX))
 }
 
+/// What a consent adds to a question.
+fn consented(consent: Consent) -> &'static str {
+    match (consent.force_bootstrap, consent.adopt) {
+        (true, true) => " again over its recorded data, taking over what is not kolla-dash's",
+        (true, false) => " again, over data that records a bootstrap",
+        (false, _) => ", taking over what is not kolla-dash's",
+    }
+}
+
 /// The dialog's question for an action.
 fn question(action: &Action) -> String {
     let all = |services: &[String]| {
@@ -311,6 +320,23 @@ fn question(action: &Action) -> String {
         }
     };
     match action {
+        Action::Create {
+            service,
+            kind,
+            consent,
+        } if consent.force_bootstrap || consent.adopt => {
+            format!("Create {service}'s {kind}{}?", consented(*consent))
+        }
+        Action::Bootstrap { services, consent } | Action::Run { services, consent }
+            if consent.force_bootstrap || consent.adopt =>
+        {
+            let verb = if matches!(action, Action::Run { .. }) {
+                "Run"
+            } else {
+                "Bootstrap"
+            };
+            format!("{verb} {}{}?", services.join(", "), consented(*consent))
+        }
         Action::Delete { service, kind, .. } => format!("Delete {service}'s {kind}?"),
         Action::Kill {
             services,

@@ -69,7 +69,7 @@ pub fn status_words(status: &CellStatus) -> (&'static str, &'static str, &'stati
         CellStatus::Completed => ("✓", "completed", "done"),
         CellStatus::Failed { .. } => ("✗", "failed", "fail"),
         CellStatus::Terminating => ("⧖", "terminating", "term"),
-        CellStatus::Foreign => ("≠", "foreign", "foreign"),
+        CellStatus::Foreign => ("≠", "foreign", "theirs"),
     }
 }
 

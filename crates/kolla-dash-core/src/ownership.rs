@@ -134,21 +134,24 @@ impl Foreign {
         }
     }
 
+    /// `ConfigMap/keystone in namespace ns is not kolla-dash's (managed by ...)`.
+    pub fn whose(&self) -> String {
+        format!(
+            "{} is not kolla-dash's (managed by {})",
+            self.what(),
+            self.manager
+        )
+    }
+
     /// The one line saying whose it is and what kolla-dash does about it.
     pub fn sentence(&self, meeting: Meeting) -> String {
-        let what = self.what();
-        let who = &self.manager;
+        let whose = self.whose();
         match meeting {
-            Meeting::Create => format!(
-                "{what} exists and is not kolla-dash's (managed by {who}): left unchanged; \
-                 pass --adopt to take it over"
-            ),
-            Meeting::Delete => {
-                format!("{what} is not kolla-dash's (managed by {who}): left alone, not deleted")
+            Meeting::Create => {
+                format!("{whose}: left unchanged; pass --adopt to take it over")
             }
-            Meeting::Show => format!(
-                "{what} is not kolla-dash's (managed by {who}); creating it would need --adopt"
-            ),
+            Meeting::Delete => format!("{whose}: left alone, not deleted"),
+            Meeting::Show => format!("{whose}; creating it would need --adopt"),
         }
     }
 }
@@ -273,7 +276,7 @@ mod tests {
         let create = foreign.sentence(Meeting::Create);
         assert_eq!(
             create,
-            "ConfigMap/keystone in namespace ns exists and is not kolla-dash's (managed by \
+            "ConfigMap/keystone in namespace ns is not kolla-dash's (managed by \
              kubectl-create, by its managedFields): left unchanged; pass --adopt to take it over"
         );
         for meeting in [Meeting::Create, Meeting::Delete, Meeting::Show] {

@@ -277,6 +277,17 @@ fn explain(obj: &ObjectSummary, cell: &[&ObjectSummary]) -> Option<String> {
             phase: VolumePhase::Available,
             ..
         } => Some(format!("PV {name} is available, waiting for its claim")),
+        ObjState::Pv {
+            phase: VolumePhase::Released,
+            ..
+        } => Some(match &obj.owner {
+            Some(owner) => format!(
+                "PV {name} is Released: it keeps the data of a deleted claim; deploy (or \
+                 kolla-dash resource create {} pvc) reattaches it",
+                owner.service
+            ),
+            None => format!("PV {name} is Released: it keeps the data of a deleted claim"),
+        }),
         ObjState::Pv { phase, .. } | ObjState::Pvc { phase, .. }
             if *phase != VolumePhase::Bound =>
         {
@@ -625,6 +636,12 @@ mod tests {
         assert_eq!(
             why(Kind::Pv, &[pv(VolumePhase::Lost)]).as_deref(),
             Some("PersistentVolume mariadb is Lost")
+        );
+        let released = why(Kind::Pv, &[pv(VolumePhase::Released)]).unwrap_or_default();
+        assert!(
+            released.contains("keeps the data of a deleted claim")
+                && released.contains("pvc) reattaches it"),
+            "{released}"
         );
     }
 

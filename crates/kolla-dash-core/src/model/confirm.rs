@@ -7,7 +7,7 @@ use crate::kind::Kind;
 use crate::model::input::TextInput;
 use crate::model::msg::{Action, Consent};
 use crate::model::state::{Confirm, Model, Subject, Typed};
-use crate::ownership::{Foreign, Meeting};
+use crate::ownership::Foreign;
 use crate::record;
 
 /// What the data-loss dialog warns.
@@ -63,13 +63,13 @@ fn creating(model: &Model, mut action: Action) -> Option<Confirm> {
     }
     let foreign: Vec<String> = blocking(model, &action)
         .into_iter()
-        .map(|f| f.sentence(Meeting::Show))
+        .map(|f| format!("{}.", f.whose()))
         .collect();
     if asked.adopt || !foreign.is_empty() {
         set_consent(&mut action, |c| c.adopt = true);
         warnings.extend(foreign);
         warnings.push(
-            "Yes takes these objects over: kolla-dash relabels them and overwrites the fields \
+            "Yes takes over what is not kolla-dash's: it relabels it and overwrites the fields \
              it renders."
                 .to_string(),
         );

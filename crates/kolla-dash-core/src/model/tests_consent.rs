@@ -101,7 +101,7 @@ fn a_foreign_object_shows_foreign_and_creating_its_cell_asks_to_adopt() {
     };
     assert!(confirm.typed.is_none());
     let warning = confirm.warning.clone().unwrap_or_default();
-    assert!(warning.contains("ConfigMap/keystone") && warning.contains("takes these objects over"));
+    assert!(warning.contains("ConfigMap/keystone") && warning.contains("takes over"));
     // No: nothing happens.
     assert!(keys(&mut m, &[Key::Char('n')]).is_empty());
     // Yes: the create carries the consent to adopt.
