@@ -131,6 +131,7 @@ impl Store {
         for kind in kinds {
             self.foreign_sync.insert(*kind, Sync::Pending);
         }
+        self.refresh_all();
     }
 
     /// The objects in one cell that are not kolla-dash's.
@@ -212,6 +213,7 @@ impl Store {
             }
             Msg::ForeignWatch(kind, sync) => {
                 self.foreign_sync.insert(kind, sync);
+                self.refresh_all();
             }
             _ => return false,
         }
@@ -406,7 +408,8 @@ impl Store {
     fn blocking_sync(&self, kind: Kind) -> Option<(ObjKind, Sync)> {
         status::sources(kind)
             .iter()
-            .filter_map(|k| Some((*k, self.sync(*k)?)))
+            .flat_map(|k| [(*k, self.sync(*k)), (*k, self.foreign_sync.get(k).copied())])
+            .filter_map(|(k, s)| Some((k, s?)))
             .filter(|(_, s)| *s != Sync::Synced)
             .max_by_key(|(_, s)| *s == Sync::Forbidden)
     }
@@ -474,9 +477,12 @@ impl Store {
         if !self.has_kind[row][kind.index()] {
             return CellStatus::Blank;
         }
+        // A cell is judged once its kinds are listed, by kolla-dash's watches and by the
+        // foreign watch (an absent cell may hold someone else's object).
         let states = status::sources(kind)
             .iter()
-            .filter_map(|k| self.sync.get(k));
+            .flat_map(|k| [self.sync.get(k), self.foreign_sync.get(k)])
+            .flatten();
         let mut unknown = false;
         for state in states {
             match state {

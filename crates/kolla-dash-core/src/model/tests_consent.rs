@@ -55,7 +55,7 @@ fn nothing_acts_on_kollas_objects_before_every_watch_has_listed() {
         let text = status_text(&m);
         assert!(text.contains("still listing"), "{key}: {text}");
     }
-    // The foreign watch counts too.
+    // The foreign watch counts too: an absent cell may hold someone else's object.
     let mut m = Model::new(ModelConfig {
         foreign_watched: vec![ObjKind::ConfigMap],
         ..config()
@@ -63,10 +63,18 @@ fn nothing_acts_on_kollas_objects_before_every_watch_has_listed() {
     for kind in ObjKind::WATCHED {
         update(&mut m, Msg::Resynced(kind, Vec::new()));
     }
-    select(&mut m, 1, Kind::Svc);
+    assert_eq!(*m.status(1, Kind::Configmap), CellStatus::Unknown);
+    select(&mut m, 1, Kind::Configmap);
     assert!(keys(&mut m, &[Key::Char('c')]).is_empty());
     assert!(status_text(&m).contains("1 watches are still listing"));
+    // A cell whose kinds are all listed can be acted on; a deploy waits for everything.
+    select(&mut m, 1, Kind::Svc);
+    assert_eq!(keys(&mut m, &[Key::Char('c')]).len(), 1);
+    assert!(keys(&mut m, &[Key::Char('D')]).is_empty());
+    assert!(matches!(m.mode(), Mode::Normal));
     update(&mut m, Msg::ForeignResynced(ObjKind::ConfigMap, Vec::new()));
+    assert_eq!(*m.status(1, Kind::Configmap), CellStatus::Absent);
+    select(&mut m, 1, Kind::Configmap);
     assert_eq!(keys(&mut m, &[Key::Char('c')]).len(), 1);
 }
 

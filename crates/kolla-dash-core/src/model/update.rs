@@ -11,6 +11,7 @@ use crate::model::log::{LogSource, NoteLevel};
 use crate::model::msg::{Action, Connection, Consent, Effect, Key, Msg, NodeOp};
 use crate::model::state::{Confirm, Mode, Model, Pane, StatusLine, Subject, Typed};
 use crate::model::workflow::{WorkflowView, describe, step_label};
+use crate::status::CellStatus;
 use crate::status::{PodHealth, pod_health};
 use crate::summary::ObjRef;
 use crate::workflow::plan::StepAction;
@@ -400,11 +401,10 @@ fn request(model: &mut Model, action: Action) -> Vec<Effect> {
         return Vec::new();
     }
     // A plan or a check made from half-listed watches acts on what only seems absent.
-    let on_catalog = !matches!(action, Action::Node { .. });
-    if on_catalog && !model.store.settled() {
+    if !listed(model, &action) {
         let text = format!(
             "'{action}' refused: {} watches are still listing the cluster; try again once \
-             every cell shows its state",
+             the cells it acts on show their state",
             model.store.unsettled()
         );
         set_status(model, NoteLevel::Error, text);
@@ -416,6 +416,29 @@ fn request(model: &mut Model, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         None => act(model, action),
+    }
+}
+
+/// Whether everything `action` acts on has been listed: its cell, its services' rows, or
+/// (deploy, teardown) the whole namespace. Node actions act on the node list.
+fn listed(model: &Model, action: &Action) -> bool {
+    let store = &model.store;
+    let row_listed = |service: &String| {
+        store.row_of_service(service).is_some_and(|row| {
+            Kind::ALL
+                .into_iter()
+                .all(|kind| *store.status(row, kind) != CellStatus::Unknown)
+        })
+    };
+    match action {
+        Action::Create { service, kind, .. } | Action::Delete { service, kind, .. } => store
+            .row_of_service(service)
+            .is_some_and(|row| *store.status(row, *kind) != CellStatus::Unknown),
+        Action::Bootstrap { services, .. }
+        | Action::Run { services, .. }
+        | Action::Kill { services, .. } => services.iter().all(row_listed),
+        Action::Deploy { .. } | Action::Teardown { .. } => store.settled(),
+        Action::Node { .. } => true,
     }
 }
 
