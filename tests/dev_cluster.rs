@@ -423,12 +423,35 @@ fn a_recorded_pid_that_is_another_process_now_is_neither_running_nor_signalled()
         pid_alive(pid),
         "up signalled a process that is not the cluster's"
     );
+
+    // A running cluster recorded by an older version (bare pids) is still recognised: each
+    // pid is one of our binaries naming this state dir.
+    let path = dir.join("cluster.json");
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+    let started = recorded_pids(&dir);
+    assert_eq!(started.len(), 5, "{state}");
+    state["pids"] = started
+        .iter()
+        .map(|(component, pid)| (component.clone(), json!(pid)))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    std::fs::write(&path, state.to_string()).expect("write");
+    let status = kolla_dash(&["status"], &dir);
+    let out = text(&status);
+    assert_eq!(out.matches("alive").count(), 5, "{out}");
+    assert!(!out.contains("stale"), "{out}");
+    assert!(text(&kolla_dash(&["up"], &dir)).contains("already running"));
+
     let down = kolla_dash(&["down"], &dir);
     assert!(down.status.success(), "{}", text(&down));
     assert!(
         pid_alive(pid),
         "down signalled a process that is not the cluster's"
     );
+    for (component, pid) in started {
+        assert!(!pid_alive(pid), "{component} (pid {pid}) survived down");
+    }
     other.kill().expect("stop sleep");
     other.wait().expect("reap sleep");
 }

@@ -122,6 +122,11 @@ impl Proc {
         self.now() == Now::Running
     }
 
+    /// A bare pid read from an older `cluster.json`: no start time, no binary.
+    pub fn is_bare(&self) -> bool {
+        self.start == 0 && self.exe.as_os_str().is_empty()
+    }
+
     /// File name of its binary.
     pub fn binary(&self) -> Option<&str> {
         self.exe.file_name()?.to_str()
