@@ -288,8 +288,11 @@ fn the_dashboard_shows_foreign_cells_and_adopts_on_confirmation() {
         drive(
             &mut dash,
             &mut inbox,
-            "the adopted configmap to show ready",
-            |d| d.model.status(row, Kind::Configmap).is_ok(),
+            "the adoption to finish, the cell ready",
+            |d| {
+                let finished = d.model.in_flight().is_empty();
+                finished && d.model.status(row, Kind::Configmap).is_ok()
+            },
         )
         .await;
         let status = dash
