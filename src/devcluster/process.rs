@@ -133,11 +133,13 @@ impl Proc {
     }
 }
 
-/// A binary replaced on disk after it started reads back as `PATH (deleted)`.
+/// A binary replaced on disk after it started reads back as `PATH (deleted)`; a process
+/// that is exiting has no binary to show any more (its start time still names it).
 fn same_binary(now: &Path, recorded: &Path) -> bool {
     let now = now.to_string_lossy();
     !recorded.as_os_str().is_empty()
-        && now.strip_suffix(" (deleted)").unwrap_or(&now) == recorded.to_string_lossy()
+        && (now.is_empty()
+            || now.strip_suffix(" (deleted)").unwrap_or(&now) == recorded.to_string_lossy())
 }
 
 /// Live processes running a binary from `bin_dir` whose command line mentions
