@@ -74,12 +74,12 @@ pub fn main(cli: Cli) -> ExitCode {
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     use crate::catalog::Verb;
     use crate::cli::ResourceCommand;
-    use crate::commands::{dash, incidents, template, verbs, workflow};
+    use crate::commands::{dash, incidents, rbac, template, verbs, workflow};
     use crate::model::Consent;
 
     let global = cli.global;
     match cli.command {
-        Some(Command::DevCluster(cmd)) => crate::devcluster::cli::run(cmd).await,
+        Some(Command::DevCluster(cmd)) => crate::devcluster::cli::run(cmd, &global).await,
         Some(Command::Bootstrap(a)) => {
             let consent = a.consent.consent();
             verbs::service_verb(&global, Verb::Bootstrap, &a.services, false, consent).await
@@ -104,6 +104,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Demo(a)) => dash::demo(&global, &a).await,
         Some(Command::Deploy(a)) => workflow::deploy(&global, &a).await,
         Some(Command::Incidents(a)) => incidents::incidents(&global, &a).await,
+        Some(Command::Rbac(a)) => rbac::rbac(&global, &a),
         Some(Command::Teardown(a)) => workflow::teardown(&global, &a).await,
     }
 }

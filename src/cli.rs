@@ -14,6 +14,7 @@ Examples:
   kolla-dash bootstrap mariadb            the guide's verbs, one service at a time
   kolla-dash resource create mariadb pvc  ... or one resource kind at a time
   kolla-dash resource status mariadb      what exists and what is ready
+  kolla-dash rbac --namespace kolla       the Role and ClusterRole an admin grants an operator
   kolla-dash dev-cluster up               a local control plane for development
 
 Configuration is read from etc/kolla-kubernetes.yml and etc/globals.yml (see --config-dir).
@@ -78,6 +79,10 @@ pub enum Command {
 
     /// Remove services (default: all) in reverse dependency order
     Teardown(TeardownArgs),
+
+    /// Print the Role and ClusterRole kolla-dash needs in the namespace, as YAML for
+    /// `kubectl apply -f -` (no cluster needed)
+    Rbac(RbacArgs),
 
     /// Print node-failure incidents as they happen (node down, evictions, rescheduling,
     /// ready again, time-to-heal per service) until interrupted
@@ -230,6 +235,24 @@ pub struct ResourceStatusArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct RbacArgs {
+    /// The storage provider to grant for [default: storage_provider from the config]
+    #[arg(long, value_name = "P", value_parser = ["host", "ceph", "gce", "aws"])]
+    pub storage_provider: Option<String>,
+    /// Only get, list and watch: enough for the dashboard (read-only), `resource status`
+    /// and `incidents`
+    #[arg(long)]
+    pub readonly: bool,
+    /// Also cordon, uncordon and drain nodes from the nodes view (drain evicts pods of
+    /// every namespace on the node)
+    #[arg(long, conflicts_with = "readonly")]
+    pub node_actions: bool,
+    /// Also bind the roles to this user (a RoleBinding and a ClusterRoleBinding)
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct IncidentsArgs {
     /// `json`: one JSON object per line, for scripts
     #[arg(short = 'o', long, value_enum, default_value_t)]
@@ -281,6 +304,35 @@ pub enum DevClusterCommand {
     FailNode(FailNodeArgs),
     /// Make a failed node Ready again
     RestoreNode(NodeArg),
+    /// Make a pod go wrong the way a real kubelet reports it, to practise diagnosing it
+    /// (kwok stages; the pod's controller replaces it once the pod is deleted)
+    Break(BreakArgs),
+}
+
+/// What `dev-cluster break` does to a pod.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BreakMode {
+    /// Its image cannot be pulled (not found): ErrImagePull, then ImagePullBackOff
+    Imagepull,
+    /// Its container exits 1 over and over: CrashLoopBackOff
+    Crashloop,
+    /// Its container is killed for memory over and over: OOMKilled, CrashLoopBackOff
+    Oom,
+    /// It runs but its readiness probe fails
+    Unready,
+    /// The kubelet evicts it (the node was low on memory)
+    Evicted,
+}
+
+#[derive(Debug, Args)]
+pub struct BreakArgs {
+    /// A pod in the namespace (--namespace, else the config's)
+    #[arg(value_name = "POD")]
+    pub pod: String,
+    #[arg(value_enum, value_name = "MODE")]
+    pub mode: BreakMode,
+    #[command(flatten)]
+    pub state: StateDirArg,
 }
 
 #[derive(Debug, Args)]

@@ -5,8 +5,10 @@
 use anyhow::Context as _;
 use tokio::sync::OnceCell;
 
+use crate::access::{self, Need};
 use crate::catalog::{Catalog, LookupError, Verb};
 use crate::cli::GlobalArgs;
+use crate::cluster::access::Access;
 use crate::cluster::apply::{Applier, Deleted, Found};
 use crate::cluster::client::{Cluster, connect};
 use crate::cluster::namespace;
@@ -15,6 +17,7 @@ use crate::kind::Kind;
 use crate::model::Consent;
 use crate::ownership::{self, Meeting};
 use crate::render::{Manifest, PASSWORDS_SECRET, Renderer};
+use crate::workflow::plan::StepAction;
 
 mod data;
 
@@ -114,6 +117,9 @@ pub struct Engine {
     pub catalog: Catalog,
     pub applier: Applier,
     pub cluster: Cluster,
+    /// What the credentials may do: checked before acting, so a missing right stops a
+    /// verb before it changes anything.
+    pub access: Access,
     prepared: OnceCell<()>,
 }
 
@@ -147,11 +153,17 @@ impl Engine {
 
     pub fn new(catalog: Catalog, config: Config, cluster: Cluster) -> Engine {
         let applier = Applier::new(cluster.client.clone(), config.namespace.clone());
+        let access = Access::new(
+            cluster.client.clone(),
+            &config.namespace,
+            config.storage.provider,
+        );
         Engine {
             config,
             catalog,
             applier,
             cluster,
+            access,
             prepared: OnceCell::new(),
         }
     }
@@ -180,6 +192,21 @@ impl Engine {
         Ok(kinds)
     }
 
+    /// The rights that creating or deleting one (service, kind) takes: none when it
+    /// renders nothing with this config.
+    pub fn needs_to(&self, service: &str, action: StepAction) -> anyhow::Result<Vec<Need>> {
+        let rendered: Vec<_> = self
+            .render(service, action.kind())?
+            .iter()
+            .map(|m| m.obj_kind)
+            .collect();
+        Ok(match action {
+            StepAction::Create(_) if rendered.is_empty() => Vec::new(),
+            StepAction::Create(_) => access::to_create(&rendered),
+            StepAction::Delete(_) => access::to_remove(&rendered),
+        })
+    }
+
     /// Creates (server-side applies) every object of one kind. Idempotent. Every object is
     /// looked at first: one that is not kolla-dash's stops the create before anything
     /// changes, unless `consent.adopt` takes it over.
@@ -196,6 +223,9 @@ impl Engine {
                 kind,
             }]);
         }
+        let needs = self.needs_to(service, StepAction::Create(kind))?;
+        let what = format!("resource create {service} {kind}");
+        self.access.require(&what, &needs).await?;
         self.prepare(consent).await?;
         let mut done = Vec::new();
         match kind {
@@ -278,6 +308,9 @@ impl Engine {
             }
             .into());
         }
+        let needs = self.needs_to(service, StepAction::Delete(kind))?;
+        let what = format!("resource delete {service} {kind}");
+        self.access.require(&what, &needs).await?;
         let manifests = self.render(service, kind)?;
         let mut done = Vec::new();
         if kind == Kind::Bootstrap {
@@ -319,6 +352,17 @@ impl Engine {
         consent: Consent,
     ) -> anyhow::Result<Vec<Outcome>> {
         let kinds = self.catalog.service(service)?.verb_kinds(verb);
+        // Every right the verb takes, before its first object: no half-bootstrapped service.
+        let mut needs = Vec::new();
+        for &kind in &kinds {
+            needs.extend(match verb {
+                Verb::Bootstrap | Verb::Run => self.needs_to(service, StepAction::Create(kind))?,
+                Verb::Kill if kind.holds_data() && !delete_data => Vec::new(),
+                Verb::Kill => self.needs_to(service, StepAction::Delete(kind))?,
+            });
+        }
+        let what = format!("{} {service}", verb.as_str());
+        self.access.require(&what, &needs).await?;
         let mut done = Vec::new();
         for kind in kinds {
             match verb {

@@ -9,12 +9,13 @@ use tokio::sync::mpsc::{self, UnboundedReceiver};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use crate::access;
 use crate::cluster::{foreign, watch};
 use crate::config::StorageProvider;
 use crate::engine::{Engine, ForeignObjects, Outcome};
 use crate::kind::Kind;
 use crate::model::store::{Store, Sync};
-use crate::model::{Consent, Msg, Row};
+use crate::model::{CellStatus, Consent, Msg, Row};
 use crate::ownership::Meeting;
 use crate::summary::{ObjKind, ObjRef, Owner};
 use crate::workflow::plan::{self, Cells, DeployOptions, Plan, ServiceSpec, Step, StepAction};
@@ -85,23 +86,25 @@ pub fn start_watches(
     Ok((watchers, kinds))
 }
 
-/// Starts the watchers and waits until every kind is listed once.
+/// Starts the watchers (the foreign watch too) and waits until every kind is listed once,
+/// or refused: what RBAC hides leaves its cells forbidden (`Store::unchecked` says which
+/// matter), and a step that needs it is stopped by `preflight`.
 pub async fn synced_store(
     engine: &Engine,
     specs: &[ServiceSpec],
 ) -> anyhow::Result<(Store, UnboundedReceiver<Msg>, JoinSet<()>)> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let (watchers, foreign_kinds) = start_watches(engine, &tx)?;
-    let mut store = Store::new(&rows(specs), &watch::WATCHED);
+    let mut store = Store::new(&rows(specs), &ObjKind::WATCHED);
     store.watch_foreign(&foreign_kinds);
     let deadline = Instant::now() + SYNC_TIMEOUT;
-    while !store.all_synced() {
+    while !store.all_settled() {
         let msg = tokio::time::timeout_at(deadline, rx.recv())
             .await
             .map_err(|_| {
-                let mut pending: Vec<String> = watch::WATCHED
+                let mut pending: Vec<String> = ObjKind::WATCHED
                     .iter()
-                    .filter(|k| store.sync(**k) != Some(Sync::Synced))
+                    .filter(|k| !matches!(store.sync(**k), Some(Sync::Synced | Sync::Forbidden)))
                     .map(|k| format!("{k} ({:?})", store.sync(*k)))
                     .collect();
                 if pending.is_empty() {
@@ -114,18 +117,25 @@ pub async fn synced_store(
                 )
             })?
             .ok_or_else(|| anyhow::anyhow!("the watchers stopped"))?;
-        if let Msg::Forbidden(kind) | Msg::ForeignWatch(kind, Sync::Forbidden) = &msg {
-            anyhow::bail!(
-                "forbidden: your credentials may not list or watch {kind} objects (RBAC)"
-            );
-        }
         store.observe(msg);
     }
     Ok((store, rx, watchers))
 }
 
+/// Every right the plan's steps take (acting, and watching what they wait for), checked
+/// before the first step acts: a missing one stops `what` before it changes anything.
+pub async fn preflight(engine: &Engine, plan: &Plan, what: &str) -> anyhow::Result<()> {
+    let mut needs = Vec::new();
+    for step in plan.steps.iter().filter(|s| !s.skip) {
+        needs.extend(access::to_judge(step.action.kind()));
+        needs.extend(engine.needs_to(&step.service, step.action)?);
+    }
+    engine.access.require(what, &needs).await
+}
+
 /// Cells whose status is ready or completed (a bootstrap also when the service's data
-/// records one: it runs once), and cells with no object at all.
+/// records one: it runs once), and cells known to have no object at all (a cell RBAC
+/// hides is not known to be empty).
 pub fn cell_states(store: &Store, specs: &[ServiceSpec]) -> (Cells, Cells) {
     let mut ready = Cells::new();
     let mut absent = Cells::new();
@@ -136,7 +146,7 @@ pub fn cell_states(store: &Store, specs: &[ServiceSpec]) -> (Cells, Cells) {
             if store.status(row, kind).is_ok() || recorded {
                 ready.insert(key.clone());
             }
-            if store.cell_objects(row, kind).is_empty() {
+            if *store.status(row, kind) == CellStatus::Absent {
                 absent.insert(key);
             }
         }
@@ -152,9 +162,11 @@ pub fn deploy_plan(
     targets: &[String],
 ) -> anyhow::Result<Plan> {
     let (ready, _) = cell_states(store, specs);
+    let provider = engine.config.storage.provider;
     let options = DeployOptions {
         // Network volumes cannot be mounted by the pod while the bootstrap Job holds them.
-        delete_bootstrap_after: engine.config.storage.provider != StorageProvider::Host,
+        delete_bootstrap_after: provider != StorageProvider::Host,
+        claims_bind_on_use: matches!(provider, StorageProvider::Gce | StorageProvider::Aws),
     };
     Ok(plan::deploy(specs, targets, &ready, options)?)
 }

@@ -390,11 +390,13 @@ fn forbidden_operations_name_the_verb_and_the_resource() {
     let kolla = cluster.kolla("rbac");
     let nobody = format!("--context {UNPRIVILEGED_CONTEXT}");
 
+    // Refused before anything is sent: the rights it lacks, and where to get them.
     let reason = kolla.fails(&format!("{nobody} resource create mariadb pvc"));
     assert!(
-        reason.contains("forbidden")
-            && reason.contains("RBAC")
-            && reason.contains("Secret/kolla-passwords"),
+        reason.contains("forbidden: resource create mariadb pvc needs rights")
+            && reason.contains("get, create, patch secrets")
+            && reason.contains("create, patch persistentvolumeclaims in namespace rbac")
+            && reason.contains("kolla-dash rbac --namespace rbac"),
         "{reason}"
     );
     let reason = kolla.fails(&format!("{nobody} resource status mariadb"));

@@ -178,6 +178,25 @@ fn every_service_and_kind_renders_for_every_storage_provider() {
 }
 
 #[test]
+fn an_existing_storage_class_replaces_the_rendered_one() {
+    let catalog = Catalog::builtin().unwrap();
+    let kk = (
+        "kk.yml".to_string(),
+        "storage_provider: aws\nstorage_class: gp3\n".to_string(),
+    );
+    let config = Config::parse(Some(&kk), None, Path::new("."), &catalog).unwrap();
+    let all = render_all(&catalog, &config);
+    assert!(find(&all, "mariadb", Kind::Disk).is_empty());
+    assert!(find(&all, "mariadb", Kind::Pv).is_empty());
+    assert!(
+        all.iter().all(|m| m.namespace.is_some()),
+        "nothing cluster-scoped is rendered"
+    );
+    let pvc = find(&all, "mariadb", Kind::Pvc);
+    assert_eq!(pvc[0].object["spec"]["storageClassName"], "gp3");
+}
+
+#[test]
 fn workloads_are_labelled_placed_and_sized_from_the_config() {
     let catalog = Catalog::builtin().unwrap();
     let config = config(&catalog, StorageProvider::Host);
@@ -512,6 +531,7 @@ fn hostile_config_values_are_refused_at_their_place_or_rendered_literally() {
         "dns_domain_name",
         "kolla_controller_label",
         "kolla_compute_label",
+        "storage_class",
         "storage_ceph.monitors",
         "storage_ceph.pool",
         "storage_ceph.secretName",
@@ -603,4 +623,27 @@ fn unusual_valid_values_render_literally_with_the_templates_keys_only() {
             .collect();
         assert!(text.contains(value), "{key} = {value} not rendered");
     }
+}
+
+#[test]
+fn rbac_output_is_pinned() {
+    use kolla_dash::access::Wanted;
+    use kolla_dash::commands::rbac::rbac_text;
+
+    let catalog = Catalog::builtin().unwrap();
+    let mut host = config(&catalog, StorageProvider::Host);
+    host.set_namespace("t").unwrap();
+    let full = rbac_text(&catalog, &host, Wanted::default(), None).unwrap();
+    insta::assert_snapshot!("rbac_host", full);
+    let readonly = Wanted {
+        readonly: true,
+        node_actions: false,
+    };
+    let text = rbac_text(&catalog, &host, readonly, Some("viewer".into())).unwrap();
+    insta::assert_snapshot!("rbac_host_readonly_bound", text);
+    // Every document is one kubectl can apply: the YAML parses into objects of the kinds
+    // RBAC knows.
+    let docs = kolla_dash::yaml::parse_all("rbac", &full).unwrap();
+    let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
+    assert_eq!(kinds, ["Namespace", "Role", "ClusterRole"]);
 }

@@ -261,7 +261,7 @@ fn the_dashboard_shows_foreign_cells_and_adopts_on_confirmation() {
             &mut inbox,
             "every watch listed, horizon's configmap foreign",
             |d| {
-                d.model.store().settled()
+                d.model.store().all_settled()
                     && *d.model.status(row, Kind::Configmap) == CellStatus::Foreign
             },
         )
@@ -607,7 +607,7 @@ fn a_drain_that_would_lose_pods_waits_for_the_typed_node_name() {
             &mut dash,
             &mut inbox,
             "every watch listed and the nodes known",
-            |d| d.model.store().settled() && d.model.nodes().contains_key(node),
+            |d| d.model.store().all_settled() && d.model.nodes().contains_key(node),
         )
         .await;
         press(&mut dash, "N");

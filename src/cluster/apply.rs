@@ -311,7 +311,8 @@ pub fn explain(err: kube::Error, verb: &str, obj: &serde_json::Value) -> anyhow:
 pub fn explain_what(err: kube::Error, verb: &str, what: &str) -> anyhow::Error {
     match err {
         kube::Error::Api(s) if s.is_forbidden() => anyhow::anyhow!(
-            "forbidden: your credentials may not {verb} {what} (RBAC): {}",
+            "forbidden: your credentials may not {verb} {what} (RBAC): {}; `kolla-dash rbac` \
+             prints the rights kolla-dash needs",
             s.message
         ),
         kube::Error::Api(s) if s.is_invalid() => {

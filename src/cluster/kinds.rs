@@ -5,7 +5,7 @@
 
 use std::fmt::Debug;
 
-use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{
     ConfigMap, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service,
@@ -68,6 +68,11 @@ pub fn with_type<F: ForKind>(
         ObjKind::Job => f.run::<Job>(Api::namespaced(c, namespace), managed),
         ObjKind::Deployment => f.run::<Deployment>(Api::namespaced(c, namespace), managed),
         ObjKind::StatefulSet => f.run::<StatefulSet>(Api::namespaced(c, namespace), managed),
+        // Both carry their pod template's labels, so they land in the pod cell.
+        ObjKind::ReplicaSet => f.run::<ReplicaSet>(Api::namespaced(c, namespace), managed),
+        ObjKind::ControllerRevision => {
+            f.run::<ControllerRevision>(Api::namespaced(c, namespace), managed)
+        }
         ObjKind::Service => f.run::<Service>(Api::namespaced(c, namespace), managed),
         // The EndpointSlice controller copies the Service's labels onto its slices.
         ObjKind::EndpointSlice => f.run::<EndpointSlice>(Api::namespaced(c, namespace), managed),

@@ -13,6 +13,8 @@ const FLUSH_EVERY: Duration = Duration::from_millis(100);
 const MAX_BATCH: usize = 500;
 /// How much history to show when following starts.
 const TAIL_LINES: i64 = 200;
+/// How much of a crashed container's previous run to show first.
+const PREVIOUS_LINES: i64 = 30;
 
 /// What a log follower reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,8 +31,38 @@ pub enum LogMsg {
 }
 
 /// Follows `pod`'s logs until the stream ends or `tx` closes. Cancel by aborting the task.
-pub async fn follow(client: Client, namespace: String, pod: String, tx: UnboundedSender<LogMsg>) {
+/// With `previous`, the last lines of its containers' previous run come first (why it
+/// crashed), then the current run.
+pub async fn follow(
+    client: Client,
+    namespace: String,
+    pod: String,
+    previous: bool,
+    tx: UnboundedSender<LogMsg>,
+) {
     let api: Api<Pod> = Api::namespaced(client, &namespace);
+    if previous {
+        let params = LogParams {
+            previous: true,
+            tail_lines: Some(PREVIOUS_LINES),
+            ..LogParams::default()
+        };
+        let mut lines = vec!["── the previous run's last lines (it crashed) ──".to_string()];
+        match api.logs(&pod, &params).await {
+            Ok(text) => lines.extend(text.lines().map(str::to_string)),
+            Err(e) => lines.push(format!("<previous run's logs unavailable: {e}>")),
+        }
+        lines.push("── the current run ──".to_string());
+        if tx
+            .send(LogMsg::Lines {
+                pod: pod.clone(),
+                lines,
+            })
+            .is_err()
+        {
+            return;
+        }
+    }
     let params = LogParams {
         follow: true,
         tail_lines: Some(TAIL_LINES),

@@ -1,5 +1,7 @@
-//! The only code that talks to Kubernetes: connecting, applying, watching, events and logs.
+//! The only code that talks to Kubernetes: connecting, asking what RBAC allows, applying,
+//! watching, events and logs.
 
+pub mod access;
 pub mod apply;
 pub mod client;
 pub mod foreign;

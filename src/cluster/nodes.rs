@@ -24,7 +24,10 @@ pub async fn cordon(client: &Client, node: &str, unschedulable: bool) -> anyhow:
         .map_err(|e| match e {
             kube::Error::Api(s) if s.is_not_found() => anyhow::anyhow!("no node named {node}"),
             kube::Error::Api(s) if s.is_forbidden() => {
-                anyhow::anyhow!("forbidden: your credentials may not patch node {node} (RBAC)")
+                anyhow::anyhow!(
+                    "forbidden: your credentials may not patch node {node} (RBAC); \
+                     `kolla-dash rbac --node-actions` prints the rights node actions need"
+                )
             }
             other => anyhow::Error::new(other).context(format!("cannot cordon {node}")),
         })?;

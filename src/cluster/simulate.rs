@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, bail};
-use k8s_openapi::api::core::v1::Node;
+use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::api::{ListParams, ObjectMeta, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 
@@ -146,4 +146,69 @@ pub async fn fail(client: &Client, name: &str, how: Failure) -> anyhow::Result<(
 pub async fn restore(client: &Client, name: &str) -> anyhow::Result<()> {
     let labels = serde_json::json!({ SIMULATE: null, KWOK_NODE_LABEL: "true" });
     patch_labels(client, name, labels).await
+}
+
+/// A way to make a pod go wrong (kwok's rehearsal stages act on the annotation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Breakage {
+    ImagePull,
+    CrashLoop,
+    Oom,
+    Unready,
+    Evicted,
+}
+
+impl Breakage {
+    /// The `SIMULATE` annotation value assets/kwok/rehearsal.yaml reacts to.
+    fn annotation(self) -> &'static str {
+        match self {
+            Breakage::ImagePull => "image-pull",
+            Breakage::CrashLoop => "crash-loop",
+            Breakage::Oom => "oom",
+            Breakage::Unready => "unready",
+            Breakage::Evicted => "evicted",
+        }
+    }
+
+    /// What the operator will see, for the command's answer.
+    pub fn what(self) -> &'static str {
+        match self {
+            Breakage::ImagePull => "its image cannot be pulled (ImagePullBackOff)",
+            Breakage::CrashLoop => "its container crashes over and over (CrashLoopBackOff)",
+            Breakage::Oom => "its container is OOMKilled over and over",
+            Breakage::Unready => "it runs, but its readiness probe fails",
+            Breakage::Evicted => "the kubelet evicts it",
+        }
+    }
+}
+
+/// Marks a pod to go wrong `how`. An image that cannot be pulled only matters before a
+/// container starts, so that pod is also put back to Pending, as if it were just created.
+pub async fn break_pod(
+    client: &Client,
+    namespace: &str,
+    name: &str,
+    how: Breakage,
+) -> anyhow::Result<()> {
+    let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let patch = serde_json::json!({"metadata": {"annotations": {SIMULATE: how.annotation()}}});
+    api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .map_err(|e| match e {
+            kube::Error::Api(s) if s.is_not_found() => {
+                anyhow::anyhow!("no pod named {name} in namespace {namespace}")
+            }
+            other => anyhow::Error::new(other).context(format!("annotating pod {name}")),
+        })?;
+    if how == Breakage::ImagePull {
+        let status = serde_json::json!({"status": {
+            "phase": "Pending",
+            "conditions": [{"type": "Ready", "status": "False", "reason": "ContainersNotReady"}],
+            "containerStatuses": [],
+        }});
+        api.patch_status(name, &PatchParams::default(), &Patch::Merge(&status))
+            .await
+            .with_context(|| format!("putting pod {name} back to Pending"))?;
+    }
+    Ok(())
 }

@@ -5,10 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service,
+    ConfigMap, Container, ContainerStateTerminated, ContainerStatus, Node, PersistentVolume,
+    PersistentVolumeClaim, Pod, Secret, Service,
 };
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::events::v1::Event;
@@ -19,8 +20,8 @@ use crate::kind::Kind;
 use crate::labels;
 use crate::record;
 use crate::summary::{
-    EventSummary, JobState, NodeReady, NodeSummary, ObjKind, ObjRef, ObjState, ObjectSummary,
-    Owner, PodPhase, VolumePhase,
+    ContainerSummary, EventSummary, Exit, JobState, NodeReady, NodeSummary, ObjKind, ObjRef,
+    ObjState, ObjectSummary, Owner, PodDetail, PodPhase, Reason, VolumePhase,
 };
 
 /// A Kubernetes type kolla-dash summarizes.
@@ -89,6 +90,7 @@ impl Summarize for Pod {
     }
     fn state(&self) -> ObjState {
         let status = self.status.as_ref();
+        let spec = self.spec.as_ref();
         let phase = match status.and_then(|s| s.phase.as_deref()) {
             Some("Pending") => PodPhase::Pending,
             Some("Running") => PodPhase::Running,
@@ -100,76 +102,105 @@ impl Summarize for Pod {
         let ready = conditions
             .iter()
             .any(|c| c.type_ == "Ready" && c.status == "True");
-        let containers = status
-            .and_then(|s| s.container_statuses.as_deref())
-            .unwrap_or(&[]);
-        // The most telling reason first: a waiting container (ImagePullBackOff,
-        // CrashLoopBackOff), then an unschedulable pod's message, then a terminated reason.
-        let waiting = containers.iter().find_map(|c| {
-            c.state
-                .as_ref()?
-                .waiting
-                .as_ref()?
-                .reason
-                .clone()
-                .filter(|r| r != "ContainerCreating")
-        });
         let unschedulable = conditions
             .iter()
             .find(|c| c.type_ == "PodScheduled" && c.status == "False")
             .map(|c| {
-                let reason = c.reason.as_deref().unwrap_or("Unschedulable");
-                match c.message.as_deref() {
-                    Some(m) if !m.is_empty() => format!("{reason}: {m}"),
-                    _ => reason.to_string(),
-                }
+                c.message
+                    .clone()
+                    .filter(|m| !m.is_empty())
+                    .or_else(|| c.reason.clone())
+                    .unwrap_or_else(|| "Unschedulable".into())
             });
-        let terminated = containers.iter().find_map(|c| {
-            let t = c.state.as_ref()?.terminated.as_ref()?;
-            (t.exit_code != 0).then(|| {
-                format!(
-                    "{} (exit {})",
-                    t.reason.as_deref().unwrap_or("Error"),
-                    t.exit_code
-                )
-            })
-        });
-        let status_reason = status.and_then(|s| s.reason.clone());
-        let owner = self
-            .metadata
-            .owner_references
-            .as_deref()
+        let statuses = status
+            .and_then(|s| s.container_statuses.as_deref())
+            .unwrap_or(&[]);
+        let containers = spec
+            .map(|s| s.containers.as_slice())
             .unwrap_or(&[])
             .iter()
-            .find(|o| o.controller == Some(true))
-            .and_then(|o| {
-                let kind = match o.kind.as_str() {
-                    "Job" => ObjKind::Job,
-                    "StatefulSet" => ObjKind::StatefulSet,
-                    // A ReplicaSet is named after its Deployment plus a hash suffix.
-                    "ReplicaSet" => ObjKind::Deployment,
-                    _ => return None,
-                };
-                let name = if kind == ObjKind::Deployment {
-                    o.name
-                        .rsplit_once('-')
-                        .map_or(o.name.clone(), |(d, _)| d.to_string())
-                } else {
-                    o.name.clone()
-                };
-                Some(ObjRef { kind, name })
-            });
+            .map(|c| container(c, statuses.iter().find(|s| s.name == c.name)))
+            .collect();
+        let own = status.and_then(|s| s.reason.clone()).map(|reason| Reason {
+            reason,
+            message: status.and_then(|s| s.message.clone()).unwrap_or_default(),
+        });
         ObjState::Pod {
             phase,
             ready,
-            node: self.spec.as_ref().and_then(|s| s.node_name.clone()),
-            reason: waiting.or(unschedulable).or(terminated).or(status_reason),
-            owner,
-            restarts: containers
-                .iter()
-                .map(|c| u32::try_from(c.restart_count).unwrap_or(0))
-                .sum(),
+            node: spec.and_then(|s| s.node_name.clone()),
+            owner: controller_of(&self.metadata),
+            detail: Box::new(PodDetail {
+                containers,
+                unschedulable,
+                status: own,
+                node_selector: spec
+                    .and_then(|s| s.node_selector.as_ref())
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            }),
         }
+    }
+}
+
+/// The controller that owns a pod; a ReplicaSet stands for its Deployment (named after
+/// it plus a hash suffix).
+fn controller_of(meta: &ObjectMeta) -> Option<ObjRef> {
+    let o = meta
+        .owner_references
+        .as_deref()
+        .unwrap_or(&[])
+        .iter()
+        .find(|o| o.controller == Some(true))?;
+    let (kind, name) = match o.kind.as_str() {
+        "Job" => (ObjKind::Job, o.name.clone()),
+        "StatefulSet" => (ObjKind::StatefulSet, o.name.clone()),
+        "ReplicaSet" => (
+            ObjKind::Deployment,
+            o.name
+                .rsplit_once('-')
+                .map_or(o.name.clone(), |(d, _)| d.to_string()),
+        ),
+        _ => return None,
+    };
+    Some(ObjRef { kind, name })
+}
+
+/// One container: its spec (image, memory limit) and its status (state, last exit).
+fn container(spec: &Container, status: Option<&ContainerStatus>) -> ContainerSummary {
+    let state = status.and_then(|s| s.state.as_ref());
+    let exit = |t: &ContainerStateTerminated| Exit {
+        reason: t.reason.clone().unwrap_or_else(|| "Error".into()),
+        code: t.exit_code,
+        at: t.finished_at.as_ref().map_or(0, |t| t.0.as_second()),
+    };
+    ContainerSummary {
+        name: spec.name.clone(),
+        image: spec.image.clone().unwrap_or_default(),
+        ready: status.is_some_and(|s| s.ready),
+        running: state.is_some_and(|s| s.running.is_some()),
+        restarts: status.map_or(0, |s| u32::try_from(s.restart_count).unwrap_or(0)),
+        waiting: state.and_then(|s| s.waiting.as_ref()).map(|w| Reason {
+            reason: w.reason.clone().unwrap_or_default(),
+            message: w.message.clone().unwrap_or_default(),
+        }),
+        // This run's end if it ended, else the previous run's.
+        last_exit: state
+            .and_then(|s| s.terminated.as_ref())
+            .or_else(|| {
+                status
+                    .and_then(|s| s.last_state.as_ref())
+                    .and_then(|s| s.terminated.as_ref())
+            })
+            .map(exit),
+        memory_limit: spec
+            .resources
+            .as_ref()
+            .and_then(|r| r.limits.as_ref())
+            .and_then(|l| l.get("memory"))
+            .map(|q| q.0.clone()),
     }
 }
 
@@ -205,13 +236,38 @@ impl Summarize for Job {
     }
 }
 
-/// The replica counts of a Deployment or StatefulSet.
-fn workload(desired: Option<i32>, ready: Option<i32>, updated: Option<i32>) -> ObjState {
+/// The replica counts of a Deployment or StatefulSet, and the conditions that say it is
+/// stuck.
+fn workload(
+    desired: Option<i32>,
+    ready: Option<i32>,
+    updated: Option<i32>,
+    problems: Vec<Reason>,
+) -> ObjState {
     ObjState::Workload {
         desired: count(Some(desired.unwrap_or(1))),
         ready: count(ready),
         updated: count(updated),
+        problems,
     }
+}
+
+/// Conditions that say a controller is stuck: it cannot create pods (ReplicaFailure=True)
+/// or its rollout passed its deadline (Progressing=False).
+fn stuck<'a>(
+    conditions: impl IntoIterator<Item = (&'a str, &'a str, Option<&'a String>, Option<&'a String>)>,
+) -> Vec<Reason> {
+    conditions
+        .into_iter()
+        .filter(|(type_, status, ..)| {
+            (*type_ == "ReplicaFailure" && *status == "True")
+                || (*type_ == "Progressing" && *status == "False")
+        })
+        .map(|(_, _, reason, message)| Reason {
+            reason: reason.cloned().unwrap_or_default(),
+            message: message.cloned().unwrap_or_default(),
+        })
+        .collect()
 }
 
 /// Deployments and StatefulSets summarize alike.
@@ -224,10 +280,19 @@ macro_rules! workload_summary {
             }
             fn state(&self) -> ObjState {
                 let status = self.status.as_ref();
+                let conditions = status.and_then(|s| s.conditions.as_deref()).unwrap_or(&[]);
                 workload(
                     self.spec.as_ref().and_then(|s| s.replicas),
                     status.and_then(|s| s.ready_replicas),
                     status.and_then(|s| s.updated_replicas),
+                    stuck(conditions.iter().map(|c| {
+                        (
+                            c.type_.as_str(),
+                            c.status.as_str(),
+                            c.reason.as_ref(),
+                            c.message.as_ref(),
+                        )
+                    })),
                 )
             }
         }
@@ -235,6 +300,29 @@ macro_rules! workload_summary {
 }
 workload_summary!(Deployment, ObjKind::Deployment);
 workload_summary!(StatefulSet, ObjKind::StatefulSet);
+
+impl Summarize for ReplicaSet {
+    const KIND: ObjKind = ObjKind::ReplicaSet;
+    fn meta(&self) -> &ObjectMeta {
+        &self.metadata
+    }
+    fn state(&self) -> ObjState {
+        let status = self.status.as_ref();
+        let conditions = status.and_then(|s| s.conditions.as_deref()).unwrap_or(&[]);
+        ObjState::ReplicaSet {
+            desired: count(self.spec.as_ref().and_then(|s| s.replicas)),
+            ready: count(status.and_then(|s| s.ready_replicas)),
+            problems: stuck(conditions.iter().map(|c| {
+                (
+                    c.type_.as_str(),
+                    c.status.as_str(),
+                    c.reason.as_ref(),
+                    c.message.as_ref(),
+                )
+            })),
+        }
+    }
+}
 
 impl Summarize for Service {
     const KIND: ObjKind = ObjKind::Service;
@@ -292,6 +380,7 @@ macro_rules! present {
 present!(ConfigMap, ObjKind::ConfigMap);
 present!(Secret, ObjKind::Secret);
 present!(StorageClass, ObjKind::StorageClass);
+present!(ControllerRevision, ObjKind::ControllerRevision);
 
 impl Summarize for PersistentVolume {
     const KIND: ObjKind = ObjKind::PersistentVolume;
@@ -331,18 +420,17 @@ impl Summarize for Node {
         &self.metadata
     }
     fn state(&self) -> ObjState {
-        let ready = self
+        let conditions = self
             .status
             .as_ref()
             .and_then(|s| s.conditions.as_deref())
-            .unwrap_or(&[])
-            .iter()
-            .find(|c| c.type_ == "Ready")
-            .map_or(NodeReady::Unknown, |c| match c.status.as_str() {
-                "True" => NodeReady::True,
-                "False" => NodeReady::False,
-                _ => NodeReady::Unknown,
-            });
+            .unwrap_or(&[]);
+        let ready_condition = conditions.iter().find(|c| c.type_ == "Ready");
+        let ready = ready_condition.map_or(NodeReady::Unknown, |c| match c.status.as_str() {
+            "True" => NodeReady::True,
+            "False" => NodeReady::False,
+            _ => NodeReady::Unknown,
+        });
         let spec = self.spec.as_ref();
         ObjState::Node(NodeSummary {
             ready,
@@ -360,6 +448,14 @@ impl Summarize for Node {
                 .flatten()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
+            pressure: conditions
+                .iter()
+                .filter(|c| c.type_ != "Ready" && c.status == "True")
+                .map(|c| c.type_.clone())
+                .collect(),
+            ready_since: ready_condition
+                .and_then(|c| c.last_transition_time.as_ref())
+                .map_or(0, |t| t.0.as_second()),
         })
     }
 }
@@ -367,17 +463,7 @@ impl Summarize for Node {
 /// Reduces an events.k8s.io/v1 Event; None when it names no object.
 pub fn summarize_event(e: &Event) -> Option<EventSummary> {
     let regarding = e.regarding.as_ref()?;
-    let kind = match regarding.kind.as_deref()? {
-        "Pod" => ObjKind::Pod,
-        "Job" => ObjKind::Job,
-        "Deployment" => ObjKind::Deployment,
-        "StatefulSet" => ObjKind::StatefulSet,
-        "PersistentVolumeClaim" => ObjKind::PersistentVolumeClaim,
-        "PersistentVolume" => ObjKind::PersistentVolume,
-        "Service" => ObjKind::Service,
-        "Node" => ObjKind::Node,
-        _ => return None,
-    };
+    let kind = ObjKind::from_name(regarding.kind.as_deref()?)?;
     let time = e
         .series
         .as_ref()
@@ -459,10 +545,14 @@ mod tests {
     fn pod_reason_prefers_waiting_container_then_unschedulable() {
         let waiting: Pod = from(json!({
             "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "c", "image": "i",
+                "resources": {"limits": {"memory": "512Mi"}}}]},
             "status": {"phase": "Pending",
                 "conditions": [{"type": "PodScheduled", "status": "True"}],
                 "containerStatuses": [{"name": "c", "image": "i", "imageID": "", "ready": false,
-                    "restartCount": 2, "state": {"waiting": {"reason": "ImagePullBackOff"}}}]}
+                    "restartCount": 2, "state": {"waiting": {"reason": "ImagePullBackOff",
+                        "message": "Back-off pulling image \"i\""}},
+                    "lastState": {"terminated": {"exitCode": 137, "reason": "OOMKilled"}}}]}
         }));
         let unschedulable: Pod = from(json!({
             "metadata": {"name": "p"},
@@ -470,16 +560,28 @@ mod tests {
                 "conditions": [{"type": "PodScheduled", "status": "False",
                     "reason": "Unschedulable", "message": "0/3 nodes are available"}]}
         }));
-        let reason = |p: &Pod| match p.state() {
-            ObjState::Pod {
-                reason, restarts, ..
-            } => (reason, restarts),
+        let detail = |p: &Pod| match p.state() {
+            ObjState::Pod { detail, .. } => *detail,
             other => panic!("not a pod state: {other:?}"),
         };
-        assert_eq!(reason(&waiting), (Some("ImagePullBackOff".into()), 2));
+        let d = detail(&waiting);
+        assert_eq!((d.waiting(), d.restarts()), (Some("ImagePullBackOff"), 2));
+        let c = &d.containers[0];
         assert_eq!(
-            reason(&unschedulable),
-            (Some("Unschedulable: 0/3 nodes are available".into()), 0)
+            (c.image.as_str(), c.memory_limit.as_deref()),
+            ("i", Some("512Mi"))
+        );
+        assert_eq!(
+            c.waiting.as_ref().map(|w| w.message.as_str()),
+            Some("Back-off pulling image \"i\"")
+        );
+        assert_eq!(
+            c.last_exit.as_ref().map(|e| (e.reason.as_str(), e.code)),
+            Some(("OOMKilled", 137))
+        );
+        assert_eq!(
+            detail(&unschedulable).unschedulable.as_deref(),
+            Some("0/3 nodes are available")
         );
     }
 

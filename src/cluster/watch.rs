@@ -27,35 +27,31 @@ use crate::summary::ObjKind;
 const BACKOFF_MIN: Duration = Duration::from_millis(250);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
 
-/// The object kinds the watchers report on (events aside).
-pub const WATCHED: [ObjKind; 12] = ObjKind::WATCHED;
-
 /// Starts every watcher; they run until the returned set is dropped or `tx` closes.
 pub fn start(client: &Client, namespace: &str, tx: UnboundedSender<Msg>) -> JoinSet<()> {
     let mut set = JoinSet::new();
     let first_sync = Arc::new(FirstSync::default());
-    for kind in WATCHED {
+    for kind in ObjKind::WATCHED {
         let spawn = Spawn {
             tx: tx.clone(),
             first_sync: Arc::clone(&first_sync),
         };
         set.spawn(kinds::with_type(kind, client, namespace, None, spawn));
     }
-    // Field selectors cannot OR, so pod and job events are two watches. They start once
-    // the grid is listed: a big event backlog would otherwise compete with the grid's
-    // lists for the API server and delay the first complete screen.
-    for kind in ["Pod", "Job"] {
-        let (api, tx, first_sync) = (
-            Api::namespaced(client.clone(), namespace),
-            tx.clone(),
-            Arc::clone(&first_sync),
-        );
-        let config = watcher::Config::default().fields(&format!("regarding.kind={kind}"));
-        set.spawn(async move {
-            first_sync.wait().await;
-            watch_events(api, config, tx).await;
-        });
-    }
+    // Every event of the namespace: kolla-dash's objects are all there is in it, and the
+    // intermediates' events (a ReplicaSet's FailedCreate, a claim's ProvisioningFailed) are
+    // what explains a stuck cell. It starts once the grid is listed: a big event backlog
+    // would otherwise compete with the grid's lists for the API server and delay the first
+    // complete screen.
+    let (api, tx, first_sync) = (
+        Api::namespaced(client.clone(), namespace),
+        tx.clone(),
+        Arc::clone(&first_sync),
+    );
+    set.spawn(async move {
+        first_sync.wait().await;
+        watch_events(api, watcher::Config::default(), tx).await;
+    });
     set
 }
 
@@ -87,14 +83,14 @@ struct FirstSync {
 
 impl FirstSync {
     fn listed_once(&self) {
-        if self.listed.fetch_add(1, Ordering::SeqCst) + 1 == WATCHED.len() {
+        if self.listed.fetch_add(1, Ordering::SeqCst) + 1 == ObjKind::WATCHED.len() {
             self.done.notify_waiters();
         }
     }
 
     async fn wait(&self) {
         let done = self.done.notified();
-        if self.listed.load(Ordering::SeqCst) < WATCHED.len() {
+        if self.listed.load(Ordering::SeqCst) < ObjKind::WATCHED.len() {
             done.await;
         }
     }

@@ -6,7 +6,9 @@ use tokio::sync::mpsc;
 use crate::cli::{GlobalArgs, IncidentsArgs, Output};
 use crate::cluster::watch;
 use crate::engine::Engine;
-use crate::model::IncidentTracker;
+use crate::model::{IncidentTracker, Msg};
+use crate::status::forbidden_note;
+use crate::summary::ObjKind;
 
 pub async fn incidents(global: &GlobalArgs, args: &IncidentsArgs) -> anyhow::Result<()> {
     let engine = Engine::connect(global).await?;
@@ -25,6 +27,10 @@ pub async fn incidents(global: &GlobalArgs, args: &IncidentsArgs) -> anyhow::Res
             msg = rx.recv() => msg.ok_or_else(|| anyhow::anyhow!("the watchers stopped"))?,
             _ = interrupt.recv() => return Ok(()),
         };
+        // Without nodes or pods there is nothing to tell: say so once, and go on watching.
+        if let Msg::Forbidden(kind @ (ObjKind::Node | ObjKind::Pod)) = &msg {
+            eprintln!("kolla-dash: {}", forbidden_note(*kind));
+        }
         let now_ms = jiff::Timestamp::now().as_millisecond();
         for event in tracker.observe(&msg, now_ms) {
             match args.output {

@@ -2,6 +2,7 @@
 
 pub mod dash;
 pub mod incidents;
+pub mod rbac;
 pub mod template;
 pub mod verbs;
 pub mod workflow;

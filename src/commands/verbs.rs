@@ -85,6 +85,8 @@ struct StatusRow<'a> {
     ready: bool,
     /// Why it is not ready, when it is not.
     reason: Option<String>,
+    /// Every distinct problem, when there are several (the reason counts them).
+    problems: Vec<String>,
     objects: Vec<&'a ObjectSummary>,
 }
 
@@ -106,14 +108,10 @@ pub async fn status(global: &GlobalArgs, args: &ResourceStatusArgs) -> anyhow::R
     let mut store = Store::new(&executor::rows(&specs), &ObjKind::WATCHED);
     let only_service = format!("{}={service}", labels::SERVICE);
     let client = &engine.cluster.client;
-    let mut forbidden = Vec::new();
     for (kind, listed) in list_all(client, engine.namespace(), Some(&only_service)).await? {
         match listed {
             Listed::Objects(objs) => store.resync(kind, objs),
-            Listed::Forbidden => {
-                store.set_sync(kind, Sync::Forbidden);
-                forbidden.push(kind);
-            }
+            Listed::Forbidden => store.set_sync(kind, Sync::Forbidden),
         }
     }
     let row = store
@@ -138,7 +136,7 @@ pub async fn status(global: &GlobalArgs, args: &ResourceStatusArgs) -> anyhow::R
         }
     }
     // Go on with what can be seen; the cells that needed the rest say forbidden.
-    for kind in forbidden {
+    for kind in store.unchecked() {
         eprintln!("kolla-dash: {}", forbidden_note(kind));
     }
     let rows: Vec<StatusRow> = kinds
@@ -154,6 +152,10 @@ pub async fn status(global: &GlobalArgs, args: &ResourceStatusArgs) -> anyhow::R
                 },
                 ready: status.is_ok(),
                 reason: store.why_not_ready(row, kind).or_else(|| detail(status)),
+                problems: match store.problems(row, kind).as_slice() {
+                    [] | [_] => Vec::new(),
+                    many => many.iter().map(|p| p.sentence()).collect(),
+                },
                 objects: store.cell_objects(row, kind),
             }
         })
@@ -199,6 +201,9 @@ fn table(rows: &[StatusRow]) -> String {
         ));
         if let Some(reason) = &r.reason {
             out.push_str(&format!("{:<12} {:<10} {:<12} └ {reason}\n", "", "", ""));
+        }
+        for problem in &r.problems {
+            out.push_str(&format!("{:<12} {:<10} {:<12}   · {problem}\n", "", "", ""));
         }
     }
     out

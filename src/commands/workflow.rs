@@ -11,6 +11,7 @@ use crate::engine::Engine;
 use crate::executor as run;
 use crate::model::Consent;
 use crate::model::store::Store;
+use crate::status::forbidden_note;
 use crate::workflow::plan::{Plan, ServiceSpec, Step};
 use crate::workflow::schedule::{Schedule, StepState};
 
@@ -85,6 +86,11 @@ async fn plan_and_run(
     let specs = run::service_specs(&engine)?;
     let (store, mut msgs, _watchers) = run::synced_store(&engine, &specs).await?;
     let plan = planner(&engine, &specs, &store)?;
+    run::preflight(&engine, &plan, opts.what).await?;
+    // Go on with what can be seen; the cells that needed the rest say forbidden.
+    for kind in store.unchecked() {
+        eprintln!("kolla-dash: {}", forbidden_note(kind));
+    }
     if opts.dry_run {
         return print_plan(&plan, opts.output);
     }

@@ -8,9 +8,11 @@ use anyhow::Context;
 use super::{
     Component, DevCluster, Progress, StartOptions, destroy, is_running, process, staleness,
 };
-use crate::cli::{DevClusterCommand, StateDirArg};
+use crate::cli::{BreakMode, DevClusterCommand, GlobalArgs, StateDirArg};
+use crate::cluster::simulate::{self, Breakage};
+use crate::engine::load_config;
 
-pub async fn run(cmd: DevClusterCommand) -> anyhow::Result<()> {
+pub async fn run(cmd: DevClusterCommand, global: &GlobalArgs) -> anyhow::Result<()> {
     match cmd {
         DevClusterCommand::Up(args) => up(args.nodes, &state_dir(&args.state)?).await,
         DevClusterCommand::Status(arg) => status(&state_dir(&arg)?).await,
@@ -29,12 +31,30 @@ pub async fn run(cmd: DevClusterCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        DevClusterCommand::Break(arg) => {
+            let (_, config) = load_config(global)?;
+            let cluster = DevCluster::attach(&state_dir(&arg.state)?).await?;
+            let how = breakage(arg.mode);
+            simulate::break_pod(&cluster.client(), &config.namespace, &arg.pod, how).await?;
+            println!("{} in {}: {}", arg.pod, config.namespace, how.what());
+            Ok(())
+        }
         DevClusterCommand::RestoreNode(arg) => {
             let cluster = DevCluster::attach(&state_dir(&arg.state)?).await?;
             cluster.restore_node(&arg.node).await?;
             println!("{} restored: it turns Ready within seconds", arg.node);
             Ok(())
         }
+    }
+}
+
+fn breakage(mode: BreakMode) -> Breakage {
+    match mode {
+        BreakMode::Imagepull => Breakage::ImagePull,
+        BreakMode::Crashloop => Breakage::CrashLoop,
+        BreakMode::Oom => Breakage::Oom,
+        BreakMode::Unready => Breakage::Unready,
+        BreakMode::Evicted => Breakage::Evicted,
     }
 }
 

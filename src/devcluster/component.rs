@@ -55,7 +55,8 @@ impl Component {
         match self {
             Component::Etcd => Some(ports.etcd_client),
             Component::ApiServer => Some(ports.apiserver),
-            Component::ControllerManager | Component::Scheduler | Component::Kwok => None,
+            Component::Kwok => Some(ports.kwok),
+            Component::ControllerManager | Component::Scheduler => None,
         }
     }
 
@@ -106,6 +107,9 @@ impl Component {
                 "--enable-priority-and-fairness=false".into(),
                 format!("--default-not-ready-toleration-seconds={EVICTION_TOLERATION_SECONDS}"),
                 format!("--default-unreachable-toleration-seconds={EVICTION_TOLERATION_SECONDS}"),
+                // Pod logs: the simulated nodes' kubelet API is kwok's, on 127.0.0.1 (their
+                // InternalIP; their Hostname resolves nowhere).
+                "--kubelet-preferred-address-types=InternalIP".into(),
             ],
             Component::ControllerManager => vec![
                 format!("--kubeconfig={kubeconfig}"),
@@ -129,10 +133,16 @@ impl Component {
             Component::Kwok => vec![
                 format!("--kubeconfig={kubeconfig}"),
                 format!("--config={}", path(layout.stages())),
+                format!("--config={}", path(layout.rehearsal_stages())),
+                format!("--config={}", path(layout.pod_logs_config())),
                 format!("--manage-nodes-with-label-selector={KWOK_NODE_LABEL}=true"),
                 format!("--node-lease-duration-seconds={NODE_LEASE_SECONDS}"),
                 format!("--cidr={POD_CIDR}"),
-                // No --server-address and no --node-port: kwok's kubelet API stays off.
+                // The kubelet API the apiserver proxies pod logs to: one server for every
+                // node, which the node stage advertises with this port and this address.
+                format!("--server-address=127.0.0.1:{}", ports.kwok),
+                format!("--node-port={}", ports.kwok),
+                "--node-ip=127.0.0.1".into(),
             ],
         }
     }

@@ -6,6 +6,7 @@ pub mod bins;
 pub mod cli;
 mod component;
 mod pki;
+pub mod podlogs;
 mod ports;
 mod process;
 mod state;
@@ -22,7 +23,7 @@ use crate::cluster::simulate as nodes;
 pub use crate::cluster::simulate::{NOT_READY, SIMULATE, node_name};
 pub use bins::{Binaries, Versions};
 pub use component::Component;
-pub use pki::UNPRIVILEGED_CONTEXT;
+pub use pki::{OPERATOR_CONTEXT, OPERATOR_USER, UNPRIVILEGED_CONTEXT, VIEWER_CONTEXT, VIEWER_USER};
 pub use state::Ports;
 
 use process::{Detach, Now, Proc};
@@ -30,6 +31,7 @@ use state::{ClusterState, Layout};
 
 /// Stages given to kwok: the fake kubelets' behaviour.
 const KWOK_STAGES: &str = include_str!("../../assets/kwok/stages.yaml");
+const KWOK_REHEARSAL: &str = include_str!("../../assets/kwok/rehearsal.yaml");
 const APISERVER_READY_TIMEOUT: Duration = Duration::from_secs(60);
 const NODES_READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a component gets to exit on SIGTERM before SIGKILL.
@@ -206,6 +208,11 @@ impl DevCluster {
 
     pub fn state_dir(&self) -> &Path {
         self.layout.root()
+    }
+
+    /// The simulated containers' log files (see `podlogs`).
+    pub fn pod_logs_dir(&self) -> PathBuf {
+        self.layout.pod_logs()
     }
 
     pub fn kubeconfig_path(&self) -> PathBuf {
@@ -616,8 +623,14 @@ async fn write_files(layout: &Layout, state: &ClusterState) -> anyhow::Result<ku
     layout.create_dirs()?;
     pki::generate(layout)?;
     pki::write_kubeconfig(layout, state.ports.apiserver)?;
-    std::fs::write(layout.stages(), KWOK_STAGES)
-        .with_context(|| format!("writing {}", layout.stages().display()))?;
+    let logs_config = podlogs::write(&layout.pod_logs())?;
+    for (path, text) in [
+        (layout.stages(), KWOK_STAGES),
+        (layout.rehearsal_stages(), KWOK_REHEARSAL),
+        (layout.pod_logs_config(), logs_config.as_str()),
+    ] {
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
     client_for(layout).await
 }
 

@@ -15,10 +15,20 @@ use super::state::Layout;
 /// The admin user; `system:masters` bypasses RBAC, like kubeadm's admin.conf.
 const ADMIN_USER: &str = "kolla-dash-admin";
 const CONTEXT: &str = "kolla-dash-dev";
-/// A user no RBAC rule grants anything: for trying (and testing) what a forbidden operator
-/// sees. Its context is [`UNPRIVILEGED_CONTEXT`].
-const VIEWER_USER: &str = "kolla-dash-nobody";
+/// Context of a user no RBAC rule grants anything: what a forbidden operator sees.
 pub const UNPRIVILEGED_CONTEXT: &str = "kolla-dash-dev-unprivileged";
+/// Users that start with no rights either, for trying (and testing) the roles
+/// `kolla-dash rbac --user NAME` prints: an operator and a read-only viewer.
+pub const OPERATOR_USER: &str = "kolla-dash-operator";
+pub const OPERATOR_CONTEXT: &str = "kolla-dash-dev-operator";
+pub const VIEWER_USER: &str = "kolla-dash-viewer";
+pub const VIEWER_CONTEXT: &str = "kolla-dash-dev-viewer";
+/// Every user besides the admin, with its context.
+const USERS: [(&str, &str); 3] = [
+    ("kolla-dash-nobody", UNPRIVILEGED_CONTEXT),
+    (OPERATOR_USER, OPERATOR_CONTEXT),
+    (VIEWER_USER, VIEWER_CONTEXT),
+];
 
 /// Writes a fresh CA, the apiserver's serving certificate, the service-account key and a
 /// static admin token into the state directory's `pki/` (which must exist).
@@ -60,20 +70,19 @@ pub fn generate(layout: &Layout) -> anyhow::Result<()> {
         .context("signing the apiserver certificate")?;
 
     let sa_key = KeyPair::generate().context("generating the service-account key")?;
-    let token = Alphanumeric.sample_string(&mut rand::rng(), 40);
-    let nobody = Alphanumeric.sample_string(&mut rand::rng(), 40);
+    let token = || Alphanumeric.sample_string(&mut rand::rng(), 40);
+    // One line per user: token,name,uid[,groups].
+    let mut tokens = format!("{},{ADMIN_USER},{ADMIN_USER},\"system:masters\"\n", token());
+    for (user, _) in USERS {
+        tokens.push_str(&format!("{},{user},{user}\n", token()));
+    }
 
     write(&layout.ca_cert(), &ca_cert.pem())?;
     write(&layout.serving_cert(), &serving_cert.pem())?;
     write(&layout.serving_key(), &serving_key.serialize_pem())?;
     write(&layout.service_account_key(), &sa_key.serialize_pem())?;
     write(&layout.service_account_pub(), &sa_key.public_key_pem())?;
-    write(
-        &layout.token_file(),
-        &format!(
-            "{token},{ADMIN_USER},{ADMIN_USER},\"system:masters\"\n{nobody},{VIEWER_USER},{VIEWER_USER}\n"
-        ),
-    )?;
+    write(&layout.token_file(), &tokens)?;
     Ok(())
 }
 
@@ -93,7 +102,19 @@ pub fn write_kubeconfig(layout: &Layout, apiserver_port: u16) -> anyhow::Result<
             .filter(|t| !t.is_empty())
             .with_context(|| format!("no token for {user} in {}", layout.token_file().display()))
     };
-    let (admin, nobody) = (token_of(ADMIN_USER)?, token_of(VIEWER_USER)?);
+    let mut users =
+        vec![serde_json::json!({ "name": ADMIN_USER, "user": { "token": token_of(ADMIN_USER)? } })];
+    let mut contexts = vec![serde_json::json!({
+        "name": CONTEXT,
+        "context": { "cluster": CONTEXT, "user": ADMIN_USER, "namespace": "default" },
+    })];
+    for (user, context) in USERS {
+        users.push(serde_json::json!({ "name": user, "user": { "token": token_of(user)? } }));
+        contexts.push(serde_json::json!({
+            "name": context,
+            "context": { "cluster": CONTEXT, "user": user, "namespace": "default" },
+        }));
+    }
     let config = serde_json::json!({
         "apiVersion": "v1",
         "kind": "Config",
@@ -104,20 +125,8 @@ pub fn write_kubeconfig(layout: &Layout, apiserver_port: u16) -> anyhow::Result<
                 "certificate-authority-data": base64::engine::general_purpose::STANDARD.encode(ca),
             },
         }],
-        "users": [
-            { "name": ADMIN_USER, "user": { "token": admin } },
-            { "name": VIEWER_USER, "user": { "token": nobody } },
-        ],
-        "contexts": [
-            {
-                "name": CONTEXT,
-                "context": { "cluster": CONTEXT, "user": ADMIN_USER, "namespace": "default" },
-            },
-            {
-                "name": UNPRIVILEGED_CONTEXT,
-                "context": { "cluster": CONTEXT, "user": VIEWER_USER, "namespace": "default" },
-            },
-        ],
+        "users": users,
+        "contexts": contexts,
         "current-context": CONTEXT,
     });
     let text = serde_saphyr::to_string(&config).context("serialising the kubeconfig")?;

@@ -6,11 +6,11 @@ use anyhow::Context;
 
 use super::state::Ports;
 
-/// Asks the kernel for three distinct free ports. They are free now, not reserved: a
+/// Asks the kernel for four distinct free ports. They are free now, not reserved: a
 /// component that then finds its port taken makes the caller pick again.
 pub fn pick() -> anyhow::Result<Ports> {
-    // All three listeners are held at once so the kernel cannot hand out a port twice.
-    let listeners = (0..3)
+    // All four listeners are held at once so the kernel cannot hand out a port twice.
+    let listeners = (0..4)
         .map(|_| TcpListener::bind(("127.0.0.1", 0)))
         .collect::<Result<Vec<_>, _>>()
         .context("finding a free loopback port")?;
@@ -24,15 +24,19 @@ pub fn pick() -> anyhow::Result<Ports> {
         etcd_client: port(0)?,
         etcd_peer: port(1)?,
         apiserver: port(2)?,
+        kwok: port(3)?,
     })
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn picks_three_distinct_ports() {
+    fn picks_four_distinct_ports() {
         let p = super::pick().expect("ports");
-        assert!(p.etcd_client != p.etcd_peer && p.etcd_peer != p.apiserver);
-        assert!(p.etcd_client != p.apiserver && p.apiserver != 0);
+        let mut all = vec![p.etcd_client, p.etcd_peer, p.apiserver, p.kwok];
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), 4, "{p:?}");
+        assert!(!all.contains(&0));
     }
 }

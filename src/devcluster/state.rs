@@ -82,6 +82,16 @@ impl Layout {
     pub fn stages(&self) -> PathBuf {
         self.root.join("kwok-stages.yaml")
     }
+    pub fn rehearsal_stages(&self) -> PathBuf {
+        self.root.join("kwok-rehearsal.yaml")
+    }
+    /// The simulated containers' logs, and kwok's config naming them.
+    pub fn pod_logs(&self) -> PathBuf {
+        self.root.join("pod-logs")
+    }
+    pub fn pod_logs_config(&self) -> PathBuf {
+        self.root.join("kwok-logs.yaml")
+    }
 }
 
 /// Loopback ports chosen at start.
@@ -90,6 +100,10 @@ pub struct Ports {
     pub etcd_client: u16,
     pub etcd_peer: u16,
     pub apiserver: u16,
+    /// kwok's kubelet API (pod logs), shared by every simulated node (0 in the state of a
+    /// cluster started before it existed).
+    #[serde(default)]
+    pub kwok: u16,
 }
 
 /// Contents of `cluster.json`, rewritten after every process change so that `down` finds

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use crate::access;
 use crate::catalog::Verb;
 use crate::cluster::nodes;
 use crate::cluster::simulate;
@@ -67,6 +68,14 @@ async fn perform(
             .await
         }
         Action::Node { node, op } => {
+            // Drain cordons first: every right it takes is checked before that.
+            let needs = match op {
+                NodeOp::Cordon | NodeOp::Uncordon => access::to_cordon(),
+                NodeOp::Drain | NodeOp::DrainAnyway => access::to_drain(),
+                // The local demo cluster's own knobs, used with its admin credentials.
+                NodeOp::Fail | NodeOp::Restore => Vec::new(),
+            };
+            engine.access.require(&action.to_string(), &needs).await?;
             return match op {
                 NodeOp::Cordon => nodes::cordon(client, node, true)
                     .await

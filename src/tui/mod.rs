@@ -20,7 +20,8 @@ use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
-use crate::cluster::{logs, watch};
+use crate::access;
+use crate::cluster::logs;
 use crate::engine::Engine;
 use crate::executor as run;
 use crate::model::state::{Model, ModelConfig};
@@ -51,7 +52,7 @@ pub fn initial_model(
         namespace: engine.namespace().to_string(),
         readonly: options.readonly,
         rows: run::rows(&specs),
-        watched: watch::WATCHED.to_vec(),
+        watched: ObjKind::WATCHED.to_vec(),
         foreign_watched,
         local_cluster: options.local_cluster,
     }))
@@ -91,8 +92,11 @@ impl Dashboard {
         let engine = Arc::new(engine);
         let (tx, msgs) = mpsc::unbounded_channel::<Msg>();
         let (log_tx, logs) = mpsc::unbounded_channel::<logs::LogMsg>();
-        let (watchers, foreign_watched) = run::start_watches(&engine, &tx)?;
+        let (mut watchers, foreign_watched) = run::start_watches(&engine, &tx)?;
         let model = initial_model(&engine, options, foreign_watched)?;
+        if !options.readonly {
+            watchers.spawn(probe_writes(Arc::clone(&engine), tx.clone()));
+        }
         let dash = Dashboard {
             model,
             engine,
@@ -179,12 +183,13 @@ impl Dashboard {
                     let _ = tx.send(Msg::ActionFinished { id, result });
                 });
             }
-            Effect::FollowLogs { pod } => {
+            Effect::FollowLogs { pod, previous } => {
                 self.stop_logs();
                 self.follower = Some(tokio::spawn(logs::follow(
                     self.engine.cluster.client.clone(),
                     self.engine.namespace().to_string(),
                     pod,
+                    previous,
                     self.log_tx.clone(),
                 )));
             }
@@ -228,6 +233,19 @@ fn log_msg(log: logs::LogMsg) -> Msg {
             reason: Some(reason),
         },
     }
+}
+
+/// Finds out once whether the credentials may change anything kolla-dash manages here; if
+/// not, the session turns read-only, so actions are refused before they reach the cluster.
+async fn probe_writes(engine: Arc<Engine>, tx: mpsc::UnboundedSender<Msg>) {
+    let writes = match access::writes(&engine.catalog, &engine.config) {
+        Ok(writes) => writes,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list the rights kolla-dash needs");
+            return;
+        }
+    };
+    let _ = tx.send(Msg::MayWrite(engine.access.allows_any(&writes).await));
 }
 
 /// Runs the dashboard until the operator quits or a SIGTERM/SIGHUP arrives.

@@ -75,15 +75,20 @@ pub fn start(
         };
         let result = async {
             let specs = run::service_specs(&engine)?;
-            let plan = match &job {
-                Job::Deploy { services, .. } => {
-                    run::deploy_plan(&engine, &specs, &store, services)?
-                }
+            let (plan, what) = match &job {
+                Job::Deploy { services, .. } => (
+                    run::deploy_plan(&engine, &specs, &store, services)?,
+                    "deploy",
+                ),
                 Job::Teardown {
                     services,
                     delete_data,
-                } => run::teardown_plan(&specs, &store, services, *delete_data)?,
+                } => (
+                    run::teardown_plan(&specs, &store, services, *delete_data)?,
+                    "teardown",
+                ),
             };
+            run::preflight(&engine, &plan, what).await?;
             let schedule = Schedule::new(plan);
             // The model shows queued steps too; the executor reports only changes.
             for id in 0..schedule.states.len() {

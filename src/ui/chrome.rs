@@ -6,7 +6,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::style::{Color, Style};
 
 use super::{put, theme};
-use crate::model::{Connection, Mode, Model, keymap};
+use crate::model::{Connection, Mode, Model, Tally, keymap};
 
 pub fn header(buf: &mut Buffer, area: Rect, model: &Model) {
     let h = model.header();
@@ -53,12 +53,11 @@ pub fn header(buf: &mut Buffer, area: Rect, model: &Model) {
             put(buf, area, x, y, &text, theme::warning_style())
         }
     };
-    let (ready, total) = model.node_counts();
-    let nodes = format!("  nodes {ready}/{total} Ready");
-    let style = if ready < total {
-        theme::warning_style()
-    } else {
-        Style::new()
+    let tally = model.node_tally();
+    let (words, style) = theme::node_tally(tally);
+    let nodes = match tally {
+        Tally::Known { .. } => format!("  nodes {words}"),
+        _ => format!("  nodes: {words}"),
     };
     x = put(buf, area, x, y, &nodes, style);
     let open = model

@@ -13,7 +13,7 @@ use crate::model::workflow::{describe, step_label};
 use crate::model::{Action, Confirm, Consent, Mode, Model, NodeOp, Subject};
 use crate::record;
 use crate::status::object_status;
-use crate::summary::{JobState, ObjState, ObjectSummary};
+use crate::summary::{JobState, ObjState, ObjectSummary, Reason};
 
 /// Draws the overlay of the current mode; returns where the cursor goes.
 pub fn draw(buf: &mut Buffer, area: Rect, model: &Model) -> Option<Position> {
@@ -103,6 +103,19 @@ fn detail(buf: &mut Buffer, area: Rect, model: &Model, row: usize, kind: Kind) {
             ),
         ]));
     }
+    let problems = model.store().problems(row, kind);
+    if problems.len() > 1 && !status.is_ok() {
+        lines.push(Line::styled(
+            format!("problems ({})", problems.len()),
+            theme::title(),
+        ));
+        for p in &problems {
+            lines.push(Line::from(vec![
+                Span::styled("  ✗ ", theme::warning_style()),
+                Span::raw(p.sentence()),
+            ]));
+        }
+    }
     let objects = model.cell_objects(row, kind);
     lines.push(Line::styled(
         format!("objects ({})", objects.len()),
@@ -116,6 +129,20 @@ fn detail(buf: &mut Buffer, area: Rect, model: &Model, row: usize, kind: Kind) {
             Span::raw(format!("{}/{}", obj.obj.kind, obj.obj.name)),
             Span::styled(format!("  {}", facts(obj)), theme::dim()),
         ]));
+        lines.extend(containers(obj, model.now()));
+    }
+    let warnings = model.store().warnings_of(&objects);
+    if !warnings.is_empty() {
+        lines.push(Line::styled("warnings (latest per object)", theme::title()));
+        for e in warnings {
+            lines.push(Line::from(vec![
+                Span::styled("  Warning ", theme::warning_style()),
+                Span::raw(format!(
+                    "{}/{} {}: {}",
+                    e.regarding.kind, e.regarding.name, e.reason, e.note
+                )),
+            ]));
+        }
     }
     let events = model.cell_events(row, kind, 8);
     lines.push(Line::styled("last events", theme::title()));
@@ -151,6 +178,32 @@ fn recorded(value: Option<&str>) -> String {
     value.map_or_else(String::new, |v| {
         format!(", bootstrapped {}", record::BootstrapRecord::parse(v))
     })
+}
+
+/// A pod's containers that restarted or ended: how each last ended, and when.
+fn containers(obj: &ObjectSummary, now: i64) -> Vec<Line<'static>> {
+    let ObjState::Pod { detail, .. } = &obj.state else {
+        return Vec::new();
+    };
+    detail
+        .containers
+        .iter()
+        .filter_map(|c| {
+            let exit = c.last_exit.as_ref()?;
+            let ago = if exit.at > 0 && now >= exit.at {
+                format!(" {} s ago", (now - exit.at).max(0))
+            } else {
+                String::new()
+            };
+            Some(Line::styled(
+                format!(
+                    "      container {}: last exit {} {}{ago}, {} restarts",
+                    c.name, exit.code, exit.reason, c.restarts
+                ),
+                theme::dim(),
+            ))
+        })
+        .collect()
 }
 
 /// The conditions-ish facts of one object, one line.
@@ -200,27 +253,50 @@ fn facts(obj: &ObjectSummary) -> String {
             desired,
             ready,
             updated,
-        } => {
-            format!("replicas: {desired} desired, {ready} ready, {updated} updated")
-        }
+            problems,
+        } => format!(
+            "replicas: {desired} desired, {ready} ready, {updated} updated{}",
+            conditions(problems)
+        ),
+        ObjState::ReplicaSet {
+            desired,
+            ready,
+            problems,
+        } => format!(
+            "replicas: {desired} desired, {ready} ready{}",
+            conditions(problems)
+        ),
         ObjState::Pod {
             phase,
             ready,
             node,
-            reason,
-            restarts,
-            ..
+            owner,
+            detail,
         } => format!(
-            "{phase:?}{}, node {}, restarts {restarts}{}",
+            "{phase:?}{}, node {}, restarts {}{}{}",
             if *ready { " ready" } else { "" },
             node.as_deref().unwrap_or("none"),
-            reason
-                .as_deref()
+            detail.restarts(),
+            detail
+                .waiting()
+                .or(detail.end_reason())
                 .map(|r| format!(", {r}"))
+                .unwrap_or_default(),
+            owner
+                .as_ref()
+                .map(|o| format!(", owned by {}/{}", o.kind, o.name))
                 .unwrap_or_default(),
         ),
         ObjState::Node(n) => format!("{:?}", n.ready),
     }
+}
+
+/// A controller's failing conditions, appended to its line.
+fn conditions(problems: &[Reason]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("; {}: {}", p.reason, p.message))
+        .collect()
 }
 
 fn dialog(buf: &mut Buffer, area: Rect, model: &Model, confirm: &Confirm) -> Option<Position> {

@@ -9,11 +9,13 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::overlay::large_window;
 use super::theme;
-use crate::model::Model;
 use crate::model::incident::{Incident, NodeFate, seconds};
 use crate::model::log::NoteLevel;
-use crate::status::object_status;
+use crate::model::store::Sync;
+use crate::model::{Model, Tally};
+use crate::status::{forbidden_note, object_status};
 use crate::summary::NodeReady;
+use crate::summary::ObjKind;
 
 fn ready_words(ready: NodeReady) -> (&'static str, &'static str, Style) {
     match ready {
@@ -24,15 +26,20 @@ fn ready_words(ready: NodeReady) -> (&'static str, &'static str, Style) {
 }
 
 pub fn nodes(buf: &mut Buffer, area: Rect, model: &Model) {
-    let (ready, total) = model.node_counts();
-    let title = format!(" nodes: {ready}/{total} Ready (Esc closes) ");
+    let tally = model.node_tally();
+    let title = format!(" nodes: {} (Esc closes) ", theme::node_tally(tally).0);
     let inner = large_window(buf, area, title);
     let nodes = model.nodes();
     let width = nodes.keys().map(String::len).max().unwrap_or(4).max(4);
     let mut lines = Vec::new();
-    if nodes.is_empty() {
+    if tally == Tally::Forbidden {
+        let note = forbidden_note(ObjKind::Node);
+        lines.push(Line::styled(note, theme::level_style(NoteLevel::Error)));
+    } else if nodes.is_empty() {
         lines.push(Line::styled("no nodes listed yet", theme::dim()));
     }
+    // Without the pod list, "no pods" would be a guess.
+    let pods_known = model.store().sync(ObjKind::Pod) == Some(Sync::Synced);
     // The first line of the selected node, to keep it in view.
     let mut selected_line = 0;
     for (i, (name, node)) in nodes.iter().enumerate() {
@@ -64,7 +71,7 @@ pub fn nodes(buf: &mut Buffer, area: Rect, model: &Model) {
         }
         let mut pods = vec![Span::styled("    pods: ", theme::dim())];
         let mut any = false;
-        for pod in model.pods_on(name) {
+        for pod in model.pods_on(name).filter(|_| pods_known) {
             let status = object_status(pod);
             let (sym, w, _) = theme::status_words(&status);
             if any {
@@ -77,7 +84,9 @@ pub fn nodes(buf: &mut Buffer, area: Rect, model: &Model) {
                 theme::status_style(&status),
             ));
         }
-        if !any {
+        if !pods_known {
+            pods.push(Span::styled("unknown (not listed)", theme::dim()));
+        } else if !any {
             pods.push(Span::styled("none of kolla's", theme::dim()));
         }
         lines.push(Line::from(pods));
@@ -117,6 +126,13 @@ fn incident_lines(incident: &Incident, now_ms: i64, width: u16, lines: &mut Vec<
     let clock = super::log::clock(incident.opened_ms.div_euclid(1000));
     let at = std::str::from_utf8(&clock).unwrap_or("??:??:??");
     let (state, style) = match (incident.closed_ms, incident.fate) {
+        // Came back while kolla-dash was not running: when it went down is not known.
+        (Some(_), NodeFate::Up) if incident.reconstructed && incident.services.is_empty() => (
+            "reconstructed at start: it was down while kolla-dash was not running and was \
+             Ready again at this time"
+                .to_string(),
+            Style::new().fg(Color::Green),
+        ),
         (Some(closed), _) => (
             format!("closed after {}", seconds(closed - incident.opened_ms)),
             Style::new().fg(Color::Green),
@@ -133,13 +149,20 @@ fn incident_lines(incident: &Incident, now_ms: i64, width: u16, lines: &mut Vec<
             theme::warning_style(),
         ),
     };
-    lines.push(Line::from(vec![
+    let mut head = vec![
         Span::styled(
             format!("#{} node {} down at {at}  ", incident.id, incident.node),
             theme::title(),
         ),
         Span::styled(state, style),
-    ]));
+    ];
+    if incident.reconstructed && !incident.services.is_empty() {
+        head.push(Span::styled(
+            "  (reconstructed at start from the node's conditions)",
+            theme::dim(),
+        ));
+    }
+    lines.push(Line::from(head));
     let mut heal = vec![Span::styled("   time-to-heal: ", theme::dim())];
     if incident.services.is_empty() {
         heal.push(Span::styled("no kolla pods were on the node", theme::dim()));

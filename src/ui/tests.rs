@@ -6,8 +6,9 @@ use ratatui::layout::Rect;
 
 use super::{draw, hit_test};
 use crate::kind::Kind;
-use crate::model::fixtures::{failed_job, mid_deploy, mid_workflow, node_failure, synced};
+use crate::model::fixtures::{failed_job, mid_deploy, mid_workflow, model, node_failure, synced};
 use crate::model::{Connection, Key, Model, Msg, update};
+use crate::summary::ObjKind;
 
 fn screen(model: &Model, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
@@ -161,11 +162,47 @@ fn readonly_and_disconnected_header() {
     );
     let text = screen(&m, 120, 24).backend().to_string();
     assert!(text.contains("reconnecting, last update 12s ago"), "{text}");
+    assert!(text.contains("nodes: unknown (disconnected)"), "{text}");
     assert!(text.contains("[read-only]"));
     let footer = text.lines().last().unwrap_or_default();
     assert!(
         footer.contains("help") && !footer.contains("create"),
         "action hints are hidden: {footer}"
+    );
+}
+
+/// A session whose credentials may not list nodes (a namespace-scoped operator).
+fn nodes_forbidden() -> Model {
+    let mut m = model(false);
+    for kind in ObjKind::WATCHED {
+        match kind {
+            ObjKind::Node => update(&mut m, Msg::Forbidden(kind)),
+            _ => update(&mut m, Msg::Resynced(kind, Vec::new())),
+        };
+    }
+    update(&mut m, Msg::Connection(Connection::Connected));
+    m
+}
+
+#[test]
+fn a_forbidden_node_list_is_never_a_count() {
+    let m = nodes_forbidden();
+    let grid = screen(&m, 80, 24).backend().to_string();
+    insta::assert_snapshot!("nodes_forbidden_80x24", grid);
+    let header = grid.lines().next().unwrap_or_default();
+    assert!(header.contains("nodes: forbidden"), "{header}");
+    assert!(!grid.contains("0/0"), "{grid}");
+    let mut view = nodes_forbidden();
+    press(&mut view, &[Key::Char('N')]);
+    let text = screen(&view, 80, 24).backend().to_string();
+    insta::assert_snapshot!("nodes_forbidden_view_80x24", text);
+    assert!(text.contains("nodes: forbidden (Esc closes)"), "{text}");
+    assert!(text.contains("node health unchecked"), "{text}");
+    // Before the first list, a count is not known either.
+    let text = screen(&model(false), 80, 24).backend().to_string();
+    assert!(
+        text.contains("nodes: listing…") && !text.contains("0/0"),
+        "{text}"
     );
 }
 

@@ -3,9 +3,9 @@
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::kind::Kind;
-use crate::model::CellStatus;
 use crate::model::log::NoteLevel;
 use crate::model::workflow::CellStep;
+use crate::model::{CellStatus, Tally};
 use crate::workflow::plan::StepAction;
 use crate::workflow::schedule::StepState;
 
@@ -113,6 +113,22 @@ pub fn status_style(status: &CellStatus) -> Style {
         CellStatus::Failed { .. } => style.fg(Color::Red).add_modifier(Modifier::BOLD),
         CellStatus::Terminating => style.fg(Color::LightMagenta),
         CellStatus::Foreign => style.fg(Color::LightRed).add_modifier(Modifier::BOLD),
+    }
+}
+
+/// The node count as words and style: a number only when it is known.
+pub fn node_tally(tally: Tally) -> (String, Style) {
+    match tally {
+        Tally::Known { ready, total } if ready < total => {
+            (format!("{ready}/{total} Ready"), warning_style())
+        }
+        Tally::Known { ready, total } => (format!("{ready}/{total} Ready"), Style::new()),
+        Tally::Listing => ("listing…".to_string(), Style::new().fg(Color::Gray)),
+        Tally::Forbidden => (
+            "forbidden".to_string(),
+            status_style(&CellStatus::Forbidden),
+        ),
+        Tally::Disconnected => ("unknown (disconnected)".to_string(), warning_style()),
     }
 }
 

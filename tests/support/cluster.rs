@@ -65,6 +65,16 @@ impl TestCluster {
         self.cluster.client()
     }
 
+    /// Makes a simulated node NotReady (kwok's chaos stage).
+    pub fn fail_node(&self, name: &str) {
+        self.block_on(self.cluster.fail_node(name))
+            .unwrap_or_else(|e| panic!("fail node {name}: {e:#}"));
+    }
+
+    pub fn pod_logs_dir(&self) -> PathBuf {
+        self.cluster.pod_logs_dir()
+    }
+
     pub fn kubeconfig_path(&self) -> PathBuf {
         self.cluster.kubeconfig_path()
     }
@@ -79,6 +89,7 @@ impl TestCluster {
             kubeconfig: self.cluster.kubeconfig_path(),
             namespace: Some(namespace.to_string()),
             config_dir: config_dir(),
+            context: None,
             log_file: self.scratch.path().join(format!("{namespace}.log")),
             transcript: RefCell::new(String::new()),
         }
@@ -106,6 +117,58 @@ impl TestCluster {
             }
             all
         })
+    }
+
+    /// A client acting as the kubeconfig's user of `context`.
+    pub fn client_as(&self, context: &str) -> kube::Client {
+        self.block_on(async {
+            let kubeconfig =
+                kube::config::Kubeconfig::read_from(self.kubeconfig_path()).expect("kubeconfig");
+            let options = kube::config::KubeConfigOptions {
+                context: Some(context.to_string()),
+                ..kube::config::KubeConfigOptions::default()
+            };
+            let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+                .await
+                .unwrap_or_else(|e| panic!("context {context}: {e}"));
+            kube::Client::try_from(config).expect("client")
+        })
+    }
+
+    /// Applies every document of `yaml` that `pick` selects, as the admin.
+    pub fn apply_yaml(&self, yaml: &str, pick: impl Fn(&Value) -> bool) {
+        let docs = kolla_dash::yaml::parse_all("applied YAML", yaml).expect("YAML documents");
+        let applier = kolla_dash::cluster::apply::Applier::new(self.client(), "default");
+        self.block_on(async {
+            for doc in docs.iter().filter(|d| pick(d)) {
+                applier
+                    .apply(doc, false)
+                    .await
+                    .unwrap_or_else(|e| panic!("apply {}: {e:#}", doc["kind"]));
+            }
+        });
+    }
+
+    /// Waits until RBAC grants `needs` to the user of `context` in `namespace`: a binding
+    /// reaches the authorizer's cache a moment after it is written.
+    pub fn wait_granted(&self, context: &str, namespace: &str, needs: &[kolla_dash::access::Need]) {
+        let access = kolla_dash::cluster::access::Access::new(
+            self.client_as(context),
+            namespace,
+            kolla_dash::config::StorageProvider::Host,
+        );
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let refused = self.block_on(access.refused(needs));
+            if refused.is_empty() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out after {WAIT:?} waiting for RBAC to grant {context} {refused:?}"
+            );
+            std::thread::sleep(POLL);
+        }
     }
 
     /// The passwords Secret's data, decoded; `None` if it does not exist.
@@ -174,6 +237,8 @@ pub struct Kolla {
     kubeconfig: PathBuf,
     namespace: Option<String>,
     config_dir: PathBuf,
+    /// `--context`: another user of the cluster's kubeconfig.
+    context: Option<String>,
     log_file: PathBuf,
     transcript: RefCell<String>,
 }
@@ -185,14 +250,21 @@ impl Kolla {
             kubeconfig: kubeconfig.to_path_buf(),
             namespace: None,
             config_dir: config_dir(),
+            context: None,
             log_file: log_dir.join("kolla-dash.log"),
             transcript: RefCell::new(String::new()),
         }
     }
 
-    /// The same runner with another operator config directory.
+    /// The same runner reading the operator config from `dir`.
     pub fn with_config_dir(mut self, dir: &Path) -> Kolla {
         self.config_dir = dir.to_path_buf();
+        self
+    }
+
+    /// The same runner as the kubeconfig's user of `context`.
+    pub fn with_context(mut self, context: &str) -> Kolla {
+        self.context = Some(context.to_string());
         self
     }
 
@@ -205,6 +277,9 @@ impl Kolla {
             .arg(&self.log_file);
         if let Some(ns) = &self.namespace {
             cmd.args(["--namespace", ns]);
+        }
+        if let Some(context) = &self.context {
+            cmd.args(["--context", context]);
         }
         cmd.args(args.split_whitespace())
             .env("KUBECONFIG", &self.kubeconfig)

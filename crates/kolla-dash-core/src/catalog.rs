@@ -38,6 +38,17 @@ pub enum Verb {
     Kill,
 }
 
+impl Verb {
+    /// The CLI's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Bootstrap => "bootstrap",
+            Verb::Run => "run",
+            Verb::Kill => "kill",
+        }
+    }
+}
+
 /// One kind of a service and the template that renders its objects.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -48,6 +48,13 @@ pub enum StorageProvider {
 }
 
 impl StorageProvider {
+    pub const ALL: [StorageProvider; 4] = [
+        StorageProvider::Host,
+        StorageProvider::Ceph,
+        StorageProvider::Gce,
+        StorageProvider::Aws,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             StorageProvider::Host => "host",
@@ -151,6 +158,9 @@ impl fmt::Debug for CephKey {
 pub struct Storage {
     pub provider: StorageProvider,
     pub fstype: Fstype,
+    /// `storage_class` (gce, aws): an existing StorageClass the claims use, so kolla-dash
+    /// creates none (a cluster-scoped object a namespace's operator may not create).
+    pub class: Option<String>,
     pub ceph: CephConfig,
 }
 
@@ -259,6 +269,7 @@ impl Config {
                     "storage_provider",
                 )?,
                 fstype: required(kk.fstype, "storage_provider_fstype")?,
+                class: None,
                 ceph: required(kk.ceph, "storage_ceph")?,
             },
             images: Images {
@@ -277,6 +288,25 @@ impl Config {
                 },
             },
         };
+        if let Some(class) = kk.storage_class.filter(|c| !c.value.is_empty()) {
+            if matches!(
+                config.storage.provider,
+                StorageProvider::Host | StorageProvider::Ceph
+            ) {
+                return Err(YamlError {
+                    file: kk.class_file.unwrap_or(builtin_kk),
+                    line: class.referenced.line(),
+                    column: class.referenced.column(),
+                    message: format!(
+                        "storage_class is for the gce and aws providers; storage_provider {} \
+                         binds each claim to its own PersistentVolume",
+                        config.storage.provider.as_str()
+                    ),
+                }
+                .into());
+            }
+            config.storage.class = Some(class.value);
+        }
         if config.storage.provider == StorageProvider::Ceph {
             let at = kk.storage_provider.map(|p| p.referenced);
             let file = kk.provider_file.unwrap_or(builtin_kk);
@@ -489,6 +519,10 @@ struct KollaKubernetesFile {
     /// The file that set storage_provider, for messages about it.
     provider_file: Option<String>,
     fstype: Option<Fstype>,
+    /// `""` clears a class set by the defaults.
+    storage_class: Option<Spanned<String>>,
+    /// The file that set storage_class, for messages about it.
+    class_file: Option<String>,
     ceph: Option<CephConfig>,
     /// The first key or value found wrong; reported once the file is read, as errors made
     /// in the visitor itself would lose their location.
@@ -504,6 +538,11 @@ impl KollaKubernetesFile {
         } else {
             base.provider_file
         };
+        let class_file = if self.storage_class.is_some() {
+            self.class_file
+        } else {
+            base.class_file
+        };
         KollaKubernetesFile {
             namespace: self.namespace.or(base.namespace),
             dns_domain_name: self.dns_domain_name.or(base.dns_domain_name),
@@ -513,6 +552,8 @@ impl KollaKubernetesFile {
             storage_provider: self.storage_provider.or(base.storage_provider),
             provider_file,
             fstype: self.fstype.or(base.fstype),
+            storage_class: self.storage_class.or(base.storage_class),
+            class_file,
             ceph: self.ceph.or(base.ceph),
             problem: None,
         }
@@ -527,6 +568,7 @@ const KK_KEYS: &[&str] = &[
     "kolla_compute_label",
     "storage_provider",
     "storage_provider_fstype",
+    "storage_class",
     "storage_ceph",
 ];
 
@@ -612,6 +654,17 @@ impl<'de> Visitor<'de> for KollaKubernetesSeed<'_> {
                     out.provider_file = Some(self.file.to_string());
                 }
                 "storage_provider_fstype" => out.fstype = Some(map.next_value()?),
+                "storage_class" => {
+                    let class: Spanned<String> = map.next_value()?;
+                    match check_storage_class(&class.value) {
+                        Ok(()) => out.storage_class = Some(class),
+                        Err(message) => {
+                            out.problem
+                                .get_or_insert(self.problem(class.referenced, message));
+                        }
+                    }
+                    out.class_file = Some(self.file.to_string());
+                }
                 "storage_ceph" => {
                     let ceph: CephFile = map.next_value()?;
                     match ceph.check() {
@@ -721,6 +774,16 @@ fn check_dns_label(value: &str, what: &str) -> Result<(), String> {
     }
 }
 
+/// A StorageClass name is a DNS subdomain; empty means none.
+fn check_storage_class(value: &str) -> Result<(), String> {
+    if value.is_empty() {
+        return Ok(());
+    }
+    value
+        .split('.')
+        .try_for_each(|part| check_dns_label(part, "each part of storage_class"))
+}
+
 /// A replica count written as 3 or "3".
 struct Replicas(u32);
 
@@ -808,6 +871,26 @@ mod tests {
             (2, 5, 1)
         );
         assert_eq!(c.namespace, "kolla");
+    }
+
+    #[test]
+    fn storage_class_is_for_dynamic_providers_only() {
+        let c = parse_kk("storage_provider: gce\nstorage_class: standard-rwo\n").unwrap();
+        assert_eq!(c.storage.class.as_deref(), Some("standard-rwo"));
+        let c = parse_kk("storage_provider: aws\nstorage_class: \"\"\n").unwrap();
+        assert_eq!(c.storage.class, None);
+        let err = parse_kk("storage_provider: host\nstorage_class: standard\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("kk.yml:2:16: storage_class is for the gce and aws providers"),
+            "{err}"
+        );
+        let err = parse_kk("storage_provider: gce\nstorage_class: Fast_Disks\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("kk.yml:2:16:"), "{err}");
+        assert!(err.contains("not a DNS label"), "{err}");
     }
 
     #[test]

@@ -9,13 +9,16 @@
 //! - `summary`: the compact objects the cluster side hands in;
 //! - `ownership`, `record`, `drain`: what is kolla-dash's to touch, the bootstrap record on
 //!   a service's data, what draining a node would lose;
-//! - `status`: the one set of rules from summaries to a cell's status, its why-line and
-//!   whether a workflow step's condition holds;
+//! - `status`: the one set of rules from summaries to a cell's status;
+//! - `diagnosis`: why a cell is not ready, one sentence per root cause;
 //! - `workflow`: the deploy/teardown plan and its schedule;
+//! - `access`: the RBAC rights all of the above needs (`kolla-dash rbac`, checks before acting);
 //! - `model`: the dashboard's state, its keymap and the reducer `update(&mut Model, Msg)`.
 
+pub mod access;
 pub mod catalog;
 pub mod config;
+pub mod diagnosis;
 pub mod drain;
 pub mod kind;
 pub mod labels;

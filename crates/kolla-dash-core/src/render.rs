@@ -181,7 +181,8 @@ impl<'a> Renderer<'a> {
                 dir => format!("{ns}/{}", def.name),
                 path => format!("{HOST_VOLUMES_DIR}/{ns}/{}", def.name),
                 pv => volume_name(ns, &def.name),
-                class => volume_name(ns, &def.name),
+                // The operator's own class (storage_class), else one per namespace.
+                class => config.storage.class.clone().unwrap_or_else(|| volume_name(ns, &def.name)),
                 rbd_image => format!("{}/{}", config.storage.ceph.pool, volume_name(ns, &def.name)),
             },
             // What the rbd Jobs pass to ceph, built here so no template splices it into text.

@@ -1,6 +1,7 @@
 //! Status rules: from the object summaries of one grid cell to what the cell shows, and the
 //! one-line reason a cell is not ready. Pure functions over summaries.
 
+use crate::diagnosis::{Facts, diagnose, why_line};
 use crate::kind::Kind;
 use crate::summary::{JobState, ObjKind, ObjState, ObjectSummary, PodPhase, VolumePhase};
 
@@ -69,7 +70,13 @@ pub fn sources(kind: Kind) -> &'static [ObjKind] {
         Kind::Svc => &[ObjKind::Service, ObjKind::EndpointSlice],
         Kind::Configmap => &[ObjKind::ConfigMap, ObjKind::Secret],
         Kind::Bootstrap => &[ObjKind::Job, ObjKind::Pod],
-        Kind::Pod => &[ObjKind::Deployment, ObjKind::StatefulSet, ObjKind::Pod],
+        Kind::Pod => &[
+            ObjKind::Deployment,
+            ObjKind::StatefulSet,
+            ObjKind::ReplicaSet,
+            ObjKind::ControllerRevision,
+            ObjKind::Pod,
+        ],
     }
 }
 
@@ -120,21 +127,24 @@ pub fn pod_health(obj: &ObjectSummary) -> Option<PodHealth<'_>> {
         phase,
         ready,
         node,
-        reason,
+        detail,
         ..
     } = &obj.state
     else {
         return None;
     };
-    let reason = reason.as_deref();
-    Some(match (phase, reason) {
-        (PodPhase::Succeeded, _) => PodHealth::Succeeded,
-        (PodPhase::Failed, r) => PodHealth::Failed(r.unwrap_or("Failed")),
-        (_, Some(r)) if FAILING_REASONS.contains(&r) => PodHealth::Failing(r),
-        // The summary carries the PodScheduled=False message as the reason of an unplaced pod.
-        (PodPhase::Pending, Some(msg)) if node.is_none() => PodHealth::Unschedulable(msg),
+    let waiting = detail.waiting();
+    Some(match phase {
+        PodPhase::Succeeded => PodHealth::Succeeded,
+        PodPhase::Failed => PodHealth::Failed(detail.end_reason().unwrap_or("Failed")),
+        _ if waiting.is_some_and(|r| FAILING_REASONS.contains(&r)) => {
+            PodHealth::Failing(waiting.unwrap_or_default())
+        }
+        PodPhase::Pending if node.is_none() && detail.unschedulable.is_some() => {
+            PodHealth::Unschedulable(detail.unschedulable.as_deref().unwrap_or_default())
+        }
         _ if *ready => PodHealth::Ready,
-        (_, r) => PodHealth::Starting(r),
+        _ => PodHealth::Starting(waiting),
     })
 }
 
@@ -159,6 +169,10 @@ pub fn object_status(obj: &ObjectSummary) -> CellStatus {
             ready_count(*ready, *desired)
         }
         ObjState::Workload { desired, ready, .. } => replicas_pending(*ready, *desired),
+        ObjState::ReplicaSet { desired, ready, .. } if ready >= desired => {
+            ready_count(*ready, *desired)
+        }
+        ObjState::ReplicaSet { desired, ready, .. } => replicas_pending(*ready, *desired),
         ObjState::Pod { .. } => match pod_health(obj) {
             Some(PodHealth::Ready) => CellStatus::Ready { count: None },
             Some(PodHealth::Succeeded) => CellStatus::Completed,
@@ -185,8 +199,9 @@ pub fn cell_status(kind: Kind, objs: &[&ObjectSummary]) -> CellStatus {
     }
 }
 
-/// The one-line explanation of a cell that is not ready, from its own objects.
-pub fn why_not_ready(kind: Kind, objs: &[&ObjectSummary]) -> Option<String> {
+/// The one-line explanation of a cell that is not ready: its diagnosis (see
+/// `diagnosis`), else how many replicas are ready.
+pub fn why_not_ready(kind: Kind, objs: &[&ObjectSummary], facts: &Facts) -> Option<String> {
     match cell_status(kind, objs) {
         // Foreign objects are not among a cell's objects: the store says that line.
         CellStatus::Blank | CellStatus::Ready { .. } | CellStatus::Completed => None,
@@ -201,20 +216,11 @@ pub fn why_not_ready(kind: Kind, objs: &[&ObjectSummary]) -> Option<String> {
                 .map_or("", |o| o.obj.name.as_str());
             Some(format!("being deleted: waiting for {name} to go away"))
         }
-        CellStatus::Failed { .. } | CellStatus::Pending { .. } => {
-            // Controllers (Jobs, PVCs, Services) explain before the pods under them.
-            let (pods, controllers): (Vec<&&ObjectSummary>, Vec<_>) = objs
-                .iter()
-                .partition(|o| matches!(o.state, ObjState::Pod { .. }));
-            let explained = controllers
-                .iter()
-                .chain(&pods)
-                .find_map(|o| explain(o, objs));
-            explained.or_else(|| match pod_counts(objs) {
+        CellStatus::Failed { .. } | CellStatus::Pending { .. } => why_line(&diagnose(objs, facts))
+            .or_else(|| match pod_counts(objs) {
                 Some((ready, desired)) => Some(format!("{ready}/{desired} replicas ready")),
                 None => Some(format!("{kind} is not ready")),
-            })
-        }
+            }),
     }
 }
 
@@ -238,84 +244,6 @@ pub fn settled_failure(objs: &[&ObjectSummary]) -> bool {
                 }
             )
     })
-}
-
-/// Why one object holds its cell back, if it does.
-fn explain(obj: &ObjectSummary, cell: &[&ObjectSummary]) -> Option<String> {
-    let name = &obj.obj.name;
-    match &obj.state {
-        ObjState::Job {
-            state: JobState::Failed { reason, message },
-            ..
-        } => {
-            let mut why = format!("Job {name} failed: {reason}");
-            if !message.is_empty() {
-                why.push_str(&format!(": {message}"));
-            }
-            // A failed Job never runs again by itself.
-            if let Some(owner) = &obj.owner {
-                why.push_str(&format!(
-                    " (to retry: kolla-dash resource delete {} {}, then deploy again)",
-                    owner.service, owner.kind
-                ));
-            }
-            Some(why)
-        }
-        ObjState::Pod { restarts, .. } => match pod_health(obj)? {
-            PodHealth::Unschedulable(msg) => Some(format!("Pending: {msg}")),
-            PodHealth::Failing(r) if *restarts > 0 => {
-                Some(format!("pod {name}: {r} ({restarts} restarts)"))
-            }
-            PodHealth::Failing(r) | PodHealth::Failed(r) => Some(format!("pod {name}: {r}")),
-            _ => None,
-        },
-        ObjState::Pvc {
-            phase: VolumePhase::Pending,
-            ..
-        } => Some(format!("waiting for PVC {name} to bind")),
-        ObjState::Pv {
-            phase: VolumePhase::Available,
-            ..
-        } => Some(format!("PV {name} is available, waiting for its claim")),
-        ObjState::Pv {
-            phase: VolumePhase::Released,
-            ..
-        } => Some(match &obj.owner {
-            Some(owner) => format!(
-                "PV {name} is Released: it keeps the data of a deleted claim; deploy (or \
-                 kolla-dash resource create {} pvc) reattaches it",
-                owner.service
-            ),
-            None => format!("PV {name} is Released: it keeps the data of a deleted claim"),
-        }),
-        ObjState::Pv { phase, .. } | ObjState::Pvc { phase, .. }
-            if *phase != VolumePhase::Bound =>
-        {
-            Some(format!("{} {name} is {phase:?}", obj.obj.kind))
-        }
-        ObjState::Service { cluster_ip: None } => {
-            Some(format!("Service {name} has no cluster IP yet"))
-        }
-        ObjState::Service { .. } if ready_endpoints(name, cell) == 0 => {
-            Some(format!("Service {name} has no ready endpoints"))
-        }
-        ObjState::Job {
-            state: JobState::Running,
-            active,
-            ..
-        } => {
-            // A stuck pod of the Job explains more than "running".
-            let stuck = cell
-                .iter()
-                .filter(|o| !o.deleting)
-                .find_map(|o| match pod_health(o) {
-                    Some(PodHealth::Failing(_) | PodHealth::Unschedulable(_)) => explain(o, cell),
-                    _ => None,
-                });
-            Some(stuck.unwrap_or_else(|| format!("Job {name} is running ({active} active)")))
-        }
-        _ => None,
-    }
 }
 
 fn pending(reason: &str) -> CellStatus {
@@ -361,7 +289,8 @@ fn worst(statuses: impl Iterator<Item = CellStatus>) -> CellStatus {
         .unwrap_or(CellStatus::Absent)
 }
 
-fn ready_endpoints(service: &str, cell: &[&ObjectSummary]) -> u32 {
+/// Ready endpoints of `service` among a svc cell's EndpointSlices.
+pub(crate) fn ready_endpoints(service: &str, cell: &[&ObjectSummary]) -> u32 {
     cell.iter()
         .map(|o| match &o.state {
             ObjState::Endpoints {
@@ -471,6 +400,9 @@ fn pod_cell(objs: &[&ObjectSummary]) -> CellStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::{BTreeMap, HashMap};
+
+    use crate::model::fixtures::detail_for;
     use crate::summary::{ObjRef, Owner};
 
     fn obj(kind: ObjKind, name: &str, cell: Kind, state: ObjState) -> ObjectSummary {
@@ -504,9 +436,8 @@ mod tests {
                 phase,
                 ready,
                 node: node.map(str::to_string),
-                reason: reason.map(str::to_string),
                 owner: None,
-                restarts: 0,
+                detail: detail_for("keystone", phase, ready, node.is_some(), reason),
             },
         )
     }
@@ -520,6 +451,7 @@ mod tests {
                 desired,
                 ready,
                 updated: ready,
+                problems: Vec::new(),
             },
         )
     }
@@ -580,7 +512,13 @@ mod tests {
     }
 
     fn why(kind: Kind, objs: &[ObjectSummary]) -> Option<String> {
-        why_not_ready(kind, &objs.iter().collect::<Vec<_>>())
+        let (nodes, warnings) = (BTreeMap::new(), HashMap::new());
+        let facts = Facts {
+            nodes: &nodes,
+            nodes_known: false,
+            warnings: &warnings,
+        };
+        why_not_ready(kind, &objs.iter().collect::<Vec<_>>(), &facts)
     }
 
     #[test]
@@ -760,7 +698,11 @@ mod tests {
         assert_eq!(status(Kind::Bootstrap, &objs), failed("ImagePullBackOff"));
         assert_eq!(
             why(Kind::Bootstrap, &objs).as_deref(),
-            Some("pod mariadb-bootstrap-abc: ImagePullBackOff")
+            Some(
+                "mariadb-bootstrap-abc: cannot pull image \
+                 quay.io/openstack.kolla/keystone:2025.1-ubuntu-noble: check that the registry \
+                 answers and docker_registry in etc/globals.yml"
+            )
         );
     }
 
@@ -822,12 +764,12 @@ mod tests {
             Some("n1"),
             Some("CrashLoopBackOff"),
         );
-        if let ObjState::Pod { restarts, .. } = &mut p.state {
-            *restarts = 5;
+        if let ObjState::Pod { detail, .. } = &mut p.state {
+            detail.containers[0].restarts = 5;
         }
         assert_eq!(
             why(Kind::Pod, &[workload(1, 0), p]).as_deref(),
-            Some("pod k-1: CrashLoopBackOff (5 restarts)")
+            Some("k-1: container keystone keeps crashing (5 restarts): read its last logs (l)")
         );
     }
 
@@ -839,7 +781,12 @@ mod tests {
             pod("k-1", PodPhase::Pending, false, None, Some(msg)),
         ];
         assert_eq!(status(Kind::Pod, &objs), failed("Unschedulable"));
-        assert_eq!(why(Kind::Pod, &objs), Some(format!("Pending: {msg}")));
+        assert_eq!(
+            why(Kind::Pod, &objs),
+            Some(format!(
+                "k-1: cannot be scheduled: {msg}: free capacity, or fix taints and labels"
+            ))
+        );
     }
 
     #[test]

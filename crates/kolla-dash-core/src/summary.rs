@@ -20,15 +20,21 @@ pub enum ObjKind {
     PersistentVolumeClaim,
     StorageClass,
     Node,
+    /// A Deployment's intermediate: its conditions and events say why pods are not created.
+    ReplicaSet,
+    /// A StatefulSet's intermediate (its revisions); watched so its events land in the cell.
+    ControllerRevision,
 }
 
 impl ObjKind {
     /// The kinds the watchers report on (events aside).
-    pub const WATCHED: [ObjKind; 12] = [
+    pub const WATCHED: [ObjKind; 14] = [
         ObjKind::Pod,
         ObjKind::Job,
         ObjKind::Deployment,
         ObjKind::StatefulSet,
+        ObjKind::ReplicaSet,
+        ObjKind::ControllerRevision,
         ObjKind::Service,
         ObjKind::EndpointSlice,
         ObjKind::ConfigMap,
@@ -54,7 +60,54 @@ impl ObjKind {
             ObjKind::PersistentVolumeClaim => "PersistentVolumeClaim",
             ObjKind::StorageClass => "StorageClass",
             ObjKind::Node => "Node",
+            ObjKind::ReplicaSet => "ReplicaSet",
+            ObjKind::ControllerRevision => "ControllerRevision",
         }
+    }
+
+    /// The API group RBAC rules name the kind by ("" is the core group).
+    pub fn api_group(self) -> &'static str {
+        match self {
+            ObjKind::Deployment
+            | ObjKind::StatefulSet
+            | ObjKind::ReplicaSet
+            | ObjKind::ControllerRevision => "apps",
+            ObjKind::Job => "batch",
+            ObjKind::EndpointSlice => "discovery.k8s.io",
+            ObjKind::StorageClass => "storage.k8s.io",
+            ObjKind::Pod
+            | ObjKind::Service
+            | ObjKind::ConfigMap
+            | ObjKind::Secret
+            | ObjKind::PersistentVolume
+            | ObjKind::PersistentVolumeClaim
+            | ObjKind::Node => "",
+        }
+    }
+
+    /// The resource name RBAC rules and API paths use (`persistentvolumeclaims`).
+    pub fn plural(self) -> &'static str {
+        match self {
+            ObjKind::Pod => "pods",
+            ObjKind::Job => "jobs",
+            ObjKind::Deployment => "deployments",
+            ObjKind::StatefulSet => "statefulsets",
+            ObjKind::Service => "services",
+            ObjKind::EndpointSlice => "endpointslices",
+            ObjKind::ConfigMap => "configmaps",
+            ObjKind::Secret => "secrets",
+            ObjKind::PersistentVolume => "persistentvolumes",
+            ObjKind::PersistentVolumeClaim => "persistentvolumeclaims",
+            ObjKind::StorageClass => "storageclasses",
+            ObjKind::Node => "nodes",
+            ObjKind::ReplicaSet => "replicasets",
+            ObjKind::ControllerRevision => "controllerrevisions",
+        }
+    }
+
+    /// The kind `kubectl` calls `name`, if kolla-dash watches it.
+    pub fn from_name(name: &str) -> Option<ObjKind> {
+        ObjKind::WATCHED.into_iter().find(|k| k.as_str() == name)
     }
 
     /// Cluster-scoped kinds have no namespace.
@@ -152,19 +205,102 @@ pub enum ObjState {
         desired: u32,
         ready: u32,
         updated: u32,
+        /// Conditions that say the controller is stuck (ReplicaFailure, a Progressing
+        /// deadline exceeded).
+        problems: Vec<Reason>,
+    },
+    /// A Deployment's ReplicaSet: it creates the pods, so it knows when it cannot.
+    ReplicaSet {
+        desired: u32,
+        ready: u32,
+        /// ReplicaFailure and the like.
+        problems: Vec<Reason>,
     },
     Pod {
         phase: PodPhase,
         ready: bool,
         node: Option<String>,
-        /// Why the pod is not running/ready: a container waiting reason
-        /// (ImagePullBackOff, CrashLoopBackOff) or the PodScheduled=False message.
-        reason: Option<String>,
         /// The controller that owns the pod (Job, ReplicaSet, StatefulSet).
         owner: Option<ObjRef>,
-        restarts: u32,
+        /// Containers, scheduling, the pod's own reason: what status and diagnosis read.
+        detail: Box<PodDetail>,
     },
     Node(NodeSummary),
+}
+
+/// A reason Kubernetes gave (a condition's, a container state's, the pod's own), with its
+/// message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Reason {
+    pub reason: String,
+    pub message: String,
+}
+
+/// How a container last ended.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Exit {
+    /// OOMKilled, Error, Completed, ...
+    pub reason: String,
+    pub code: i32,
+    /// When, seconds since the Unix epoch (0 if unknown).
+    pub at: i64,
+}
+
+/// One container of a pod, as diagnosis reads it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ContainerSummary {
+    pub name: String,
+    pub image: String,
+    pub ready: bool,
+    pub running: bool,
+    pub restarts: u32,
+    /// Why it is waiting (ImagePullBackOff, CrashLoopBackOff, CreateContainerConfigError).
+    pub waiting: Option<Reason>,
+    /// Its last termination: the previous run's (lastState) or, if it ended, this one's.
+    pub last_exit: Option<Exit>,
+    /// resources.limits.memory, as written (512Mi).
+    pub memory_limit: Option<String>,
+}
+
+/// What diagnosis reads of a pod beyond its phase and readiness.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PodDetail {
+    pub containers: Vec<ContainerSummary>,
+    /// PodScheduled=False: the scheduler's message.
+    pub unschedulable: Option<String>,
+    /// The pod's own status reason and message (Evicted: the node was low on memory).
+    pub status: Option<Reason>,
+    /// spec.nodeSelector.
+    pub node_selector: Vec<(String, String)>,
+}
+
+impl PodDetail {
+    /// Restarts of all its containers.
+    pub fn restarts(&self) -> u32 {
+        self.containers.iter().map(|c| c.restarts).sum()
+    }
+
+    /// The first container's waiting reason that is not plain progress (ImagePullBackOff,
+    /// CrashLoopBackOff; not ContainerCreating).
+    pub fn waiting(&self) -> Option<&str> {
+        self.containers
+            .iter()
+            .filter_map(|c| c.waiting.as_ref())
+            .map(|w| w.reason.as_str())
+            .find(|r| *r != "ContainerCreating" && *r != "PodInitializing")
+    }
+
+    /// Why the pod ended, for a pod that Failed: its own reason (Evicted), else a
+    /// container's last exit reason.
+    pub fn end_reason(&self) -> Option<&str> {
+        self.status.as_ref().map(|s| s.reason.as_str()).or_else(|| {
+            self.containers
+                .iter()
+                .filter_map(|c| c.last_exit.as_ref())
+                .find(|e| e.code != 0)
+                .map(|e| e.reason.as_str())
+        })
+    }
 }
 
 /// What the dashboard needs to know about a node.
@@ -175,6 +311,11 @@ pub struct NodeSummary {
     /// Taints as `key:effect`.
     pub taints: Vec<String>,
     pub labels: Vec<(String, String)>,
+    /// Conditions that are bad when true (MemoryPressure, DiskPressure, PIDPressure,
+    /// NetworkUnavailable).
+    pub pressure: Vec<String>,
+    /// When the Ready condition last changed, seconds since the Unix epoch (0 if unknown).
+    pub ready_since: i64,
 }
 
 /// A node's Ready condition.

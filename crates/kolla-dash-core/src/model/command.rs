@@ -21,7 +21,7 @@ pub const VERBS: [&str; 7] = [
 ];
 
 /// CLI commands that make no sense inside the dashboard.
-const SHELL_ONLY: [&str; 5] = ["demo", "dash", "incidents", "dev-cluster", "help"];
+const SHELL_ONLY: [&str; 6] = ["demo", "dash", "incidents", "dev-cluster", "rbac", "help"];
 
 /// What a command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]

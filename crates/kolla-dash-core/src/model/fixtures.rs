@@ -3,8 +3,8 @@
 use crate::kind::Kind;
 use crate::model::{Effect, Key, Model, ModelConfig, Msg, Row, update};
 use crate::summary::{
-    EventSummary, JobState, NodeReady, NodeSummary, ObjKind, ObjRef, ObjState, ObjectSummary,
-    Owner, PodPhase, VolumePhase,
+    ContainerSummary, EventSummary, Exit, JobState, NodeReady, NodeSummary, ObjKind, ObjRef,
+    ObjState, ObjectSummary, Owner, PodDetail, PodPhase, Reason, VolumePhase,
 };
 
 /// The guide's four services.
@@ -78,6 +78,8 @@ pub fn node(name: &str, ready: NodeReady) -> ObjectSummary {
             unschedulable: false,
             taints: Vec::new(),
             labels: Vec::new(),
+            pressure: Vec::new(),
+            ready_since: 0,
         }),
     }
 }
@@ -99,11 +101,43 @@ pub fn pod(
             phase,
             ready,
             node: Some("node-1".into()),
-            reason: reason.map(str::to_string),
             owner: None,
-            restarts: 0,
+            detail: detail_for(service, phase, ready, true, reason),
         },
     )
+}
+
+/// A pod's detail as the summarizer builds it for `reason`: the pod's own reason (a Failed
+/// pod), the scheduler's message (an unplaced Pending pod), else a container waiting for it.
+pub fn detail_for(
+    service: &str,
+    phase: PodPhase,
+    ready: bool,
+    placed: bool,
+    reason: Option<&str>,
+) -> Box<PodDetail> {
+    let mut container = ContainerSummary {
+        name: service.into(),
+        image: format!("quay.io/openstack.kolla/{service}:2025.1-ubuntu-noble"),
+        ready,
+        running: phase == PodPhase::Running && reason.is_none(),
+        ..ContainerSummary::default()
+    };
+    let mut detail = PodDetail::default();
+    let because = |r: &str| Reason {
+        reason: r.into(),
+        message: String::new(),
+    };
+    match reason {
+        Some(r) if phase == PodPhase::Failed => detail.status = Some(because(r)),
+        Some(message) if !placed && phase == PodPhase::Pending => {
+            detail.unschedulable = Some(message.into());
+        }
+        Some(r) => container.waiting = Some(because(r)),
+        None => {}
+    }
+    detail.containers.push(container);
+    Box::new(detail)
 }
 
 pub fn service(name: &str, ready_endpoints: u32) -> Vec<ObjectSummary> {
@@ -141,7 +175,37 @@ pub fn configmap(service: &str) -> ObjectSummary {
     )
 }
 
+/// The failed attempt of mariadb's bootstrap Job: its container exited 1.
+fn job_attempt() -> ObjectSummary {
+    let mut p = pod(
+        "mariadb-bootstrap-7xk2p",
+        "mariadb",
+        Kind::Bootstrap,
+        PodPhase::Failed,
+        false,
+        None,
+    );
+    if let ObjState::Pod { owner, detail, .. } = &mut p.state {
+        *owner = Some(ObjRef {
+            kind: ObjKind::Job,
+            name: "mariadb-bootstrap".into(),
+        });
+        detail.containers[0].last_exit = Some(Exit {
+            reason: "Error".into(),
+            code: 1,
+            at: 1_700_000_190,
+        });
+    }
+    p
+}
+
+/// A Job; its pod counts follow its state (one pod: running, succeeded or failed).
 pub fn job(name: &str, service: &str, state: JobState) -> ObjectSummary {
+    let (active, succeeded, failed) = match state {
+        JobState::Running => (1, 0, 0),
+        JobState::Complete => (0, 1, 0),
+        JobState::Failed { .. } => (0, 0, 1),
+    };
     obj(
         ObjKind::Job,
         name,
@@ -149,9 +213,9 @@ pub fn job(name: &str, service: &str, state: JobState) -> ObjectSummary {
         Kind::Bootstrap,
         ObjState::Job {
             state,
-            active: 1,
-            succeeded: 0,
-            failed: 0,
+            active,
+            succeeded,
+            failed,
         },
     )
 }
@@ -166,6 +230,7 @@ pub fn workload(kind: ObjKind, name: &str, desired: u32, ready: u32) -> ObjectSu
             desired,
             ready,
             updated: ready,
+            problems: Vec::new(),
         },
     )
 }
@@ -325,6 +390,7 @@ pub fn mid_deploy() -> Model {
 /// mariadb's bootstrap Job failed; the operator has keystone's row selected.
 pub fn failed_job() -> Model {
     let mut m = synced(false);
+    update(&mut m, Msg::Now(1_700_000_300));
     apply_all(
         &mut m,
         [
@@ -348,14 +414,7 @@ pub fn failed_job() -> Model {
                     message: "Job has reached the specified backoff limit".into(),
                 },
             ),
-            pod(
-                "mariadb-bootstrap-7xk2p",
-                "mariadb",
-                Kind::Bootstrap,
-                PodPhase::Failed,
-                false,
-                Some("Error"),
-            ),
+            job_attempt(),
         ],
     );
     for e in [
@@ -466,9 +525,8 @@ pub fn placed_pod(
             phase: PodPhase::Running,
             ready,
             node: Some(on.into()),
-            reason: None,
             owner: Some(owner),
-            restarts: 0,
+            detail: detail_for(service, PodPhase::Running, ready, true, None),
         },
     )
 }
@@ -480,6 +538,8 @@ pub fn node_state(name: &str, ready: NodeReady, cordoned: bool, taints: &[&str])
         unschedulable: cordoned,
         taints: taints.iter().map(|t| t.to_string()).collect(),
         labels: Vec::new(),
+        pressure: Vec::new(),
+        ready_since: 0,
     });
     n
 }

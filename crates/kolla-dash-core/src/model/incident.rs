@@ -67,6 +67,9 @@ pub struct IncidentEvent {
     pub incident: u32,
     pub node: String,
     pub at_ms: i64,
+    /// Part of an incident pieced together at start (see `Incident::reconstructed`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub reconstructed: bool,
     #[serde(flatten)]
     pub step: Step,
 }
@@ -108,6 +111,9 @@ pub struct Incident {
     pub fate: NodeFate,
     pub services: BTreeMap<String, ServiceHeal>,
     pub timeline: Vec<Timed>,
+    /// Pieced together at start from the node's conditions (it went down, or came back,
+    /// while kolla-dash was not running): times before the start are the cluster's.
+    pub reconstructed: bool,
     /// Pods that existed when it opened (not replacements); a deleted one leaves the set,
     /// so a StatefulSet pod re-created under the same name counts as its replacement.
     #[serde(skip)]
@@ -133,6 +139,9 @@ struct NodeView {
     ready: NodeReady,
     taints: Vec<String>,
 }
+
+/// How far back a node's return is still news when kolla-dash starts.
+const RECENT_MS: i64 = 60 * 60 * 1000;
 
 /// What the tracker needs of one of the catalog's service pods.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,6 +225,11 @@ impl IncidentTracker {
                     taints: node.taints.clone(),
                 };
                 let old = self.nodes.insert(name.clone(), new.clone());
+                if old.is_none() {
+                    let since = node.ready_since * 1000;
+                    let created = obj.created * 1000;
+                    self.reconstruct(name, &new, since, created, now, out);
+                }
                 self.node_changed(name, old.as_ref(), &new, now, out);
             }
             ObjState::Workload { desired, .. } => {
@@ -245,6 +259,9 @@ impl IncidentTracker {
                     finished: matches!(phase, PodPhase::Succeeded | PodPhase::Failed),
                 };
                 let old = self.pods.insert(name.clone(), new.clone());
+                if old.is_none() {
+                    self.adopt(name, &new);
+                }
                 self.pod_changed(name, old.as_ref(), &new, now, out);
             }
             _ => {}
@@ -303,7 +320,7 @@ impl IncidentTracker {
         let open = self.open_on(name);
         if was_ready && new.ready != NodeReady::True {
             if open.is_empty() {
-                self.open(name, new.ready, now, out);
+                self.open(name, new.ready, now, false, out);
             } else {
                 // Down again before the last incident healed: it goes on.
                 for &i in &open {
@@ -329,7 +346,107 @@ impl IncidentTracker {
         }
     }
 
-    fn open(&mut self, node: &str, ready: NodeReady, now: i64, out: &mut Vec<IncidentEvent>) {
+    /// A node seen for the first time (kolla-dash just started): if it is down, or came
+    /// back recently, its incident is pieced together from its Ready condition's last
+    /// change (`since_ms`), since nothing watched it happen.
+    fn reconstruct(
+        &mut self,
+        name: &str,
+        node: &NodeView,
+        since_ms: i64,
+        created_ms: i64,
+        now: i64,
+        out: &mut Vec<IncidentEvent>,
+    ) {
+        let known = since_ms > 0 && since_ms <= now;
+        if node.ready != NodeReady::True {
+            let at = if known { since_ms } else { now };
+            self.open(name, node.ready, at, true, out);
+            if let Some(incident) = self.incidents.last_mut() {
+                for taint in &node.taints {
+                    let step = Step::Tainted {
+                        taint: taint.clone(),
+                    };
+                    record(incident, at, step, out);
+                }
+            }
+        } else if known && now - since_ms <= RECENT_MS && since_ms - created_ms > 60_000 {
+            // Ready again since `since_ms`, and that was not its first start: it was down
+            // before, when is not known.
+            let id = u32::try_from(self.incidents.len() + 1).unwrap_or(u32::MAX);
+            let mut incident = Incident {
+                id,
+                node: name.to_string(),
+                opened_ms: since_ms,
+                closed_ms: Some(since_ms),
+                fate: NodeFate::Up,
+                services: BTreeMap::new(),
+                timeline: Vec::new(),
+                reconstructed: true,
+                known: BTreeSet::new(),
+                affected: BTreeSet::new(),
+                scheduled: BTreeSet::new(),
+                ready: BTreeSet::new(),
+            };
+            record(&mut incident, since_ms, Step::NodeUp, out);
+            self.incidents.push(incident);
+        }
+    }
+
+    /// A pod seen for the first time on the node of a reconstructed open incident: the
+    /// node's lists can arrive before the pods', so it joins the affected pods late.
+    fn adopt(&mut self, name: &str, pod: &PodView) {
+        if pod.deleting || pod.finished {
+            return;
+        }
+        let replicas = self.replicas(&pod.service);
+        for incident in self.incidents.iter_mut().filter(|i| {
+            i.is_open() && i.reconstructed && pod.node.as_deref() == Some(i.node.as_str())
+        }) {
+            incident.known.insert(name.to_string());
+            if incident.affected.insert(name.to_string()) {
+                let heal = incident
+                    .services
+                    .entry(pod.service.clone())
+                    .or_insert_with(|| ServiceHeal {
+                        pods: Vec::new(),
+                        replicas,
+                        healed_after_ms: None,
+                    });
+                heal.pods.push(name.to_string());
+                heal.replicas = heal.replicas.max(replicas);
+            }
+        }
+    }
+
+    /// Replicas a service needs ready: its workloads' desired count, else its live pods.
+    fn replicas(&self, service: &str) -> u32 {
+        let desired: u32 = self
+            .workloads
+            .values()
+            .filter(|(s, _)| s == service)
+            .map(|(_, d)| d)
+            .sum();
+        let live = self
+            .pods
+            .values()
+            .filter(|p| p.service == service && !p.deleting && !p.finished)
+            .count();
+        if desired > 0 {
+            desired
+        } else {
+            u32::try_from(live).unwrap_or(u32::MAX)
+        }
+    }
+
+    fn open(
+        &mut self,
+        node: &str,
+        ready: NodeReady,
+        now: i64,
+        reconstructed: bool,
+        out: &mut Vec<IncidentEvent>,
+    ) {
         let affected: BTreeSet<String> = self
             .pods
             .iter()
@@ -350,22 +467,7 @@ impl IncidentTracker {
                 .push(name.clone());
         }
         for (service, heal) in &mut services {
-            let desired: u32 = self
-                .workloads
-                .values()
-                .filter(|(s, _)| s == service)
-                .map(|(_, d)| d)
-                .sum();
-            let live = self
-                .pods
-                .values()
-                .filter(|p| &p.service == service && !p.deleting && !p.finished)
-                .count();
-            heal.replicas = if desired > 0 {
-                desired
-            } else {
-                u32::try_from(live).unwrap_or(u32::MAX)
-            };
+            heal.replicas = self.replicas(service);
         }
         let id = u32::try_from(self.incidents.len() + 1).unwrap_or(u32::MAX);
         let mut incident = Incident {
@@ -376,6 +478,7 @@ impl IncidentTracker {
             fate: NodeFate::Down,
             services,
             timeline: Vec::new(),
+            reconstructed,
             known: self.pods.keys().cloned().collect(),
             affected,
             scheduled: BTreeSet::new(),
@@ -488,6 +591,7 @@ fn record(incident: &mut Incident, at_ms: i64, step: Step, out: &mut Vec<Inciden
         incident: incident.id,
         node: incident.node.clone(),
         at_ms,
+        reconstructed: incident.reconstructed,
         step: step.clone(),
     });
     incident.timeline.push(Timed { at_ms, step });
@@ -593,9 +697,8 @@ mod tests {
                 },
                 ready,
                 node: on.map(str::to_string),
-                reason: None,
                 owner: Some(controller),
-                restarts: 0,
+                detail: Box::default(),
             },
         )
     }
@@ -980,5 +1083,66 @@ mod tests {
             1_000,
         );
         assert_eq!(t.incidents()[0].services["mariadb"].pods, vec!["mariadb-0"]);
+    }
+
+    #[test]
+    fn a_node_already_down_at_start_gets_a_reconstructed_incident_with_its_pods() {
+        let mut t = IncidentTracker::default();
+        let start_ms = 1_700_000_900_000;
+        let mut down = node_state(
+            "node-2",
+            NodeReady::Unknown,
+            false,
+            &["node.kubernetes.io/unreachable:NoExecute"],
+        );
+        if let ObjState::Node(n) = &mut down.state {
+            n.ready_since = 1_700_000_600;
+        }
+        let events = t.observe(&Msg::Resynced(ObjKind::Node, vec![down]), start_ms);
+        assert!(matches!(events[0].step, Step::NodeDown { .. }));
+        // The pods list after the nodes': keystone's pod on node-2 joins the incident.
+        let pods = vec![
+            workload(ObjKind::Deployment, "keystone", 1, 0),
+            crate::model::fixtures::placed_pod("keystone-a", "keystone", "node-2", false, false),
+        ];
+        t.observe(&Msg::Resynced(ObjKind::Pod, pods), start_ms);
+        let incident = &t.incidents()[0];
+        assert!(incident.reconstructed && incident.is_open());
+        assert_eq!(
+            incident.opened_ms, 1_700_000_600_000,
+            "opened when it went down"
+        );
+        assert_eq!(incident.services["keystone"].pods, vec!["keystone-a"]);
+        assert!(incident.timeline.iter().any(|t| matches!(
+            &t.step,
+            Step::Tainted { taint } if taint == "node.kubernetes.io/unreachable:NoExecute"
+        )));
+    }
+
+    #[test]
+    fn a_node_back_since_a_while_ago_is_a_reconstructed_closed_incident() {
+        let mut t = IncidentTracker::default();
+        let start_ms = 1_700_003_600_000;
+        let mut back = node_state("node-1", NodeReady::True, false, &[]);
+        back.created = 1_600_000_000;
+        if let ObjState::Node(n) = &mut back.state {
+            n.ready_since = 1_700_002_000;
+        }
+        let mut fresh = node_state("node-2", NodeReady::True, false, &[]);
+        fresh.created = 1_700_003_590;
+        if let ObjState::Node(n) = &mut fresh.state {
+            n.ready_since = 1_700_003_595;
+        }
+        t.observe(&Msg::Resynced(ObjKind::Node, vec![back, fresh]), start_ms);
+        let [incident] = t.incidents() else {
+            panic!(
+                "one incident (a node that merely started is none): {:?}",
+                t.incidents()
+            );
+        };
+        assert_eq!(incident.node, "node-1");
+        assert!(incident.reconstructed && !incident.is_open());
+        assert_eq!(incident.timeline[0].step, Step::NodeUp);
+        assert_eq!(incident.timeline[0].at_ms, 1_700_002_000_000);
     }
 }

@@ -18,7 +18,9 @@ pub use grid::Row;
 pub use incident::{IncidentEvent, IncidentTracker};
 pub use input::TextInput;
 pub use msg::{Action, Connection, Consent, Effect, Key, Msg, NodeOp};
-pub use state::{Confirm, Header, Mode, Model, ModelConfig, Pane, StatusLine, Subject, Typed};
+pub use state::{
+    Confirm, Header, Mode, Model, ModelConfig, Pane, StatusLine, Subject, Tally, Typed,
+};
 pub use update::update;
 
 pub use crate::status::CellStatus;

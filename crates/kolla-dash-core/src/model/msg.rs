@@ -72,6 +72,9 @@ pub enum Msg {
     ForeignGone(ObjRef),
     /// The foreign watch of a kind stopped (lost or forbidden) until it relists.
     ForeignWatch(ObjKind, Sync),
+    /// Whether the credentials may change anything kolla-dash manages in the namespace,
+    /// found out once at start; without, the session turns read-only.
+    MayWrite(bool),
     Event(EventSummary),
     Connection(Connection),
     /// A batch of lines from the followed pod's containers.
@@ -319,6 +322,8 @@ pub enum Effect {
     Act(Action),
     FollowLogs {
         pod: String,
+        /// Show the previous run's last lines first (its container keeps crashing).
+        previous: bool,
     },
     StopLogs,
     /// Stop the running deploy/teardown (the executor's cancel).

@@ -8,7 +8,7 @@ use crate::model::incident::IncidentTracker;
 use crate::model::input::TextInput;
 use crate::model::log::{Entry, LogPane, NoteLevel};
 use crate::model::msg::{Action, Connection};
-use crate::model::store::Store;
+use crate::model::store::{Store, Sync};
 use crate::model::workflow::{CellStep, WorkflowView};
 use crate::status::CellStatus;
 use crate::summary::{EventSummary, NodeSummary, ObjKind, ObjectSummary};
@@ -35,6 +35,21 @@ pub struct Header {
     pub context: String,
     pub namespace: String,
     pub readonly: bool,
+}
+
+/// A count as the screen may show it: a number only when it is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tally {
+    Known {
+        ready: usize,
+        total: usize,
+    },
+    /// Not listed yet.
+    Listing,
+    /// RBAC refuses listing.
+    Forbidden,
+    /// The last list may be out of date: the watch or the connection is lost.
+    Disconnected,
 }
 
 /// The pane that arrows and PgUp/PgDn act on.
@@ -174,9 +189,18 @@ impl Model {
         self.store.nodes()
     }
 
-    /// (Ready, total) nodes.
-    pub fn node_counts(&self) -> (usize, usize) {
-        self.store.node_counts()
+    /// Ready and total nodes, when they are known.
+    pub fn node_tally(&self) -> Tally {
+        match self.store.sync(ObjKind::Node) {
+            Some(Sync::Forbidden) => Tally::Forbidden,
+            Some(Sync::Lost) => Tally::Disconnected,
+            _ if matches!(self.connection, Connection::Lost { .. }) => Tally::Disconnected,
+            Some(Sync::Synced) => {
+                let (ready, total) = self.store.node_counts();
+                Tally::Known { ready, total }
+            }
+            Some(Sync::Pending) | None => Tally::Listing,
+        }
     }
 
     pub fn connection(&self) -> Connection {
@@ -251,6 +275,11 @@ impl Model {
 
     pub fn incident_scroll(&self) -> usize {
         self.incident_scroll
+    }
+
+    /// The wall clock, seconds since the Unix epoch, as the loop last told it.
+    pub fn now(&self) -> i64 {
+        self.now
     }
 
     pub fn now_ms(&self) -> i64 {

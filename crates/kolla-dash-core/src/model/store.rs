@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::diagnosis::{Facts, Problem, diagnose};
 use crate::kind::Kind;
 use crate::model::grid::Row;
 use crate::model::incident::stuck_terminating;
@@ -11,7 +12,9 @@ use crate::model::msg::Msg;
 use crate::ownership::{Foreign, Meeting};
 use crate::record::BootstrapRecord;
 use crate::status::{self, CellStatus};
-use crate::summary::{NodeReady, NodeSummary, ObjKind, ObjRef, ObjState, ObjectSummary};
+use crate::summary::{
+    EventSummary, NodeReady, NodeSummary, ObjKind, ObjRef, ObjState, ObjectSummary,
+};
 use crate::workflow::plan::WaitFor;
 use crate::workflow::schedule::Readiness;
 
@@ -42,6 +45,9 @@ pub struct Store {
     pods_on: BTreeMap<String, BTreeSet<ObjRef>>,
     row_of: HashMap<String, usize>,
     has_kind: Vec<[bool; Kind::COUNT]>,
+    /// The latest Warning event about each known object (diagnosis reads them); dropped
+    /// with the object.
+    warnings: HashMap<ObjRef, EventSummary>,
 }
 
 impl Store {
@@ -60,6 +66,7 @@ impl Store {
             sync: watched.iter().map(|k| (*k, Sync::Pending)).collect(),
             nodes: BTreeMap::new(),
             pods_on: BTreeMap::new(),
+            warnings: HashMap::new(),
             row_of: rows
                 .iter()
                 .enumerate()
@@ -108,15 +115,6 @@ impl Store {
             .all(|s| *s == Sync::Synced)
     }
 
-    /// Whether no watch is still listing or relisting: what the store says is what the
-    /// cluster holds, except for kinds RBAC hides (which no wait would show).
-    pub fn settled(&self) -> bool {
-        self.sync
-            .values()
-            .chain(self.foreign_sync.values())
-            .all(|s| matches!(s, Sync::Synced | Sync::Forbidden))
-    }
-
     /// How many watches are still listing or relisting.
     pub fn unsettled(&self) -> usize {
         self.sync
@@ -150,6 +148,36 @@ impl Store {
     fn foreign_cell(&self, f: &Foreign) -> Option<(usize, Kind)> {
         let cell = f.cell.as_ref()?;
         Some((self.row_of_service(&cell.service)?, cell.kind))
+    }
+
+    /// Whether every watched kind (the foreign watch's too) has been listed or refused:
+    /// all there is to know; what RBAC hides no wait would show.
+    pub fn all_settled(&self) -> bool {
+        self.sync
+            .values()
+            .chain(self.foreign_sync.values())
+            .all(|s| matches!(s, Sync::Synced | Sync::Forbidden))
+    }
+
+    /// The kinds RBAC refuses to list that leave something unchecked, in watch order.
+    pub fn unchecked(&self) -> Vec<ObjKind> {
+        self.sync
+            .iter()
+            .filter(|(kind, sync)| **sync == Sync::Forbidden && self.matters(**kind))
+            .map(|(kind, _)| *kind)
+            .collect()
+    }
+
+    /// Whether not being allowed to list `kind` leaves something unchecked: a column some
+    /// row has, or the nodes (header, nodes view, incidents). Kinds no cell reads under
+    /// this config (PersistentVolumes with dynamic storage) are not worth a word.
+    pub fn matters(&self, kind: ObjKind) -> bool {
+        kind == ObjKind::Node
+            || self.has_kind.iter().any(|row| {
+                Kind::ALL
+                    .iter()
+                    .any(|k| row[k.index()] && status::sources(*k).contains(&kind))
+            })
     }
 
     pub fn row_of_service(&self, service: &str) -> Option<usize> {
@@ -215,6 +243,9 @@ impl Store {
                 self.foreign_sync.insert(kind, sync);
                 self.refresh_all();
             }
+            Msg::Event(event) => {
+                self.note_event(&event);
+            }
             _ => return false,
         }
         true
@@ -233,6 +264,7 @@ impl Store {
     }
 
     pub fn delete(&mut self, obj: &ObjRef) {
+        self.warnings.remove(obj);
         if obj.kind == ObjKind::Node {
             self.nodes.remove(&obj.name);
         } else if let Some((row, kind)) = self.remove_object(obj) {
@@ -261,6 +293,8 @@ impl Store {
                 self.insert_object(obj);
             }
         }
+        let objects = &self.objects;
+        self.warnings.retain(|r, _| objects.contains_key(r));
         self.sync.insert(kind, Sync::Synced);
         self.refresh_all();
     }
@@ -322,9 +356,49 @@ impl Store {
                 let storage_wait = matches!(kind, Kind::Pod | Kind::Bootstrap)
                     && matches!(self.status(row, Kind::Pvc), CellStatus::Pending { .. });
                 let kind = if storage_wait { Kind::Pvc } else { kind };
-                status::why_not_ready(kind, &self.cell_objects(row, kind))
+                status::why_not_ready(kind, &self.cell_objects(row, kind), &self.facts())
             }
         }
+    }
+
+    /// What diagnosis knows besides a cell's objects.
+    pub fn facts(&self) -> Facts<'_> {
+        Facts {
+            nodes: &self.nodes,
+            nodes_known: self.sync(ObjKind::Node) == Some(Sync::Synced),
+            warnings: &self.warnings,
+        }
+    }
+
+    /// Every problem of a cell, for the detail view (the why-line sums them up).
+    pub fn problems(&self, row: usize, kind: Kind) -> Vec<Problem> {
+        diagnose(&self.cell_objects(row, kind), &self.facts())
+    }
+
+    /// The latest Warning of each of `objects` that has one, newest first.
+    pub fn warnings_of(&self, objects: &[&ObjectSummary]) -> Vec<&EventSummary> {
+        let mut found: Vec<&EventSummary> = objects
+            .iter()
+            .filter_map(|o| self.warnings.get(&o.obj))
+            .collect();
+        found.sort_by_key(|e| std::cmp::Reverse(e.time));
+        found
+    }
+
+    /// Remembers a Warning event about a known object (the latest one wins); false if
+    /// nothing changed. The cell's status does not move, but its why-line may.
+    pub fn note_event(&mut self, event: &EventSummary) -> bool {
+        if !event.warning || !self.objects.contains_key(&event.regarding) {
+            return false;
+        }
+        let newer = self
+            .warnings
+            .get(&event.regarding)
+            .is_none_or(|w| w.time <= event.time);
+        if newer {
+            self.warnings.insert(event.regarding.clone(), event.clone());
+        }
+        newer
     }
 
     /// Whether a workflow step's condition holds for the objects it rendered (`expected`),
@@ -337,6 +411,14 @@ impl Store {
         kind: Kind,
         expected: &[ObjRef],
     ) -> Readiness {
+        // What cannot be listed cannot be waited for: say so instead of waiting forever
+        // (or calling it gone).
+        if let Some(row) = self.row_of_service(service)
+            && *self.status(row, kind) == CellStatus::Forbidden
+        {
+            let why = self.why_not_ready(row, kind).unwrap_or_default();
+            return Readiness::Failed(format!("{why}: this step cannot be judged without it"));
+        }
         let (present, missing): (Vec<&ObjRef>, Vec<&ObjRef>) =
             expected.iter().partition(|r| self.objects.contains_key(r));
         if wait == WaitFor::Gone {
@@ -573,6 +655,39 @@ mod tests {
             Kind::Pvc,
             state,
         )
+    }
+
+    #[test]
+    fn a_step_on_a_kind_rbac_hides_fails_and_only_read_kinds_matter() {
+        let mut s = store(vec![]);
+        s.set_sync(ObjKind::PersistentVolume, Sync::Forbidden);
+        assert!(s.all_settled() && !s.all_synced());
+        let pv = ObjRef {
+            kind: ObjKind::PersistentVolume,
+            name: "kolla-mariadb".into(),
+        };
+        for wait in [WaitFor::Exists, WaitFor::Gone] {
+            match s.condition(wait, "mariadb", Kind::Pv, std::slice::from_ref(&pv)) {
+                Readiness::Failed(why) => assert_eq!(
+                    why,
+                    "forbidden: kolla-dash may not list PersistentVolume objects (RBAC): \
+                     this step cannot be judged without it"
+                ),
+                other => panic!("{wait:?}: {other:?}"),
+            }
+        }
+        assert!(s.matters(ObjKind::PersistentVolume));
+        assert_eq!(s.unchecked(), vec![ObjKind::PersistentVolume]);
+        let memcached = [Row::new(
+            "memcached",
+            [Kind::Svc, Kind::Configmap, Kind::Pod],
+        )];
+        let only = Store::new(&memcached, &ObjKind::WATCHED);
+        assert!(!only.matters(ObjKind::PersistentVolume));
+        assert!(!only.matters(ObjKind::StorageClass));
+        assert!(only.matters(ObjKind::EndpointSlice));
+        assert!(only.matters(ObjKind::Node));
+        assert!(!only.all_settled());
     }
 
     #[test]

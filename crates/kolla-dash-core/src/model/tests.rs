@@ -158,7 +158,7 @@ fn mid_deploy_statuses() {
         }
     );
     assert_eq!(m.status(3, Kind::Pod), &CellStatus::Absent);
-    assert_eq!(m.node_counts(), (3, 3));
+    assert_eq!(m.node_tally(), Tally::Known { ready: 3, total: 3 });
 }
 
 #[test]
@@ -573,7 +573,8 @@ fn following_logs_of_the_pod_cell() {
     assert_eq!(
         effects,
         vec![Effect::FollowLogs {
-            pod: "keystone-7f9d4-aaaaa".into()
+            pod: "keystone-7f9d4-aaaaa".into(),
+            previous: false,
         }]
     );
     update(
@@ -640,7 +641,7 @@ fn deleting_a_node_updates_counts() {
         &mut m,
         Msg::Applied(node("node-2", crate::summary::NodeReady::Unknown)),
     );
-    assert_eq!(m.node_counts(), (2, 3));
+    assert_eq!(m.node_tally(), Tally::Known { ready: 2, total: 3 });
     update(
         &mut m,
         Msg::Deleted(ObjRef {
@@ -648,7 +649,121 @@ fn deleting_a_node_updates_counts() {
             name: "node-2".into(),
         }),
     );
-    assert_eq!(m.node_counts(), (2, 2));
+    assert_eq!(m.node_tally(), Tally::Known { ready: 2, total: 2 });
+}
+
+#[test]
+fn node_counts_are_numbers_only_when_known() {
+    let mut m = model(false);
+    assert_eq!(m.node_tally(), Tally::Listing);
+    update(&mut m, Msg::Forbidden(ObjKind::Node));
+    assert_eq!(m.node_tally(), Tally::Forbidden);
+    // Said once in the log pane, with what it leaves unchecked.
+    let notes: Vec<String> = m
+        .log()
+        .entries
+        .iter()
+        .filter_map(|e| match e {
+            crate::model::log::Entry::Note { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        vec!["cannot list Node objects (RBAC): node health unchecked".to_string()]
+    );
+
+    let mut m = synced(false);
+    update(&mut m, Msg::WatchLost(ObjKind::Node));
+    assert_eq!(m.node_tally(), Tally::Disconnected);
+    let mut m = synced(false);
+    update(
+        &mut m,
+        Msg::Connection(Connection::Lost {
+            since: 1_000,
+            last_update: 990,
+        }),
+    );
+    assert_eq!(m.node_tally(), Tally::Disconnected);
+}
+
+#[test]
+fn a_kind_no_cell_reads_is_not_worth_a_forbidden_note() {
+    let mut m = Model::new(ModelConfig {
+        context: "c".into(),
+        namespace: "t".into(),
+        readonly: false,
+        rows: vec![Row::new(
+            "memcached",
+            [Kind::Svc, Kind::Configmap, Kind::Pod],
+        )],
+        watched: ObjKind::WATCHED.to_vec(),
+        foreign_watched: Vec::new(),
+        local_cluster: false,
+    });
+    update(&mut m, Msg::Forbidden(ObjKind::PersistentVolume));
+    update(&mut m, Msg::Forbidden(ObjKind::StorageClass));
+    assert!(m.log().entries.is_empty());
+    update(&mut m, Msg::Forbidden(ObjKind::Service));
+    assert_eq!(m.log().entries.len(), 1);
+}
+
+#[test]
+fn credentials_that_may_not_write_make_the_session_read_only() {
+    let mut m = synced(false);
+    update(&mut m, Msg::MayWrite(true));
+    assert!(!m.header().readonly);
+    update(&mut m, Msg::MayWrite(false));
+    assert!(m.header().readonly);
+    assert!(status_text(&m).contains("may not create, change or delete"));
+    update(
+        &mut m,
+        Msg::Select {
+            row: 0,
+            kind: Kind::Configmap,
+        },
+    );
+    // Every action key, in the grid and the nodes view, and every verb typed after ':',
+    // is refused here: nothing goes out to the cluster.
+    for k in ['c', 'd', 'b', 'r', 'K', 'D'] {
+        assert!(keys(&mut m, &[Key::Char(k)]).is_empty(), "{k}");
+        assert!(status_text(&m).starts_with("read-only session"), "{k}");
+    }
+    keys(&mut m, &[Key::Char('N')]);
+    for k in ['c', 'u', 'd'] {
+        assert!(keys(&mut m, &[Key::Char(k)]).is_empty(), "nodes view {k}");
+        assert!(status_text(&m).starts_with("read-only session"), "{k}");
+    }
+    keys(&mut m, &[Key::Esc]);
+    for line in [
+        "teardown",
+        "deploy keystone",
+        "kill mariadb --delete-data",
+        "resource create mariadb configmap",
+    ] {
+        keys(&mut m, &[Key::Char(':')]);
+        typed(&mut m, line);
+        assert!(keys(&mut m, &[Key::Enter]).is_empty(), "{line}");
+        assert_eq!(
+            status_text(&m),
+            format!("read-only session: '{line}' refused")
+        );
+    }
+}
+
+#[test]
+fn command_line_refuses_another_namespace_in_one_line() {
+    let mut m = synced(false);
+    keys(&mut m, &[Key::Char(':')]);
+    typed(&mut m, "resource delete mariadb pod -n other");
+    assert!(keys(&mut m, &[Key::Enter]).is_empty());
+    assert!(matches!(m.mode(), Mode::Normal));
+    let text = status_text(&m);
+    assert!(
+        text.starts_with("-n cannot be used inside the dashboard"),
+        "{text}"
+    );
+    assert!(!text.contains('\n'), "{text}");
 }
 
 #[test]

@@ -13,7 +13,7 @@ use crate::model::state::{Confirm, Mode, Model, Pane, StatusLine, Subject, Typed
 use crate::model::workflow::{WorkflowView, describe, step_label};
 use crate::status::CellStatus;
 use crate::status::{PodHealth, pod_health};
-use crate::summary::ObjRef;
+use crate::summary::{ObjRef, ObjState};
 use crate::workflow::plan::StepAction;
 use crate::workflow::schedule::StepState;
 
@@ -41,6 +41,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         | Msg::ForeignGone(_)
         | Msg::ForeignWatch(..) => watched(model, msg),
         Msg::Event(event) => {
+            model.store.note_event(&event);
             let row = event_row(model, &event.regarding);
             let shown_before = model.log.entries.len();
             model.log.push_event(event, row);
@@ -49,6 +50,13 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 model.log.scroll += 1;
             }
         }
+        Msg::MayWrite(false) if !model.header.readonly => {
+            model.header.readonly = true;
+            let text = crate::access::readonly_note(&model.header.namespace);
+            model.log.note(NoteLevel::Error, text.clone());
+            set_status(model, NoteLevel::Error, text);
+        }
+        Msg::MayWrite(_) => {}
         Msg::Connection(connection) => {
             if let Connection::Lost { since, .. } = connection {
                 model.now = model.now.max(since);
@@ -154,7 +162,9 @@ fn watched(model: &mut Model, msg: Msg) {
         };
         model.log.note(level, event.to_string());
     }
-    if let Msg::Forbidden(kind) = &msg {
+    if let Msg::Forbidden(kind) = &msg
+        && model.store.matters(*kind)
+    {
         let text = crate::status::forbidden_note(*kind);
         model.log.note(NoteLevel::Error, text);
     }
@@ -437,7 +447,7 @@ fn listed(model: &Model, action: &Action) -> bool {
         Action::Bootstrap { services, .. }
         | Action::Run { services, .. }
         | Action::Kill { services, .. } => services.iter().all(row_listed),
-        Action::Deploy { .. } | Action::Teardown { .. } => store.settled(),
+        Action::Deploy { .. } | Action::Teardown { .. } => store.all_settled(),
         Action::Node { .. } => true,
     }
 }
@@ -527,15 +537,31 @@ fn follow_logs(model: &mut Model) -> Vec<Effect> {
     let Some(row) = model.grid.selected_row() else {
         return Vec::new();
     };
-    // Prefer a ready pod, then the newest live one.
-    let pod = model
+    // The pod the why-line names first (what the operator is troubleshooting), else a ready
+    // one, else the newest live one.
+    let cell = model.store.cell_objects(row, Kind::Pod);
+    let named = model
         .store
-        .cell_objects(row, Kind::Pod)
+        .problems(row, Kind::Pod)
         .into_iter()
-        .filter(|o| !o.deleting && pod_health(o).is_some())
-        .max_by_key(|o| (pod_health(o) == Some(PodHealth::Ready), o.created))
-        .map(|o| o.obj.name.clone());
-    let Some(pod) = pod else {
+        .find_map(|p| p.pods.into_iter().next());
+    let chosen = named
+        .and_then(|name| cell.iter().find(|o| o.obj.name == name).copied())
+        .or_else(|| {
+            cell.iter()
+                .filter(|o| !o.deleting && pod_health(o).is_some())
+                .max_by_key(|o| (pod_health(o) == Some(PodHealth::Ready), o.created))
+                .copied()
+        });
+    // A container that keeps crashing: its previous run's last lines say why.
+    let previous = chosen.is_some_and(|o| match &o.state {
+        ObjState::Pod { detail, .. } => detail
+            .containers
+            .iter()
+            .any(|c| c.restarts > 0 && c.last_exit.is_some()),
+        _ => false,
+    });
+    let Some(pod) = chosen.map(|o| o.obj.name.clone()) else {
         let service = &model.grid.rows()[row].service;
         set_status(
             model,
@@ -554,7 +580,7 @@ fn follow_logs(model: &mut Model) -> Vec<Effect> {
         name: pod.clone(),
         ended: None,
     };
-    effects.push(Effect::FollowLogs { pod });
+    effects.push(Effect::FollowLogs { pod, previous });
     effects
 }
 

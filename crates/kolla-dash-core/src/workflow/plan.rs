@@ -122,6 +122,10 @@ pub struct DeployOptions {
     /// volumes (ceph, gce, aws) cannot be mounted by the pod while the Job holds them
     /// (kolla-kubernetes' known issue #1).
     pub delete_bootstrap_after: bool,
+    /// Claims of dynamically provisioned storage (gce, aws) bind only once a pod uses them
+    /// (`WaitForFirstConsumer`): their step waits for the claim to exist, and the bootstrap
+    /// Job that mounts it makes it bind. Waiting for Bound there would wait forever.
+    pub claims_bind_on_use: bool,
 }
 
 fn index(services: &[ServiceSpec]) -> HashMap<&str, &ServiceSpec> {
@@ -239,7 +243,10 @@ pub fn deploy(
                 id,
                 service: spec.name.clone(),
                 action: StepAction::Create(kind),
-                wait: WaitFor::after_create(kind),
+                wait: match kind {
+                    Kind::Pvc if options.claims_bind_on_use => WaitFor::Exists,
+                    _ => WaitFor::after_create(kind),
+                },
                 after,
                 skip,
             });
@@ -455,6 +462,7 @@ mod tests {
             .collect();
         let options = DeployOptions {
             delete_bootstrap_after: true,
+            claims_bind_on_use: true,
         };
         let plan = deploy(&guide(), &[], &ready, options).unwrap();
         assert!(plan.steps.iter().all(|s| s.skip), "{plan:#?}");
@@ -475,9 +483,29 @@ mod tests {
     }
 
     #[test]
+    fn claims_that_bind_on_use_are_not_awaited_before_their_first_user() {
+        let bound = deploy(&guide(), &[], &HashSet::new(), DeployOptions::default()).unwrap();
+        assert_eq!(
+            find(&bound, "mariadb", StepAction::Create(Pvc)).wait,
+            WaitFor::Bound
+        );
+        let options = DeployOptions {
+            delete_bootstrap_after: true,
+            claims_bind_on_use: true,
+        };
+        let plan = deploy(&guide(), &[], &HashSet::new(), options).unwrap();
+        let pvc = find(&plan, "mariadb", StepAction::Create(Pvc));
+        assert_eq!(pvc.wait, WaitFor::Exists);
+        // The bootstrap Job, the claim's first user, still comes after the claim.
+        let boot = find(&plan, "mariadb", StepAction::Create(Bootstrap));
+        assert!(before(&plan, pvc.id, boot.id));
+    }
+
+    #[test]
     fn network_storage_deletes_the_bootstrap_job_before_pods() {
         let options = DeployOptions {
             delete_bootstrap_after: true,
+            claims_bind_on_use: false,
         };
         let plan = deploy(&guide(), &["mariadb".into()], &HashSet::new(), options).unwrap();
         let delete = find(&plan, "mariadb", StepAction::Delete(Bootstrap));
