@@ -39,6 +39,7 @@ fn engine(client: &Client) -> anyhow::Result<Engine> {
         context: None,
         namespace: Some(NS.into()),
         log_file: None,
+        request_timeout: Default::default(),
     };
     let (catalog, config) = load_config(&global)?;
     let connection = Cluster {

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::cluster::client::RequestTimeout;
 use crate::model::Consent;
 
 const AFTER_HELP: &str = "\
@@ -51,6 +52,17 @@ pub struct GlobalArgs {
     /// File that receives the diagnostic log (never the screen)
     #[arg(long, global = true, env = "KOLLA_DASH_LOG", value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+
+    /// How long one request to the API server may go unanswered before it fails, naming
+    /// itself (as kubectl's flag: 30s, 500ms, 2m; 0 waits forever)
+    #[arg(
+        long,
+        global = true,
+        env = "KOLLA_DASH_REQUEST_TIMEOUT",
+        value_name = "DURATION",
+        default_value_t
+    )]
+    pub request_timeout: RequestTimeout,
 }
 
 #[derive(Debug, Subcommand)]
@@ -300,10 +312,15 @@ pub enum DevClusterCommand {
     Status(StateDirArg),
     /// Stop every process of the cluster and remove its state
     Down(StateDirArg),
-    /// Make a node NotReady (kwok's chaos stage), or with --vanish make its kubelet disappear
+    /// Make nodes NotReady (kwok's chaos stage), or with --vanish make their kubelets disappear
     FailNode(FailNodeArgs),
-    /// Make a failed node Ready again
-    RestoreNode(NodeArg),
+    /// Make failed nodes Ready again
+    RestoreNode(RestoreNodeArgs),
+    /// Freeze the API server (SIGSTOP): it keeps its port and connections but answers
+    /// nothing, as a hung server or a network path that drops packets
+    PauseApiserver(StateDirArg),
+    /// Let a paused API server run again (SIGCONT)
+    ResumeApiserver(StateDirArg),
     /// Make a pod go wrong the way a real kubelet reports it, to practise diagnosing it
     /// (kwok stages; the pod's controller replaces it once the pod is deleted)
     Break(BreakArgs),
@@ -351,10 +368,25 @@ pub struct DevUpArgs {
     pub state: StateDirArg,
 }
 
+/// Which nodes a drill acts on.
+#[derive(Debug, Args)]
+pub struct NodeSet {
+    /// Node names (`dev-cluster status` lists them)
+    #[arg(
+        value_name = "NODE",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub nodes: Vec<String>,
+    /// Every node of the cluster (the whole-cluster drill)
+    #[arg(long)]
+    pub all: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct FailNodeArgs {
-    #[arg(value_name = "NODE")]
-    pub node: String,
+    #[command(flatten)]
+    pub nodes: NodeSet,
     /// The kubelet disappears instead of reporting NotReady: the node goes Unknown and
     /// evicted pods stay Terminating (what a powered-off machine does)
     #[arg(long)]
@@ -364,9 +396,9 @@ pub struct FailNodeArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct NodeArg {
-    #[arg(value_name = "NODE")]
-    pub node: String,
+pub struct RestoreNodeArgs {
+    #[command(flatten)]
+    pub nodes: NodeSet,
     #[command(flatten)]
     pub state: StateDirArg,
 }

@@ -147,7 +147,7 @@ impl Engine {
     ) -> anyhow::Result<(Engine, T)> {
         let (catalog, config) = load_config(global)?;
         let checked = check(&catalog)?;
-        let cluster = connect(global.context.as_deref()).await?;
+        let cluster = connect(global.context.as_deref(), global.request_timeout).await?;
         Ok((Engine::new(catalog, config, cluster), checked))
     }
 
@@ -182,14 +182,7 @@ impl Engine {
     /// secret only exists when storage is ceph).
     pub fn active_kinds(&self, service: &str) -> anyhow::Result<Vec<Kind>> {
         let renderer = Renderer::new(&self.config, &self.catalog)?;
-        let def = self.catalog.service(service)?;
-        let mut kinds = Vec::new();
-        for kind in def.kinds() {
-            if !renderer.render(service, kind)?.is_empty() {
-                kinds.push(kind);
-            }
-        }
-        Ok(kinds)
+        Ok(renderer.active_kinds(service)?)
     }
 
     /// The rights that creating or deleting one (service, kind) takes: none when it

@@ -323,6 +323,115 @@ async fn a_failed_node_loses_its_pods_and_comes_back() {
     assert!(err.to_string().contains("kolla-node-1"), "{err}");
 }
 
+/// Marks a pod's Ready condition False as the node lifecycle controller does when a node's
+/// lease lapses (it writes only that condition).
+async fn mark_not_ready(client: &Client, pod: &str) {
+    let patch = json!({ "status": { "conditions": [
+        { "type": "Ready", "status": "False", "lastTransitionTime": jiff::Timestamp::now().to_string() }
+    ] } });
+    Api::<Pod>::namespaced(client.clone(), NS)
+        .patch_status(
+            pod,
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Strategic(&patch),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("mark {pod} not ready: {e}"));
+}
+
+async fn is_ready(client: &Client, pod: &str) -> bool {
+    let pod = Api::<Pod>::namespaced(client.clone(), NS)
+        .get(pod)
+        .await
+        .expect("get pod");
+    pod_ready(&pod)
+}
+
+/// What the simulated kubelets do with a pod marked not ready: on a Ready node they report
+/// it Ready again; on a failed node (and for a pod simulating a failure) they do not, until
+/// the node is restored.
+#[tokio::test]
+async fn simulated_kubelets_re_report_readiness_only_where_a_kubelet_would() {
+    let (cluster, _) = start(3).await;
+    let client = cluster.client();
+    // Tolerating the not-ready taint, the pods stay on a failed node.
+    let mut web = deployment("web", 3);
+    web["spec"]["template"]["spec"]["tolerations"] = json!([{
+        "key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"
+    }]);
+    create::<Deployment>(&client, web).await;
+    let pods = wait_for("3 Ready pods of web", Duration::from_secs(30), || async {
+        let pods = ready_pods(&client, "web").await;
+        (pods.len() == 3).then_some(pods)
+    })
+    .await;
+    let on = |node: &str| {
+        pods.iter()
+            .find(|(_, n)| n.as_str() == node)
+            .map(|(p, _)| p.clone())
+            .unwrap_or_else(|| panic!("no web pod on {node}: {pods:?}"))
+    };
+    let (healthy, on_failed, rehearsing) =
+        (on("kolla-node-1"), on("kolla-node-2"), on("kolla-node-3"));
+    cluster.fail_node("kolla-node-2").await.expect("fail node");
+    wait_for("kolla-node-2 NotReady", Duration::from_secs(20), || async {
+        let r = cluster.node_readiness().await.ok()?;
+        (r.get("kolla-node-2") == Some(&false)).then_some(())
+    })
+    .await;
+    // A pod simulating a failure of its own is left to the stage simulating it.
+    let annotate =
+        json!({ "metadata": { "annotations": { "kolla-dash.dev/simulate": "rehearsal" } } });
+    Api::<Pod>::namespaced(client.clone(), NS)
+        .patch(
+            &rehearsing,
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(&annotate),
+        )
+        .await
+        .expect("annotate");
+
+    for pod in [&on_failed, &rehearsing, &healthy] {
+        mark_not_ready(&client, pod).await;
+    }
+    wait_for(
+        "the pod on the Ready node to report Ready again",
+        Duration::from_secs(20),
+        || async { is_ready(&client, &healthy).await.then_some(()) },
+    )
+    .await;
+    // pod-recover waits 0.5-1.5 s before it writes: the others were marked first, so by now
+    // they would be Ready too if any stage re-readied them.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        !is_ready(&client, &on_failed).await,
+        "a pod on a failed node stays not ready"
+    );
+    assert!(
+        !is_ready(&client, &rehearsing).await,
+        "a pod simulating a failure keeps failing"
+    );
+
+    cluster.restore_node("kolla-node-2").await.expect("restore");
+    wait_for(
+        "the pod on the restored node to report Ready again",
+        Duration::from_secs(20),
+        || async { is_ready(&client, &on_failed).await.then_some(()) },
+    )
+    .await;
+    let annotations = Api::<Pod>::namespaced(client.clone(), NS)
+        .get(&on_failed)
+        .await
+        .expect("get pod")
+        .metadata
+        .annotations
+        .unwrap_or_default();
+    assert!(
+        !annotations.contains_key("kolla-dash.dev/node-failed"),
+        "restore lifts the mark: {annotations:?}"
+    );
+}
+
 fn pid_alive(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(
         |s| !matches!(s.rsplit(')').next().map(str::trim_start), Some(r) if r.starts_with('Z')),

@@ -14,7 +14,7 @@ use kolla_dash::tui::{Dashboard, Inbox};
 use kube::Api;
 use kube::api::{DeleteParams, ListParams, PostParams};
 use support::cluster::TestCluster;
-use support::dash::{pump, synced};
+use support::dash::{pump, synced_in};
 use support::pty::PtyApp;
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -46,7 +46,7 @@ async fn keystone_pods(pods: &Api<Pod>) -> Vec<String> {
 }
 
 async fn settle_ready(dash: &mut Dashboard, inbox: &mut Inbox, what: &str) {
-    pump(dash, inbox, what, WAIT, keystone_ready).await;
+    pump(dash, inbox, what, keystone_ready).await;
 }
 
 #[test]
@@ -57,7 +57,7 @@ fn every_rehearsed_failure_names_its_cause_and_pod_in_the_why_line() {
     let client = cluster.client();
     cluster.block_on(async {
         let pods: Api<Pod> = Api::namespaced(client.clone(), "diag");
-        let (mut dash, mut inbox) = synced(client.clone(), "diag", WAIT).await;
+        let (mut dash, mut inbox) = synced_in(client.clone(), "diag").await;
         settle_ready(&mut dash, &mut inbox, "keystone ready after deploy").await;
         for (how, cause) in [
             (Breakage::ImagePull, "not found: check openstack_tag"),
@@ -81,7 +81,7 @@ fn every_rehearsed_failure_names_its_cause_and_pod_in_the_why_line() {
                 .await
                 .unwrap_or_else(|e| panic!("break {pod} {how:?}: {e:#}"));
             let what = format!("keystone's why-line to name {pod} and '{cause}'");
-            pump(&mut dash, &mut inbox, &what, WAIT, |d| {
+            pump(&mut dash, &mut inbox, &what, |d| {
                 let why = keystone_why(d);
                 why.starts_with(&format!("{pod}: ")) && why.contains(cause)
             })
@@ -109,7 +109,7 @@ fn a_replacement_pod_admission_refuses_is_named_with_the_refusal() {
     let client = cluster.client();
     cluster.block_on(async {
         let pods: Api<Pod> = Api::namespaced(client.clone(), "quota");
-        let (mut dash, mut inbox) = synced(client.clone(), "quota", WAIT).await;
+        let (mut dash, mut inbox) = synced_in(client.clone(), "quota").await;
         settle_ready(&mut dash, &mut inbox, "keystone ready after deploy").await;
         // No more pods in this namespace: the ReplicaSet cannot replace any.
         let quota: ResourceQuota = serde_json::from_value(serde_json::json!({
@@ -133,7 +133,6 @@ fn a_replacement_pod_admission_refuses_is_named_with_the_refusal() {
             &mut dash,
             &mut inbox,
             "keystone's why-line to name the refused replacement and the quota",
-            WAIT,
             |d| {
                 let why = keystone_why(d);
                 why.starts_with("cannot create pods: pods \"keystone-")
@@ -193,8 +192,8 @@ fn a_node_down_before_the_dashboard_started_gets_a_reconstructed_incident() {
     cluster.fail_node("kolla-node-2");
     let client = cluster.client();
     cluster.block_on(async {
-        let (mut dash, mut inbox) = synced(client.clone(), "overnight", WAIT).await;
-        pump(&mut dash, &mut inbox, "kolla-node-2 NotReady", WAIT, |d| {
+        let (mut dash, mut inbox) = synced_in(client.clone(), "overnight").await;
+        pump(&mut dash, &mut inbox, "kolla-node-2 NotReady", |d| {
             d.model
                 .nodes()
                 .get("kolla-node-2")
@@ -202,11 +201,11 @@ fn a_node_down_before_the_dashboard_started_gets_a_reconstructed_incident() {
         })
         .await;
         // A fresh start sees it down already.
-        let (fresh, _inbox) = synced(client.clone(), "overnight", WAIT).await;
+        let (fresh, _inbox) = synced_in(client.clone(), "overnight").await;
         let incidents = fresh.model.incidents().incidents();
         let incident = incidents
             .iter()
-            .find(|i| i.node == "kolla-node-2")
+            .find(|i| i.nodes.contains_key("kolla-node-2"))
             .unwrap_or_else(|| panic!("no incident for the node that was down: {incidents:?}"));
         assert!(incident.reconstructed && incident.is_open(), "{incident:?}");
         assert!(

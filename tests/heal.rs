@@ -2,77 +2,17 @@
 //! reconnects by itself after the API server dies and comes back, and then knows exactly
 //! what a fresh start knows.
 
+mod support;
+
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::ConfigMap;
-use kolla_dash::cli::GlobalArgs;
-use kolla_dash::cluster::client::Cluster;
 use kolla_dash::devcluster::{Component, DevCluster, StartOptions};
-use kolla_dash::engine::{Engine, load_config};
 use kolla_dash::model::Connection as Link;
-use kolla_dash::tui::{DashOptions, Dashboard, Inbox};
+use kolla_dash::tui::Dashboard;
 use kube::Api;
 use kube::api::DeleteParams;
-
-const NS: &str = "heal";
-const WAIT: Duration = Duration::from_secs(60);
-
-fn engine(cluster: &DevCluster) -> Engine {
-    let global = GlobalArgs {
-        config_dir: None,
-        context: None,
-        namespace: Some(NS.into()),
-        log_file: None,
-    };
-    let (catalog, config) = load_config(&global).expect("built-in config");
-    let connection = Cluster {
-        client: cluster.client(),
-        context: "test".into(),
-    };
-    Engine::new(catalog, config, connection)
-}
-
-/// Feeds the dashboard until `done` holds; panics after WAIT.
-async fn pump(
-    dash: &mut Dashboard,
-    inbox: &mut Inbox,
-    what: &str,
-    done: impl Fn(&Dashboard) -> bool,
-) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !done(dash) {
-        match tokio::time::timeout_at(deadline, inbox.msgs.recv()).await {
-            Ok(Some(msg)) => {
-                dash.handle(vec![msg]);
-            }
-            Ok(None) => panic!("the watchers stopped while waiting for {what}"),
-            Err(_) => panic!("timed out after {WAIT:?} waiting for {what}"),
-        }
-    }
-}
-
-/// A read-only dashboard core on `cluster`, once every watched kind is listed.
-async fn synced_dashboard(cluster: &DevCluster) -> (Dashboard, Inbox) {
-    let options = DashOptions {
-        readonly: true,
-        local_cluster: true,
-    };
-    let (mut dash, mut inbox) = Dashboard::start(engine(cluster), options).expect("dashboard");
-    pump(&mut dash, &mut inbox, "the first sync", |d| {
-        d.model.store().all_synced()
-    })
-    .await;
-    (dash, inbox)
-}
-
-/// Lets already-queued messages in (events, late updates) without waiting for new ones.
-async fn settle(dash: &mut Dashboard, inbox: &mut Inbox) {
-    while let Ok(Some(msg)) =
-        tokio::time::timeout(Duration::from_millis(1500), inbox.msgs.recv()).await
-    {
-        dash.handle(vec![msg]);
-    }
-}
+use support::dash::{Headless, NS, deployed, engine, pump, settle, synced_dashboard};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconnects_after_apiserver_restart_and_matches_a_fresh_start() {
@@ -96,7 +36,10 @@ async fn reconnects_after_apiserver_restart_and_matches_a_fresh_start() {
         .stop_component(Component::ApiServer)
         .expect("stop the apiserver");
     pump(&mut dash, &mut inbox, "the dashboard to notice", |d| {
-        matches!(d.model.connection(), Link::Lost { .. })
+        matches!(
+            d.model.connection(),
+            Link::Lost { .. } | Link::Silent { .. }
+        )
     })
     .await;
     cluster
@@ -137,55 +80,15 @@ async fn reconnects_after_apiserver_restart_and_matches_a_fresh_start() {
     assert!(!dash.disconnected(), "no watch is still waiting to relist");
 }
 
-/// Runs the real binary against the cluster; panics with its stderr on failure.
-fn kolla(cluster: &DevCluster, log: &std::path::Path, args: &[&str]) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kolla-dash"))
-        .env("KUBECONFIG", cluster.kubeconfig_path())
-        .args(["--namespace", NS, "--log-file"])
-        .arg(log)
-        .args(args)
-        .output()
-        .expect("run kolla-dash");
-    assert!(
-        out.status.success(),
-        "kolla-dash {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// A local cluster with `deploy ARGS` done through the real binary; the directory holds the
-/// binary's log.
-async fn deployed(args: &[&str]) -> (DevCluster, tempfile::TempDir) {
-    let cluster = DevCluster::start(StartOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("cannot start a local cluster: {e:#}"));
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut all = vec!["deploy"];
-    all.extend(args);
-    kolla(&cluster, &dir.path().join("kolla-dash.log"), &all);
-    (cluster, dir)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_the_node_under_keystone_heals_it_and_keeps_mariadb_data() {
     use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
     use kolla_dash::model::incident::Step;
 
     let (cluster, dir) = deployed(&[]).await;
-    let log = dir.path().join("kolla-dash.log");
 
     // The headless command records the same drill, for scripts.
-    let headless_out = dir.path().join("incidents.jsonl");
-    let mut headless = std::process::Command::new(env!("CARGO_BIN_EXE_kolla-dash"))
-        .env("KUBECONFIG", cluster.kubeconfig_path())
-        .args(["--namespace", NS, "--log-file"])
-        .arg(&log)
-        .args(["incidents", "-o", "json"])
-        .stdout(std::fs::File::create(&headless_out).expect("output file"))
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start kolla-dash incidents");
+    let headless = Headless::start(&cluster, dir.path());
 
     let (mut dash, mut inbox) = synced_dashboard(&cluster).await;
     settle(&mut dash, &mut inbox).await;
@@ -219,7 +122,7 @@ async fn failing_the_node_under_keystone_heals_it_and_keeps_mariadb_data() {
     cluster.fail_node(&node).await.expect("fail the node");
     pump(&mut dash, &mut inbox, "keystone to heal", |d| {
         d.model.incidents().incidents().iter().any(|i| {
-            i.node == node
+            i.nodes.contains_key(&node)
                 && i.services
                     .get("keystone")
                     .is_some_and(|s| s.healed_after_ms.is_some())
@@ -231,7 +134,7 @@ async fn failing_the_node_under_keystone_heals_it_and_keeps_mariadb_data() {
         .incidents()
         .incidents()
         .iter()
-        .find(|i| i.node == node)
+        .find(|i| i.nodes.contains_key(&node))
         .expect("an incident for the failed node")
         .clone();
     let heal = incident.services["keystone"]
@@ -273,7 +176,7 @@ async fn failing_the_node_under_keystone_heals_it_and_keeps_mariadb_data() {
             .incidents()
             .incidents()
             .iter()
-            .find(|i| i.node == node)
+            .find(|i| i.nodes.contains_key(&node))
             .cloned();
         let timeline = incident.expect("incident").timeline;
         let pod = pods.get_opt("mariadb-0").await.expect("get mariadb-0");
@@ -319,16 +222,16 @@ async fn failing_the_node_under_keystone_heals_it_and_keeps_mariadb_data() {
 
     cluster.restore_node(&node).await.expect("restore the node");
     pump(&mut dash, &mut inbox, "the node to come back", |d| {
-        d.model
-            .incidents()
-            .incidents()
-            .iter()
-            .any(|i| i.node == node && i.timeline.iter().any(|t| t.step == Step::NodeUp))
+        d.model.incidents().incidents().iter().any(|i| {
+            i.nodes.contains_key(&node)
+                && i.timeline
+                    .iter()
+                    .any(|t| matches!(&t.step, Step::NodeUp { node: up } if *up == node))
+        })
     })
     .await;
 
-    nix_interrupt(&mut headless);
-    let headless_text = std::fs::read_to_string(&headless_out).expect("headless output");
+    let headless_text = headless.stop();
     let healed = headless_text.lines().any(|l| {
         let v: serde_json::Value = serde_json::from_str(l).expect("one JSON object per line");
         v["event"] == "service-healed" && v["service"] == "keystone"
@@ -337,28 +240,6 @@ async fn failing_the_node_under_keystone_heals_it_and_keeps_mariadb_data() {
         healed,
         "the headless command reports keystone healed:\n{headless_text}"
     );
-}
-
-/// Ctrl-C for a child process; it must exit cleanly within a few seconds.
-fn nix_interrupt(child: &mut std::process::Child) {
-    let pid = i32::try_from(child.id()).expect("pid fits");
-    let _ = nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(pid),
-        nix::sys::signal::Signal::SIGINT,
-    );
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while std::time::Instant::now() < deadline {
-        if let Ok(Some(status)) = child.try_wait() {
-            assert!(
-                status.success(),
-                "Ctrl-C ends `incidents` cleanly: {status}"
-            );
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    panic!("`kolla-dash incidents` ignored Ctrl-C for 10 s");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -381,7 +262,7 @@ async fn a_vanished_node_leaves_mariadb_terminating_until_it_returns() {
 
     let stuck_shown = |d: &Dashboard| {
         d.model.incidents().incidents().iter().any(|i| {
-            i.node == node
+            i.nodes.contains_key(&node)
                 && i.timeline.iter().any(|t| {
                     matches!(
                         &t.step,
@@ -422,7 +303,7 @@ async fn a_vanished_node_leaves_mariadb_terminating_until_it_returns() {
         "mariadb to heal once the node returns",
         |d| {
             d.model.incidents().incidents().iter().any(|i| {
-                i.node == node
+                i.nodes.contains_key(&node)
                     && i.services
                         .get("mariadb")
                         .is_some_and(|s| s.healed_after_ms.is_some())

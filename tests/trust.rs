@@ -522,6 +522,7 @@ fn dashboard(
         context: None,
         namespace: Some(ns.into()),
         log_file: None,
+        request_timeout: Default::default(),
     };
     let (catalog, config) = load_config(&global).expect("config");
     let client = Cluster {

@@ -115,6 +115,7 @@ impl Env {
             context: None,
             namespace: Some(self.ns.clone()),
             log_file: None,
+            request_timeout: Default::default(),
         }
     }
 

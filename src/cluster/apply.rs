@@ -14,6 +14,7 @@ use kube::api::{
 use kube::core::GroupVersionKind;
 use kube::discovery::{ApiCapabilities, ApiResource, Scope};
 
+use super::client::no_answer;
 use crate::labels;
 use crate::ownership::{self, Claim, Foreign};
 use crate::render::Manifest;
@@ -110,7 +111,13 @@ impl Applier {
             None => {
                 let found = kube::discovery::pinned_kind(&self.client, &gvk)
                     .await
-                    .with_context(|| format!("the cluster does not serve {api_version} {kind}"))?;
+                    .map_err(|e| match no_answer(&e) {
+                        Some(deadline) => {
+                            anyhow::anyhow!("cannot look up {api_version} {kind}: {deadline}")
+                        }
+                        None => anyhow::Error::new(e)
+                            .context(format!("the cluster does not serve {api_version} {kind}")),
+                    })?;
                 self.discovered
                     .lock()
                     .map_err(|_| anyhow::anyhow!("discovery cache poisoned"))?
@@ -309,6 +316,9 @@ pub fn explain(err: kube::Error, verb: &str, obj: &serde_json::Value) -> anyhow:
 
 /// [`explain`] for an object named as `Kind/name`.
 pub fn explain_what(err: kube::Error, verb: &str, what: &str) -> anyhow::Error {
+    if let Some(deadline) = no_answer(&err) {
+        return anyhow::anyhow!("cannot {verb} {what}: {deadline}");
+    }
     match err {
         kube::Error::Api(s) if s.is_forbidden() => anyhow::anyhow!(
             "forbidden: your credentials may not {verb} {what} (RBAC): {}; `kolla-dash rbac` \

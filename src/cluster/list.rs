@@ -5,6 +5,7 @@ use futures::future::BoxFuture;
 use kube::api::ListParams;
 use kube::{Api, Client};
 
+use super::apply::explain_what;
 use super::kinds::{self, ForKind, Readable};
 use crate::summary::{ObjKind, ObjectSummary};
 
@@ -31,7 +32,7 @@ impl ForKind for List {
                     list.items.iter().map(|o| o.summarize()).collect(),
                 )),
                 Err(kube::Error::Api(s)) if s.is_forbidden() => Ok(Listed::Forbidden),
-                Err(e) => Err(anyhow::Error::new(e).context(format!("cannot list {}", K::KIND))),
+                Err(e) => Err(explain_what(e, "list", &format!("{} objects", K::KIND))),
             }
         })
     }

@@ -8,6 +8,8 @@ use kube::api::LogParams;
 use kube::{Api, Client};
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::apply::explain_what;
+
 /// Lines are flushed at this interval (or when a batch is full).
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
 const MAX_BATCH: usize = 500;
@@ -71,8 +73,9 @@ pub async fn follow(
     let reader = match api.log_stream(&pod, &params).await {
         Ok(r) => r,
         Err(e) => {
+            let why = explain_what(e, "follow the logs of", &format!("pod {pod}"));
             let _ = tx.send(LogMsg::Ended {
-                reason: format!("logs unavailable: {e}"),
+                reason: format!("logs unavailable: {why:#}"),
                 pod,
             });
             return;

@@ -7,6 +7,7 @@ pub mod client;
 pub mod foreign;
 pub mod kinds;
 pub mod list;
+pub mod liveness;
 pub mod logs;
 pub mod namespace;
 pub mod nodes;

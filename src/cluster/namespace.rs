@@ -26,7 +26,7 @@ pub async fn ensure_namespace(applier: &Applier, ns: &str) -> anyhow::Result<()>
         Ok(Some(_)) => return Ok(()),
         Ok(None) => {}
         Err(kube::Error::Api(s)) if s.is_forbidden() => return Ok(()),
-        Err(e) => return Err(e).with_context(|| format!("cannot read namespace {ns}")),
+        Err(e) => return Err(explain_what(e, "read", &format!("namespace {ns}"))),
     }
     let obj = serde_json::json!({
         "apiVersion": "v1", "kind": "Namespace",

@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
-use anyhow::Context as _;
 use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::api::{EvictParams, ListParams, Patch, PatchParams};
 use kube::{Api, Client};
 
+use super::apply::explain_what;
 use crate::drain::{self, NodePod, Verdict};
 
 /// How long the dashboard's drain keeps retrying evictions a PodDisruptionBudget refuses.
@@ -29,7 +29,7 @@ pub async fn cordon(client: &Client, node: &str, unschedulable: bool) -> anyhow:
                      `kolla-dash rbac --node-actions` prints the rights node actions need"
                 )
             }
-            other => anyhow::Error::new(other).context(format!("cannot cordon {node}")),
+            other => explain_what(other, "cordon", &format!("node {node}")),
         })?;
     Ok(())
 }
@@ -58,7 +58,7 @@ pub async fn drain(
     let on_node = pods
         .list(&ListParams::default().fields(&format!("spec.nodeName={node}")))
         .await
-        .with_context(|| format!("cannot list the pods on {node}"))?;
+        .map_err(|e| explain_what(e, "list the pods on", &format!("node {node}")))?;
     let judged: Vec<(&Pod, NodePod)> = on_node.items.iter().map(|p| (p, node_pod(p))).collect();
     let described: Vec<NodePod> = judged.iter().map(|(_, d)| d.clone()).collect();
     let losses = drain::losses(&described, namespace);
@@ -81,8 +81,8 @@ pub async fn drain(
         };
         let api: Api<Pod> = Api::namespaced(client.clone(), ns);
         let deadline = tokio::time::Instant::now() + patience;
-        // A refused eviction is HTTP 429, which kube's client itself retries with backoff:
-        // the deadline bounds that wait too.
+        // A refused eviction is HTTP 429 (our client does not retry it): retried here
+        // until the deadline.
         let refused = || {
             anyhow::anyhow!(
                 "drain of {node} stopped after {} s: evicting {ns}/{name} is still refused, \
@@ -102,7 +102,7 @@ pub async fn drain(
                     }
                     tokio::time::sleep(RETRY).await;
                 }
-                Ok(Err(e)) => return Err(e).with_context(|| format!("cannot evict {ns}/{name}")),
+                Ok(Err(e)) => return Err(explain_what(e, "evict", &format!("pod {ns}/{name}"))),
             }
         }
         evicted += 1;

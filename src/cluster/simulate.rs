@@ -8,6 +8,8 @@ use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::api::{ListParams, ObjectMeta, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 
+use super::apply::explain_what;
+
 /// Label kwok selects the nodes it manages by (`--manage-nodes-with-label-selector`).
 pub const KWOK_NODE_LABEL: &str = "kolla-dash.dev/kwok";
 const NAME_PREFIX: &str = "kolla-node-";
@@ -15,6 +17,10 @@ const NAME_PREFIX: &str = "kolla-node-";
 /// (value `fail`) that makes a pod end Failed; see assets/kwok/stages.yaml.
 pub const SIMULATE: &str = "kolla-dash.dev/simulate";
 pub const NOT_READY: &str = "not-ready";
+/// Pod annotation (value: the node) that fail-node puts on the pods of the node it fails:
+/// kwok's pod-recover stage leaves them alone, so a pod on a dead node that something
+/// marked not ready stays so, as with a real kubelet that is down; restore-node lifts it.
+pub const NODE_FAILED: &str = "kolla-dash.dev/node-failed";
 /// The labels the kolla guide's node selectors use.
 const KOLLA_ROLES: [&str; 2] = ["kolla_controller", "kolla_compute"];
 
@@ -48,7 +54,7 @@ pub async fn create(client: &Client, count: u32) -> anyhow::Result<()> {
         match api.create(&PostParams::default(), &node).await {
             Ok(_) => {}
             Err(kube::Error::Api(status)) if status.is_already_exists() => {}
-            Err(e) => return Err(e).with_context(|| format!("creating node {name}")),
+            Err(e) => return Err(explain_what(e, "create", &format!("node {name}"))),
         }
     }
     Ok(())
@@ -76,12 +82,27 @@ pub async fn schedulable(client: &Client) -> anyhow::Result<BTreeSet<String>> {
 }
 
 async fn list(client: &Client) -> anyhow::Result<Vec<Node>> {
+    list_labelled(client, &format!("{KWOK_NODE_LABEL}=true")).await
+}
+
+async fn list_labelled(client: &Client, selector: &str) -> anyhow::Result<Vec<Node>> {
     let api: Api<Node> = Api::all(client.clone());
     let nodes = api
-        .list(&ListParams::default().labels(&format!("{KWOK_NODE_LABEL}=true")))
+        .list(&ListParams::default().labels(selector))
         .await
-        .context("listing nodes")?;
+        .map_err(|e| explain_what(e, "list", "nodes"))?;
     Ok(nodes.items)
+}
+
+/// Every simulated node, failed ones too, in name order (`fail-node --all`).
+pub async fn node_names(client: &Client) -> anyhow::Result<Vec<String>> {
+    let mut names: Vec<String> = list_labelled(client, KWOK_NODE_LABEL)
+        .await?
+        .into_iter()
+        .filter_map(|n| n.metadata.name)
+        .collect();
+    names.sort();
+    Ok(names)
 }
 
 fn has_condition_taint(node: &Node) -> bool {
@@ -109,43 +130,84 @@ pub enum Failure {
     Vanished,
 }
 
+/// Fails naming the nodes there are when `name` is not one of them.
+async fn ensure_node(client: &Client, name: &str) -> anyhow::Result<()> {
+    let found = Api::<Node>::all(client.clone())
+        .get_opt(name)
+        .await
+        .map_err(|e| explain_what(e, "read", &format!("node {name}")))?;
+    if found.is_none() {
+        let names = node_names(client).await?;
+        bail!("no node named {name:?}; nodes: {}", names.join(", "));
+    }
+    Ok(())
+}
+
 async fn patch_labels(
     client: &Client,
     name: &str,
     labels: serde_json::Value,
 ) -> anyhow::Result<()> {
-    let api = Api::<Node>::all(client.clone());
-    if api.get_opt(name).await.context("reading nodes")?.is_none() {
-        let names: Vec<String> = api
-            .list(&ListParams::default())
-            .await
-            .context("listing nodes")?
-            .items
-            .into_iter()
-            .filter_map(|n| n.metadata.name)
-            .collect();
-        bail!("no node named {name:?}; nodes: {}", names.join(", "));
-    }
     let patch = serde_json::json!({ "metadata": { "labels": labels } });
-    api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+    Api::<Node>::all(client.clone())
+        .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
         .await
-        .with_context(|| format!("labelling node {name}"))?;
+        .map_err(|e| explain_what(e, "label", &format!("node {name}")))?;
     Ok(())
 }
 
-/// Makes a node fail the given way.
+/// Sets (`failed`) or lifts [`NODE_FAILED`] on the pods placed on `node`.
+async fn mark_pods(client: &Client, node: &str, failed: bool) -> anyhow::Result<()> {
+    let pods: Api<Pod> = Api::all(client.clone());
+    let on_node = pods
+        .list(&ListParams::default().fields(&format!("spec.nodeName={node}")))
+        .await
+        .map_err(|e| explain_what(e, "list the pods on", &format!("node {node}")))?;
+    for pod in on_node.items {
+        let (Some(name), Some(ns)) = (pod.metadata.name, pod.metadata.namespace) else {
+            continue;
+        };
+        let marked = pod
+            .metadata
+            .annotations
+            .is_some_and(|a| a.contains_key(NODE_FAILED));
+        if marked == failed {
+            continue;
+        }
+        let value = failed.then_some(node);
+        let patch = serde_json::json!({ "metadata": { "annotations": { NODE_FAILED: value } } });
+        match Api::<Pod>::namespaced(client.clone(), &ns)
+            .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+        {
+            Ok(_) => {}
+            // Gone meanwhile: nothing left to mark.
+            Err(kube::Error::Api(s)) if s.is_not_found() => {}
+            Err(e) => return Err(explain_what(e, "annotate", &format!("pod {ns}/{name}"))),
+        }
+    }
+    Ok(())
+}
+
+/// Makes a node fail the given way. Its pods are marked first, so nothing re-readies one
+/// of them while the node is down.
 pub async fn fail(client: &Client, name: &str, how: Failure) -> anyhow::Result<()> {
     let labels = match how {
         Failure::NotReady => serde_json::json!({ SIMULATE: NOT_READY }),
         Failure::Vanished => serde_json::json!({ KWOK_NODE_LABEL: "false" }),
     };
+    ensure_node(client, name).await?;
+    mark_pods(client, name, true).await?;
     patch_labels(client, name, labels).await
 }
 
-/// Undoes either failure: kwok manages the node again and it reports Ready.
+/// Undoes either failure: kwok manages the node again, it reports Ready, and its pods may
+/// report Ready again.
 pub async fn restore(client: &Client, name: &str) -> anyhow::Result<()> {
     let labels = serde_json::json!({ SIMULATE: null, KWOK_NODE_LABEL: "true" });
-    patch_labels(client, name, labels).await
+    ensure_node(client, name).await?;
+    patch_labels(client, name, labels).await?;
+    mark_pods(client, name, false).await
 }
 
 /// A way to make a pod go wrong (kwok's rehearsal stages act on the annotation).

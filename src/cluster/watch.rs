@@ -1,12 +1,17 @@
 //! One watcher per object kind, label-scoped to what kolla-dash manages (nodes: all),
-//! each turning objects into summaries and sending model messages. Never polls.
+//! each turning objects into summaries and sending model messages. Never polls the
+//! objects; a supervisor asks the API server whether it is there when the watches have been
+//! quiet for a moment (see `liveness`). Watches request bookmarks (kube's default), which
+//! keep their resume points fresh.
 //!
 //! After any watch error the stream is dropped and, after a backoff, recreated: the fresh
-//! list is sent as `Resynced`, so objects deleted while disconnected disappear.
+//! list is sent as `Resynced`, so objects deleted while disconnected disappear. When the
+//! API server stops answering, every kind is reported lost; when it answers again, every
+//! watcher starts afresh.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt as _;
@@ -18,23 +23,91 @@ use rand::Rng as _;
 use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 use super::kinds::{self, ForKind, Readable};
+use super::liveness::{self, Heard, PROBE_AFTER, PROBE_TIMEOUT};
 use super::summarize::summarize_event;
-use crate::model::Msg;
+use crate::model::{Liveness, Msg};
 use crate::summary::ObjKind;
 
 const BACKOFF_MIN: Duration = Duration::from_millis(250);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
 
-/// Starts every watcher; they run until the returned set is dropped or `tx` closes.
+/// Event name -> occurrences already sent, kept across restarts of the watchers so each
+/// occurrence reaches the log once.
+type SentEvents = Arc<Mutex<HashMap<String, u32>>>;
+
+/// Starts every watcher and their supervisor; they run until the returned set is dropped
+/// or `tx` closes.
 pub fn start(client: &Client, namespace: &str, tx: UnboundedSender<Msg>) -> JoinSet<()> {
+    let mut set = JoinSet::new();
+    set.spawn(supervise(client.clone(), namespace.to_string(), tx));
+    set
+}
+
+/// Runs the watchers and probes the API server whenever nothing has been heard from it for
+/// a moment. When it stops answering, every kind is reported lost (cells go stale as during
+/// a reconnect); when it answers again, the watchers start afresh, so none stays stuck on a
+/// request the silent server swallowed and every kind is relisted.
+async fn supervise(client: Client, namespace: String, tx: UnboundedSender<Msg>) {
+    let heard = Arc::new(Heard::default());
+    let sent = SentEvents::default();
+    let spawn = || spawn_watchers(&client, &namespace, &tx, &heard, &sent);
+    let mut watchers = spawn();
+    let mut silent = false;
+    while !tx.is_closed() {
+        if !silent {
+            let ask_at = heard.last() + PROBE_AFTER;
+            if Instant::now() < ask_at {
+                tokio::time::sleep_until(ask_at).await;
+                continue;
+            }
+        }
+        let asked = Instant::now();
+        if liveness::probe(&client).await {
+            heard.touch();
+            if std::mem::replace(&mut silent, false) {
+                tracing::info!("the API server answers again; restarting the watchers");
+                watchers.shutdown().await;
+                if tx.send(Msg::Liveness(Liveness::Answering)).is_err() {
+                    return;
+                }
+                watchers = spawn();
+            }
+            continue;
+        }
+        if !silent && heard.silent() {
+            silent = true;
+            let last_heard = heard.last_wall_clock();
+            tracing::warn!(last_heard, "the API server is not responding");
+            let verdict = Msg::Liveness(Liveness::Silent { last_heard });
+            for msg in std::iter::once(verdict).chain(ObjKind::WATCHED.map(Msg::WatchLost)) {
+                if tx.send(msg).is_err() {
+                    return;
+                }
+            }
+        }
+        // A quick refusal is asked again after a probe's time, not in a tight loop.
+        tokio::time::sleep_until(asked + PROBE_TIMEOUT).await;
+    }
+}
+
+/// Starts one watcher per kind, and the event watches once every kind is listed.
+fn spawn_watchers(
+    client: &Client,
+    namespace: &str,
+    tx: &UnboundedSender<Msg>,
+    heard: &Arc<Heard>,
+    sent: &SentEvents,
+) -> JoinSet<()> {
     let mut set = JoinSet::new();
     let first_sync = Arc::new(FirstSync::default());
     for kind in ObjKind::WATCHED {
         let spawn = Spawn {
             tx: tx.clone(),
             first_sync: Arc::clone(&first_sync),
+            heard: Arc::clone(heard),
         };
         set.spawn(kinds::with_type(kind, client, namespace, None, spawn));
     }
@@ -43,14 +116,16 @@ pub fn start(client: &Client, namespace: &str, tx: UnboundedSender<Msg>) -> Join
     // what explains a stuck cell. It starts once the grid is listed: a big event backlog
     // would otherwise compete with the grid's lists for the API server and delay the first
     // complete screen.
-    let (api, tx, first_sync) = (
-        Api::namespaced(client.clone(), namespace),
-        tx.clone(),
-        Arc::clone(&first_sync),
-    );
+    let api = Api::namespaced(client.clone(), namespace);
+    let events = EventWatch {
+        tx: tx.clone(),
+        heard: Arc::clone(heard),
+        sent: Arc::clone(sent),
+    };
+    let first_sync = Arc::clone(&first_sync);
     set.spawn(async move {
         first_sync.wait().await;
-        watch_events(api, watcher::Config::default(), tx).await;
+        events.run(api, watcher::Config::default()).await;
     });
     set
 }
@@ -59,6 +134,7 @@ pub fn start(client: &Client, namespace: &str, tx: UnboundedSender<Msg>) -> Join
 struct Spawn {
     tx: UnboundedSender<Msg>,
     first_sync: Arc<FirstSync>,
+    heard: Arc<Heard>,
 }
 
 impl ForKind for Spawn {
@@ -69,7 +145,13 @@ impl ForKind for Spawn {
             Some(selector) => watcher::Config::default().labels(&selector),
             None => watcher::Config::default(),
         };
-        Box::pin(watch_kind(api, config, self.tx, self.first_sync))
+        Box::pin(watch_kind(
+            api,
+            config,
+            self.tx,
+            self.first_sync,
+            self.heard,
+        ))
     }
 }
 
@@ -129,6 +211,7 @@ async fn watch_kind<K>(
     config: watcher::Config,
     tx: UnboundedSender<Msg>,
     first_sync: Arc<FirstSync>,
+    heard: Arc<Heard>,
 ) where
     K: Readable,
 {
@@ -139,7 +222,11 @@ async fn watch_kind<K>(
         let mut stream = watcher(api.clone(), config.clone()).boxed();
         let mut listing = Vec::new();
         let failure = loop {
-            let msg = match stream.next().await {
+            let next = stream.next().await;
+            if matches!(next, Some(Ok(_))) {
+                heard.touch();
+            }
+            let msg = match next {
                 Some(Ok(watcher::Event::Init)) => {
                     listing.clear();
                     continue;
@@ -186,41 +273,61 @@ async fn watch_kind<K>(
     }
 }
 
-/// Events are a log, not state: each occurrence is sent once, also across relists.
-async fn watch_events(api: Api<Event>, config: watcher::Config, tx: UnboundedSender<Msg>) {
-    // Event name -> occurrences already sent. Bounded: cleared when it grows large, which
-    // at worst repeats a few old lines after a relist.
-    let mut sent: HashMap<String, u32> = HashMap::new();
-    let mut backoff = Backoff::new();
-    loop {
-        let mut stream = watcher(api.clone(), config.clone()).boxed();
-        let failure = loop {
-            let event = match stream.next().await {
-                Some(Ok(watcher::Event::InitApply(e) | watcher::Event::Apply(e))) => e,
-                Some(Ok(watcher::Event::InitDone)) => {
-                    backoff.reset();
-                    continue;
+/// The watch of one kind of events.
+struct EventWatch {
+    tx: UnboundedSender<Msg>,
+    heard: Arc<Heard>,
+    sent: SentEvents,
+}
+
+impl EventWatch {
+    /// Events are a log, not state: each occurrence is sent once, also across relists.
+    async fn run(self, api: Api<Event>, config: watcher::Config) {
+        let mut backoff = Backoff::new();
+        loop {
+            let mut stream = watcher(api.clone(), config.clone()).boxed();
+            let failure = loop {
+                let next = stream.next().await;
+                if matches!(next, Some(Ok(_))) {
+                    self.heard.touch();
                 }
-                Some(Ok(_)) => continue,
-                Some(Err(e)) => break e,
-                None => return,
+                let event = match next {
+                    Some(Ok(watcher::Event::InitApply(e) | watcher::Event::Apply(e))) => e,
+                    Some(Ok(watcher::Event::InitDone)) => {
+                        backoff.reset();
+                        continue;
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => break e,
+                    None => return,
+                };
+                if let Some(summary) = self.first_time(&event)
+                    && self.tx.send(Msg::Event(summary)).is_err()
+                {
+                    return;
+                }
             };
-            let Some(summary) = summarize_event(&event) else {
-                continue;
-            };
-            let name = event.metadata.name.clone().unwrap_or_default();
-            if sent.get(&name).is_some_and(|&n| n >= summary.count) {
-                continue;
-            }
-            if sent.len() > 50_000 {
-                sent.clear();
-            }
-            sent.insert(name, summary.count);
-            if tx.send(Msg::Event(summary)).is_err() {
-                return;
-            }
-        };
-        tracing::warn!(error = %failure, "event watch failed; relisting after backoff");
-        backoff.wait().await;
+            tracing::warn!(error = %failure, "event watch failed; relisting after backoff");
+            backoff.wait().await;
+        }
+    }
+
+    /// The event's summary unless this occurrence was sent already.
+    fn first_time(&self, event: &Event) -> Option<crate::summary::EventSummary> {
+        let summary = summarize_event(event)?;
+        let name = event.metadata.name.clone().unwrap_or_default();
+        // Bounded: cleared when it grows large, which at worst repeats a few old lines.
+        let mut sent = self
+            .sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if sent.get(&name).is_some_and(|&n| n >= summary.count) {
+            return None;
+        }
+        if sent.len() > 50_000 {
+            sent.clear();
+        }
+        sent.insert(name, summary.count);
+        Some(summary)
     }
 }

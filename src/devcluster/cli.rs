@@ -8,7 +8,7 @@ use anyhow::Context;
 use super::{
     Component, DevCluster, Progress, StartOptions, destroy, is_running, process, staleness,
 };
-use crate::cli::{BreakMode, DevClusterCommand, GlobalArgs, StateDirArg};
+use crate::cli::{BreakMode, DevClusterCommand, GlobalArgs, NodeSet, StateDirArg};
 use crate::cluster::simulate::{self, Breakage};
 use crate::engine::load_config;
 
@@ -19,15 +19,14 @@ pub async fn run(cmd: DevClusterCommand, global: &GlobalArgs) -> anyhow::Result<
         DevClusterCommand::Down(arg) => down(&state_dir(&arg)?),
         DevClusterCommand::FailNode(arg) => {
             let cluster = DevCluster::attach(&state_dir(&arg.state)?).await?;
-            if arg.vanish {
-                cluster.vanish_node(&arg.node).await?;
-                println!(
-                    "{} vanishes: its lease lapses and it turns Unknown in ~10 s",
-                    arg.node
-                );
-            } else {
-                cluster.fail_node(&arg.node).await?;
-                println!("{} fails: it turns NotReady within seconds", arg.node);
+            for node in targets(&cluster, &arg.nodes).await? {
+                if arg.vanish {
+                    cluster.vanish_node(&node).await?;
+                    println!("{node} vanishes: its lease lapses and it turns Unknown in ~10 s");
+                } else {
+                    cluster.fail_node(&node).await?;
+                    println!("{node} fails: it turns NotReady within seconds");
+                }
             }
             Ok(())
         }
@@ -41,10 +40,36 @@ pub async fn run(cmd: DevClusterCommand, global: &GlobalArgs) -> anyhow::Result<
         }
         DevClusterCommand::RestoreNode(arg) => {
             let cluster = DevCluster::attach(&state_dir(&arg.state)?).await?;
-            cluster.restore_node(&arg.node).await?;
-            println!("{} restored: it turns Ready within seconds", arg.node);
+            for node in targets(&cluster, &arg.nodes).await? {
+                cluster.restore_node(&node).await?;
+                println!("{node} restored: it turns Ready within seconds");
+            }
             Ok(())
         }
+        DevClusterCommand::PauseApiserver(arg) => {
+            let cluster = DevCluster::attach(&state_dir(&arg)?).await?;
+            let pid = cluster.pause_component(Component::ApiServer)?;
+            println!(
+                "kube-apiserver (pid {pid}) paused: it keeps its port but answers nothing; \
+                 `kolla-dash dev-cluster resume-apiserver` lets it run again"
+            );
+            Ok(())
+        }
+        DevClusterCommand::ResumeApiserver(arg) => {
+            let cluster = DevCluster::attach(&state_dir(&arg)?).await?;
+            let pid = cluster.resume_component(Component::ApiServer)?;
+            println!("kube-apiserver (pid {pid}) runs again");
+            Ok(())
+        }
+    }
+}
+
+/// The nodes a drill names, or every node with `--all`.
+async fn targets(cluster: &DevCluster, set: &NodeSet) -> anyhow::Result<Vec<String>> {
+    if set.all {
+        cluster.all_nodes().await
+    } else {
+        Ok(set.nodes.clone())
     }
 }
 
@@ -115,6 +140,8 @@ fn print_usage(dir: &Path) {
     println!("  kubectl get nodes");
     println!("  kolla-dash dev-cluster status{flag}");
     println!("  kolla-dash dev-cluster fail-node kolla-node-1{flag}");
+    println!("  kolla-dash dev-cluster fail-node --all{flag}");
+    println!("  kolla-dash dev-cluster pause-apiserver{flag}");
     println!("  kolla-dash dev-cluster down{flag}");
 }
 
@@ -133,16 +160,20 @@ async fn status(dir: &Path) -> anyhow::Result<()> {
     let cluster = DevCluster::attach(dir).await?;
     let ports = cluster.ports();
     println!("dev-cluster in {}", dir.display());
-    println!("{:<24} {:>8}  {:<5}  PORT", "COMPONENT", "PID", "STATE");
+    println!("{:<24} {:>8}  {:<6}  PORT", "COMPONENT", "PID", "STATE");
     for component in Component::ALL {
         let proc = cluster.state.pids.get(&component);
         // A pid someone else has now is not this component.
-        let alive = proc.is_some_and(process::Proc::is_running);
+        let state = match proc {
+            Some(p) if p.is_running() && process::is_paused(p.pid) => "paused",
+            Some(p) if p.is_running() => "alive",
+            _ => "dead",
+        };
         println!(
-            "{:<24} {:>8}  {:<5}  {}",
+            "{:<24} {:>8}  {:<6}  {}",
             component.to_string(),
             proc.map_or_else(|| "-".to_owned(), |p| p.pid.to_string()),
-            if alive { "alive" } else { "dead" },
+            state,
             component
                 .port(&ports)
                 .map_or_else(|| "-".to_owned(), |p| p.to_string())

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+use crate::cluster::client::RequestTimeout;
 use crate::cluster::simulate as nodes;
 pub use crate::cluster::simulate::{NOT_READY, SIMULATE, node_name};
 pub use bins::{Binaries, Versions};
@@ -264,6 +265,52 @@ impl DevCluster {
     /// Undoes [`fail_node`](Self::fail_node): the node reports Ready again.
     pub async fn restore_node(&self, name: &str) -> anyhow::Result<()> {
         nodes::restore(&self.client, name).await
+    }
+
+    /// Every simulated node, failed ones too, in name order.
+    pub async fn all_nodes(&self) -> anyhow::Result<Vec<String>> {
+        nodes::node_names(&self.client).await
+    }
+
+    /// Freezes a running component (SIGSTOP): it keeps its port and its connections but
+    /// answers nothing, as a hung process or a network path that drops packets does.
+    pub fn pause_component(&self, component: Component) -> anyhow::Result<u32> {
+        let proc = self.own(component)?;
+        process::pause(&proc, true)?;
+        Ok(proc.pid)
+    }
+
+    /// Lets a paused component run again (SIGCONT).
+    pub fn resume_component(&self, component: Component) -> anyhow::Result<u32> {
+        let proc = self.own(component)?;
+        process::pause(&proc, false)?;
+        Ok(proc.pid)
+    }
+
+    /// The process this cluster started as `component`, if it still runs (same pid, start
+    /// time and binary).
+    fn own(&self, component: Component) -> anyhow::Result<Proc> {
+        let proc = self.state.pids.get(&component).cloned().with_context(|| {
+            format!(
+                "{component} is not running in the dev-cluster in {}",
+                self.layout.root().display()
+            )
+        })?;
+        if !proc.is_running() {
+            bail!(
+                "{component} (pid {} in cluster.json) is no longer running",
+                proc.pid
+            );
+        }
+        Ok(proc)
+    }
+
+    /// Whether `component` is paused.
+    pub fn is_paused(&self, component: Component) -> bool {
+        self.state
+            .pids
+            .get(&component)
+            .is_some_and(|p| p.is_running() && process::is_paused(p.pid))
     }
 
     /// Stops one component (SIGTERM, then SIGKILL after a grace period).
@@ -644,5 +691,5 @@ async fn client_for(layout: &Layout) -> anyhow::Result<kube::Client> {
     )
     .await
     .with_context(|| format!("loading {}", path.display()))?;
-    kube::Client::try_from(config).context("building a Kubernetes client")
+    crate::cluster::client::build(config, RequestTimeout::default())
 }

@@ -82,6 +82,34 @@ impl From<Recorded> for Proc {
     }
 }
 
+/// True if `pid` is stopped (SIGSTOP): alive, but running nothing.
+pub fn is_paused(pid: u32) -> bool {
+    process_state(pid) == Some('T')
+}
+
+/// The state letter of `pid` in /proc (R, S, T, Z, ...), if it exists.
+fn process_state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The state letter follows the parenthesised command name.
+    stat.rsplit_once(')')?.1.trim_start().chars().next()
+}
+
+/// Stops (`pause`) or continues the recorded process with SIGSTOP / SIGCONT; a pid that is
+/// no longer that process is not signalled.
+pub fn pause(proc: &Proc, pause: bool) -> anyhow::Result<()> {
+    let pid = proc.pid;
+    if !proc.is_running() {
+        anyhow::bail!("pid {pid} is no longer the process that was started");
+    }
+    let raw = i32::try_from(pid).with_context(|| format!("pid {pid} out of range"))?;
+    let signal = if pause {
+        Signal::SIGSTOP
+    } else {
+        Signal::SIGCONT
+    };
+    kill(Pid::from_raw(raw), signal).with_context(|| format!("sending {signal} to pid {pid}"))
+}
+
 /// What /proc says of a pid now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Now {
@@ -162,9 +190,11 @@ pub fn find_cluster_processes(bin_dir: &Path, state_dir: &Path) -> Vec<Proc> {
 
 /// Sends SIGTERM to each process's group (each is a session leader) and waits up to
 /// `grace` for all to go, then SIGKILLs the rest and waits for those too. A process is
-/// signalled only while it is still the one recorded (`Proc::is_running`).
+/// signalled only while it is still the one recorded (`Proc::is_running`); a paused one
+/// is continued, so it can act on the SIGTERM.
 pub fn terminate(procs: &[Proc], grace: Duration) -> anyhow::Result<()> {
     signal_all(procs, Signal::SIGTERM);
+    signal_all(procs, Signal::SIGCONT);
     if wait_gone(procs, grace) {
         return Ok(());
     }

@@ -69,44 +69,23 @@ async fn perform(
         }
         Action::Node { node, op } => {
             // Drain cordons first: every right it takes is checked before that.
-            let needs = match op {
-                NodeOp::Cordon | NodeOp::Uncordon => access::to_cordon(),
-                NodeOp::Drain | NodeOp::DrainAnyway => access::to_drain(),
-                // The local demo cluster's own knobs, used with its admin credentials.
-                NodeOp::Fail | NodeOp::Restore => Vec::new(),
-            };
-            engine.access.require(&action.to_string(), &needs).await?;
-            return match op {
-                NodeOp::Cordon => nodes::cordon(client, node, true)
-                    .await
-                    .map(|()| format!("{node} cordoned")),
-                NodeOp::Uncordon => nodes::cordon(client, node, false)
-                    .await
-                    .map(|()| format!("{node} uncordoned")),
-                NodeOp::Drain | NodeOp::DrainAnyway => {
-                    let force = *op == NodeOp::DrainAnyway;
-                    let ns = engine.namespace();
-                    match nodes::drain(client, node, ns, force, nodes::DRAIN_PATIENCE).await {
-                        Ok(n) => Ok(format!("{node} drained: {n} pods evicted")),
-                        Err(e) => {
-                            // The dashboard asks for the node's name, then drains anyway.
-                            if let Some(refused) = e.downcast_ref::<nodes::WouldLose>() {
-                                let _ = tx.send(Msg::DrainRefused {
-                                    node: refused.node.clone(),
-                                    losses: refused.losses.clone(),
-                                });
-                            }
-                            Err(e)
-                        }
-                    }
-                }
-                NodeOp::Fail => simulate::fail(client, node, simulate::Failure::NotReady)
-                    .await
-                    .map(|()| format!("{node} failed (NotReady)")),
-                NodeOp::Restore => simulate::restore(client, node)
-                    .await
-                    .map(|()| format!("{node} restored")),
-            };
+            engine
+                .access
+                .require(&action.to_string(), &node_needs(*op))
+                .await?;
+            return node_op(engine, node, *op, tx).await;
+        }
+        Action::EveryNode { op } => {
+            engine
+                .access
+                .require(&action.to_string(), &node_needs(*op))
+                .await?;
+            // Only the simulated nodes can fail and come back (the only operations offered).
+            let mut done = Vec::new();
+            for node in simulate::node_names(client).await? {
+                done.push(node_op(engine, &node, *op, tx).await?);
+            }
+            return Ok(done.join("; "));
         }
         // The dashboard runs these as workflows, never as one-shot actions.
         Action::Deploy { .. } | Action::Teardown { .. } => {
@@ -114,6 +93,57 @@ async fn perform(
         }
     };
     Ok(summarize(&outcomes?))
+}
+
+/// The rights a node operation takes.
+fn node_needs(op: NodeOp) -> Vec<access::Need> {
+    match op {
+        NodeOp::Cordon | NodeOp::Uncordon => access::to_cordon(),
+        NodeOp::Drain | NodeOp::DrainAnyway => access::to_drain(),
+        // The local demo cluster's own knobs, used with its admin credentials.
+        NodeOp::Fail | NodeOp::Restore => Vec::new(),
+    }
+}
+
+/// One node operation; the line for the status bar. A drain that would lose pods tells
+/// `tx`, so the dashboard can ask for the node's name.
+async fn node_op(
+    engine: &Engine,
+    node: &str,
+    op: NodeOp,
+    tx: &UnboundedSender<Msg>,
+) -> anyhow::Result<String> {
+    let (client, namespace) = (&engine.cluster.client, engine.namespace());
+    match op {
+        NodeOp::Cordon => nodes::cordon(client, node, true)
+            .await
+            .map(|()| format!("{node} cordoned")),
+        NodeOp::Uncordon => nodes::cordon(client, node, false)
+            .await
+            .map(|()| format!("{node} uncordoned")),
+        NodeOp::Drain | NodeOp::DrainAnyway => {
+            let force = op == NodeOp::DrainAnyway;
+            match nodes::drain(client, node, namespace, force, nodes::DRAIN_PATIENCE).await {
+                Ok(n) => Ok(format!("{node} drained: {n} pods evicted")),
+                Err(e) => {
+                    // The dashboard asks for the node's name, then drains anyway.
+                    if let Some(refused) = e.downcast_ref::<nodes::WouldLose>() {
+                        let _ = tx.send(Msg::DrainRefused {
+                            node: refused.node.clone(),
+                            losses: refused.losses.clone(),
+                        });
+                    }
+                    Err(e)
+                }
+            }
+        }
+        NodeOp::Fail => simulate::fail(client, node, simulate::Failure::NotReady)
+            .await
+            .map(|()| format!("{node} failed (NotReady)")),
+        NodeOp::Restore => simulate::restore(client, node)
+            .await
+            .map(|()| format!("{node} restored")),
+    }
 }
 
 async fn each(

@@ -4,7 +4,7 @@
 
 mod actions;
 mod keys;
-mod link;
+pub mod link;
 mod terminal;
 mod workflow;
 

@@ -5,7 +5,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Color, Style};
 
+use super::panels::wrap;
 use super::{put, theme};
+use crate::model::disruption::Evictions;
 use crate::model::{Connection, Mode, Model, Tally, keymap};
 
 pub fn header(buf: &mut Buffer, area: Rect, model: &Model) {
@@ -52,6 +54,11 @@ pub fn header(buf: &mut Buffer, area: Rect, model: &Model) {
             let text = format!("⚠ reconnecting, last update {age}s ago");
             put(buf, area, x, y, &text, theme::warning_style())
         }
+        Connection::Silent { .. } => {
+            let age = model.silent_for().unwrap_or(0);
+            let text = format!("⚠ not responding for {age} s");
+            put(buf, area, x, y, &text, theme::warning_style())
+        }
     };
     let tally = model.node_tally();
     let (words, style) = theme::node_tally(tally);
@@ -73,6 +80,30 @@ pub fn header(buf: &mut Buffer, area: Rect, model: &Model) {
     }
     if h.readonly {
         put(buf, area, x, y, "  [read-only]", theme::warning_style());
+    }
+}
+
+/// The lines under the header while Kubernetes holds evictions back (many nodes down):
+/// why nothing moves. None otherwise.
+fn banner_text(model: &Model) -> Option<String> {
+    let evictions = model.evictions();
+    (evictions != Evictions::Normal).then(|| format!("⚠ {evictions}"))
+}
+
+/// How many lines the banner takes at `width` columns (wrapped, at most three).
+pub fn banner_height(model: &Model, width: u16) -> u16 {
+    banner_text(model).map_or(0, |text| {
+        let lines = wrap(&text, usize::from(width)).len();
+        u16::try_from(lines).unwrap_or(u16::MAX).min(3)
+    })
+}
+
+pub fn banner(buf: &mut Buffer, area: Rect, model: &Model) {
+    let Some(text) = banner_text(model) else {
+        return;
+    };
+    for (y, line) in (area.y..area.bottom()).zip(wrap(&text, usize::from(area.width))) {
+        put(buf, area, area.x, y, &line, theme::warning_style());
     }
 }
 

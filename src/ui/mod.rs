@@ -26,6 +26,8 @@ fn display_input(input: &TextInput) -> tui_input::Input {
 /// The screen's horizontal bands.
 struct Regions {
     header: Rect,
+    /// Under the header while evictions are held back; empty otherwise.
+    banner: Rect,
     grid: Rect,
     log: Rect,
     status: Rect,
@@ -35,14 +37,16 @@ struct Regions {
 /// Splits the screen: the grid takes what its rows need (leaving the log pane some room),
 /// the log pane the rest.
 fn regions(area: Rect, model: &Model) -> Regions {
-    let body = area.height.saturating_sub(3);
+    let banner = chrome::banner_height(model, area.width);
+    let body = area.height.saturating_sub(3 + banner);
     // Rows plus the two borders and the column heading.
     let wanted = u16::try_from(model.grid().visible().len())
         .unwrap_or(u16::MAX)
         .saturating_add(3);
     let grid_height = wanted.min(body.saturating_sub(5).max(body / 2));
-    let [header, grid, log, status, footer] = Layout::vertical([
+    let [header, banner, grid, log, status, footer] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(banner),
         Constraint::Length(grid_height),
         Constraint::Fill(1),
         Constraint::Length(1),
@@ -51,6 +55,7 @@ fn regions(area: Rect, model: &Model) -> Regions {
     .areas(area);
     Regions {
         header,
+        banner,
         grid,
         log,
         status,
@@ -64,6 +69,7 @@ pub fn draw(frame: &mut Frame, model: &Model) {
     let r = regions(area, model);
     let buf = frame.buffer_mut();
     chrome::header(buf, r.header, model);
+    chrome::banner(buf, r.banner, model);
     grid::draw(buf, r.grid, model);
     log::draw(buf, r.log, model);
     chrome::footer(buf, r.footer, model);

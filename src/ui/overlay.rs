@@ -308,6 +308,14 @@ fn dialog(buf: &mut Buffer, area: Rect, model: &Model, confirm: &Confirm) -> Opt
         Subject::Act(action) => question(action),
     };
     let mut text = vec![(question, theme::title())];
+    // Against a silent API server the action would only queue up: say so before the yes.
+    if let Some(age) = model.silent_for() {
+        let silent = format!(
+            "The API server has not answered for {age} s: this waits for it, up to the request \
+             timeout."
+        );
+        text.push((silent, theme::warning_style()));
+    }
     if let Some(warning) = &confirm.warning {
         text.push((warning.clone(), theme::warning_style()));
     }
@@ -413,6 +421,9 @@ fn question(action: &Action) -> String {
             };
             format!("{verb} {}{}?", services.join(", "), consented(*consent))
         }
+        Action::Create { service, kind, .. } => format!("Create {service}'s {kind}?"),
+        Action::Bootstrap { services, .. } => format!("Bootstrap {}?", services.join(", ")),
+        Action::Run { services, .. } => format!("Run {}?", services.join(", ")),
         Action::Delete { service, kind, .. } => format!("Delete {service}'s {kind}?"),
         Action::Kill {
             services,
@@ -452,6 +463,13 @@ fn question(action: &Action) -> String {
             NodeOp::Fail => format!("Fail {node}: make it NotReady and watch the cluster heal?"),
             NodeOp::Restore => format!("Restore {node}: make it Ready again?"),
         },
+        Action::EveryNode { op: NodeOp::Fail } => {
+            "Fail every node: make them all NotReady (Kubernetes then pauses evictions)?"
+                .to_string()
+        }
+        Action::EveryNode {
+            op: NodeOp::Restore,
+        } => "Restore every failed node: make them all Ready again?".to_string(),
         other => format!("{other}?"),
     }
 }

@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::overlay::large_window;
 use super::theme;
-use crate::model::incident::{Incident, NodeFate, seconds};
+use crate::model::incident::{Incident, seconds};
 use crate::model::log::NoteLevel;
 use crate::model::store::Sync;
 use crate::model::{Model, Tally};
@@ -125,45 +125,71 @@ pub fn incidents(buf: &mut Buffer, area: Rect, model: &Model) {
 fn incident_lines(incident: &Incident, now_ms: i64, width: u16, lines: &mut Vec<Line<'static>>) {
     let clock = super::log::clock(incident.opened_ms.div_euclid(1000));
     let at = std::str::from_utf8(&clock).unwrap_or("??:??:??");
-    let (state, style) = match (incident.closed_ms, incident.fate) {
-        // Came back while kolla-dash was not running: when it went down is not known.
-        (Some(_), NodeFate::Up) if incident.reconstructed && incident.services.is_empty() => (
+    let names: Vec<&str> = incident.nodes.keys().map(String::as_str).collect();
+    let (what, still) = match names.as_slice() {
+        [one] => (format!("node {one}"), "node still down".to_string()),
+        many => {
+            let down = incident.down().count();
+            let still = format!("{down} of {} nodes still down", many.len());
+            (format!("nodes {}", many.join(", ")), still)
+        }
+    };
+    // A node that came back while kolla-dash was not running: when it went down is not
+    // known.
+    let back_unseen = incident.reconstructed && incident.services.is_empty();
+    let (state, style) = match incident.closed_ms {
+        Some(_) if back_unseen => (
             "reconstructed at start: it was down while kolla-dash was not running and was \
              Ready again at this time"
                 .to_string(),
             Style::new().fg(Color::Green),
         ),
-        (Some(closed), _) => (
+        Some(closed) => (
             format!("closed after {}", seconds(closed - incident.opened_ms)),
             Style::new().fg(Color::Green),
         ),
-        (None, NodeFate::Down) => (
-            format!(
-                "open for {}, node still down",
-                seconds(now_ms - incident.opened_ms)
-            ),
+        None if incident.down().next().is_some() => (
+            format!("open for {}, {still}", seconds(now_ms - incident.opened_ms)),
             theme::warning_style(),
         ),
-        (None, NodeFate::Up | NodeFate::Deleted) => (
+        None => (
             format!("open for {}", seconds(now_ms - incident.opened_ms)),
             theme::warning_style(),
         ),
     };
     let mut head = vec![
         Span::styled(
-            format!("#{} node {} down at {at}  ", incident.id, incident.node),
+            format!("#{} {what} down at {at}  ", incident.id),
             theme::title(),
         ),
         Span::styled(state, style),
     ];
-    if incident.reconstructed && !incident.services.is_empty() {
+    if incident.reconstructed && !back_unseen {
         head.push(Span::styled(
-            "  (reconstructed at start from the node's conditions)",
+            "  (reconstructed at start from the nodes' conditions)",
             theme::dim(),
         ));
     }
     lines.push(Line::from(head));
-    let mut heal = vec![Span::styled("   time-to-heal: ", theme::dim())];
+    if let Some(outage) = incident.api_outage {
+        lines.push(Line::styled(
+            format!("   possibly caused by {outage}"),
+            theme::warning_style(),
+        ));
+    }
+    if let Some(mode) = incident.disruption().filter(|_| incident.is_open()) {
+        lines.push(Line::styled(format!("   ⚠ {mode}"), theme::warning_style()));
+    }
+    let clock_note = if incident.heal_from_ms == incident.opened_ms {
+        String::new()
+    } else {
+        let from = seconds(incident.heal_from_ms - incident.opened_ms);
+        format!(" (from +{from}, when evictions resumed)")
+    };
+    let mut heal = vec![Span::styled(
+        format!("   time-to-heal{clock_note}: "),
+        theme::dim(),
+    )];
     if incident.services.is_empty() {
         heal.push(Span::styled("no kolla pods were on the node", theme::dim()));
     }
@@ -199,7 +225,7 @@ fn incident_lines(incident: &Incident, now_ms: i64, width: u16, lines: &mut Vec<
 }
 
 /// Greedy word wrap to `width` columns (a longer word gets a line of its own).
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(super) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {

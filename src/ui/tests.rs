@@ -5,10 +5,13 @@ use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 
 use super::{draw, hit_test};
+use crate::config::StorageProvider;
 use crate::kind::Kind;
-use crate::model::fixtures::{failed_job, mid_deploy, mid_workflow, model, node_failure, synced};
+use crate::model::fixtures::{
+    deployed, failed_job, mid_deploy, mid_workflow, model, node, node_failure, synced,
+};
 use crate::model::{Connection, Key, Model, Msg, update};
-use crate::summary::ObjKind;
+use crate::summary::{NodeReady, ObjKind};
 
 fn screen(model: &Model, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
@@ -143,6 +146,81 @@ fn stale_cells_say_so_in_words() {
     assert!(text.contains("stale: last update 5s ago"), "{text}");
 }
 
+/// The real grid for each storage provider (ceph's row has its bootstrap cell only with
+/// ceph storage), and every node down.
+fn provider_scenes() -> Vec<(&'static str, Model)> {
+    let mut all_down = deployed(StorageProvider::Host);
+    for i in 1..=3 {
+        update(
+            &mut all_down,
+            Msg::Applied(node(&format!("kolla-node-{i}"), NodeReady::False)),
+        );
+    }
+    vec![
+        ("ceph_provider_deployed", deployed(StorageProvider::Ceph)),
+        ("every_node_down", all_down),
+    ]
+}
+
+#[test]
+fn provider_snapshots_80x24_and_160x48() {
+    for (name, model) in provider_scenes() {
+        for (w, h) in [(80, 24), (160, 48)] {
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen(&model, w, h).backend());
+        }
+    }
+}
+
+#[test]
+fn every_node_down_says_evictions_are_paused_and_the_pods_sit_on_dead_nodes() {
+    let (_, model) = provider_scenes().remove(1);
+    let text = screen(&model, 160, 48).backend().to_string();
+    let banner = text.lines().nth(1).unwrap_or_default();
+    assert!(
+        banner.contains("Kubernetes pauses evictions (full disruption)")
+            && banner.contains("the pods shown sit on dead nodes"),
+        "{text}"
+    );
+    let mut incidents = model.clone();
+    press(&mut incidents, &[Key::Char('I')]);
+    let text = screen(&incidents, 160, 48).backend().to_string();
+    assert!(
+        text.contains("#1 nodes kolla-node-1, kolla-node-2, kolla-node-3 down"),
+        "{text}"
+    );
+    assert!(
+        text.contains("⚠ all 3 nodes are NotReady: Kubernetes pauses evictions"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_silent_server_is_named_in_the_header_and_before_any_action() {
+    let mut m = mid_deploy();
+    update(&mut m, Msg::Now(1_000));
+    update(
+        &mut m,
+        Msg::Connection(Connection::Silent { last_heard: 996 }),
+    );
+    let text = screen(&m, 120, 30).backend().to_string();
+    assert!(
+        text.lines()
+            .next()
+            .unwrap_or_default()
+            .contains("⚠ not responding for 4 s"),
+        "{text}"
+    );
+    assert!(!text.contains("● connected"), "{text}");
+    assert!(text.contains("stale: last update 4s ago"), "{text}");
+    press(&mut m, &[Key::Char('c')]);
+    let text = screen(&m, 120, 30).backend().to_string();
+    assert!(
+        text.contains("Create mariadb's disk?")
+            && text.contains("The API server has not answered for 4 s: this waits for it"),
+        "{text}"
+    );
+}
+
 #[test]
 fn failed_job_detail_view() {
     let mut m = failed_job();
@@ -211,6 +289,7 @@ fn never_panics_from_1x1_up() {
     let mut models: Vec<Model> = scenes()
         .into_iter()
         .chain(heal_scenes())
+        .chain(provider_scenes())
         .map(|(_, m)| m)
         .collect();
     let mut detail = failed_job();

@@ -163,6 +163,18 @@ impl<'a> Renderer<'a> {
             .collect()
     }
 
+    /// The service's kinds that render at least one object with this config (ceph's
+    /// secret only exists when storage is ceph): its grid row's cells.
+    pub fn active_kinds(&self, service: &str) -> Result<Vec<Kind>, RenderError> {
+        let mut kinds = Vec::new();
+        for kind in self.catalog.service(service)?.kinds() {
+            if !self.render(service, kind)?.is_empty() {
+                kinds.push(kind);
+            }
+        }
+        Ok(kinds)
+    }
+
     fn context(&self, def: &ServiceDef, kind: Kind) -> Value {
         let config = self.config;
         let ns = &config.namespace;

@@ -69,7 +69,8 @@ pub fn sources(kind: Kind) -> &'static [ObjKind] {
         Kind::Pvc => &[ObjKind::PersistentVolumeClaim],
         Kind::Svc => &[ObjKind::Service, ObjKind::EndpointSlice],
         Kind::Configmap => &[ObjKind::ConfigMap, ObjKind::Secret],
-        Kind::Bootstrap => &[ObjKind::Job, ObjKind::Pod],
+        // A Job (and its pods), or a Secret that is the whole bootstrap (ceph's).
+        Kind::Bootstrap => &[ObjKind::Job, ObjKind::Pod, ObjKind::Secret],
         Kind::Pod => &[
             ObjKind::Deployment,
             ObjKind::StatefulSet,
@@ -320,13 +321,18 @@ fn service_cell(objs: &[&ObjectSummary]) -> CellStatus {
     }))
 }
 
-/// Jobs decide; their pods only add a reason while a Job runs but its pod is stuck.
+/// Jobs decide; their pods only add a reason while a Job runs but its pod is stuck. A
+/// bootstrap without a Job (ceph's Secret) is its objects' existence.
 fn bootstrap_cell(objs: &[&ObjectSummary]) -> CellStatus {
-    let jobs = worst(
-        objs.iter()
-            .filter(|o| matches!(o.state, ObjState::Job { .. }))
-            .map(|o| object_status(o)),
-    );
+    let is_job = |o: &&&ObjectSummary| matches!(o.state, ObjState::Job { .. });
+    if !objs.iter().any(|o| is_job(&o)) {
+        return worst(
+            objs.iter()
+                .filter(|o| !matches!(o.state, ObjState::Pod { .. }))
+                .map(|o| object_status(o)),
+        );
+    }
+    let jobs = worst(objs.iter().filter(is_job).map(|o| object_status(o)));
     if !matches!(jobs, CellStatus::Pending { .. }) {
         return jobs;
     }
@@ -844,6 +850,73 @@ mod tests {
         assert_eq!(status(Kind::Pod, &objs), replicas_pending(1, 2));
         let failed_pod = pod("a", PodPhase::Failed, false, Some("n1"), Some("Evicted"));
         assert_eq!(status(Kind::Pod, &[failed_pod]), failed("Evicted"));
+    }
+
+    /// Every (service, kind, storage provider) of the catalog: the objects its templates
+    /// render make its cell ready once they are, and each is of a kind the cell reads, so a
+    /// new template kind can never leave a cell silently absent.
+    #[test]
+    fn every_catalog_cell_reads_every_object_it_renders() {
+        use crate::config::StorageProvider;
+        use crate::model::fixtures::{catalog_rows, provider_config, ready_summaries};
+        use crate::model::store::Store;
+        use crate::render::Renderer;
+
+        let mut failures = Vec::new();
+        let mut checked = Vec::new();
+        for provider in [
+            StorageProvider::Host,
+            StorageProvider::Ceph,
+            StorageProvider::Gce,
+            StorageProvider::Aws,
+        ] {
+            let (catalog, config) = provider_config(provider);
+            let renderer = Renderer::new(&config, &catalog).expect("templates compile");
+            let rows = catalog_rows(provider);
+            for (row, r) in rows.iter().enumerate() {
+                for &kind in &r.kinds {
+                    let cell = format!("{} {kind} ({})", r.service, provider.as_str());
+                    let objs: Vec<ObjectSummary> = renderer
+                        .render(&r.service, kind)
+                        .expect("renders")
+                        .iter()
+                        .flat_map(ready_summaries)
+                        .collect();
+                    for o in objs.iter().filter(|o| !sources(kind).contains(&o.obj.kind)) {
+                        failures.push(format!("{cell}: its {} is not read", o.obj.kind));
+                    }
+                    let mut store = Store::new(&rows, &ObjKind::WATCHED);
+                    for k in ObjKind::WATCHED {
+                        store.resync(k, Vec::new());
+                    }
+                    for o in objs {
+                        store.apply(o);
+                    }
+                    let status = store.status(row, kind);
+                    if !status.is_ok() {
+                        failures.push(format!("{cell}: {status:?} with every object ready"));
+                    }
+                    checked.push(cell);
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        assert!(
+            checked.contains(&"ceph bootstrap (ceph)".to_string()),
+            "{checked:?}"
+        );
+        // Each provider renders at least the 16 cells they all share.
+        assert!(checked.len() >= 4 * 16, "{} cells checked", checked.len());
+    }
+
+    #[test]
+    fn a_bootstrap_without_a_job_is_its_secret() {
+        let secret = obj(ObjKind::Secret, "ceph", Kind::Bootstrap, ObjState::Present);
+        assert_eq!(
+            status(Kind::Bootstrap, std::slice::from_ref(&secret)),
+            CellStatus::Ready { count: None }
+        );
+        assert_eq!(why(Kind::Bootstrap, &[secret]), None);
     }
 
     #[test]

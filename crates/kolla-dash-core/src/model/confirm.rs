@@ -40,7 +40,8 @@ pub fn confirmation(model: &Model, action: Action) -> Option<Confirm> {
 }
 
 /// Creating: a bootstrap over recorded data asks for the service's name, taking over
-/// foreign objects asks yes or no; a plain deploy asks yes or no; the rest just runs.
+/// foreign objects asks yes or no; a plain deploy asks yes or no, and so does anything
+/// while the API server is silent (it would only queue up); the rest just runs.
 fn creating(model: &Model, mut action: Action) -> Option<Confirm> {
     let mut warnings = Vec::new();
     let mut typed_name = None;
@@ -75,7 +76,7 @@ fn creating(model: &Model, mut action: Action) -> Option<Confirm> {
         );
     }
     let plain_deploy = matches!(action, Action::Deploy { .. });
-    if warnings.is_empty() && !plain_deploy {
+    if warnings.is_empty() && !plain_deploy && model.silent_for().is_none() {
         return None;
     }
     Some(Confirm {

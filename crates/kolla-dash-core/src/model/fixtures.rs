@@ -1,7 +1,12 @@
 //! Hand-built models and summaries shared by the model's and the UI's tests.
 
+use std::path::Path;
+
+use crate::catalog::Catalog;
+use crate::config::{Config, StorageProvider};
 use crate::kind::Kind;
 use crate::model::{Effect, Key, Model, ModelConfig, Msg, Row, update};
+use crate::render::{Manifest, Renderer};
 use crate::summary::{
     ContainerSummary, EventSummary, Exit, JobState, NodeReady, NodeSummary, ObjKind, ObjRef,
     ObjState, ObjectSummary, Owner, PodDetail, PodPhase, Reason, VolumePhase,
@@ -663,6 +668,125 @@ pub fn node_failure() -> Model {
         ],
     );
     at(&mut m, 30_000, Vec::new());
+    m
+}
+
+/// The built-in catalog and its default config with `provider` for storage (ceph's comes
+/// from the repository's test fixture, which has a keyring).
+pub fn provider_config(provider: StorageProvider) -> (Catalog, Config) {
+    let catalog = Catalog::builtin().expect("the built-in catalog");
+    let config = match provider {
+        StorageProvider::Ceph => {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ceph");
+            Config::load(Some(&dir), &catalog).expect("the ceph fixture config")
+        }
+        other => {
+            let kk = (
+                "kolla-kubernetes.yml".to_string(),
+                format!("storage_provider: {}\n", other.as_str()),
+            );
+            Config::parse(Some(&kk), None, Path::new("."), &catalog).expect("a provider config")
+        }
+    };
+    (catalog, config)
+}
+
+/// The grid's rows as the dashboard builds them for `provider`: every service of the
+/// catalog with the kinds that render objects (ceph's row is empty unless storage is ceph).
+pub fn catalog_rows(provider: StorageProvider) -> Vec<Row> {
+    let (catalog, config) = provider_config(provider);
+    let renderer = Renderer::new(&config, &catalog).expect("templates compile");
+    catalog
+        .services()
+        .iter()
+        .map(|s| {
+            let kinds = renderer.active_kinds(&s.name).expect("renders");
+            Row::new(s.name.clone(), kinds)
+        })
+        .collect()
+}
+
+/// What the watchers would report for a rendered object once it is ready: a Job complete,
+/// volumes bound, workloads' replicas ready, Services with a ready endpoint (their
+/// EndpointSlice included), the rest present.
+pub fn ready_summaries(m: &Manifest) -> Vec<ObjectSummary> {
+    let own = |kind, name: &str, state| obj(kind, name, &m.service, m.kind, state);
+    let state = match m.obj_kind {
+        ObjKind::Job => ObjState::Job {
+            state: JobState::Complete,
+            active: 0,
+            succeeded: 1,
+            failed: 0,
+        },
+        ObjKind::PersistentVolume => ObjState::Pv {
+            phase: VolumePhase::Bound,
+            claim: Some(m.service.clone()),
+            bootstrapped: None,
+        },
+        ObjKind::PersistentVolumeClaim => ObjState::Pvc {
+            phase: VolumePhase::Bound,
+            volume: Some(m.name.clone()),
+            bootstrapped: None,
+        },
+        ObjKind::Deployment | ObjKind::StatefulSet => {
+            let replicas = m.object["spec"]["replicas"].as_u64().unwrap_or(1);
+            let replicas = u32::try_from(replicas).unwrap_or(u32::MAX);
+            ObjState::Workload {
+                desired: replicas,
+                ready: replicas,
+                updated: replicas,
+                problems: Vec::new(),
+            }
+        }
+        ObjKind::Service => {
+            let endpoints = ObjState::Endpoints {
+                service: m.name.clone(),
+                ready: 1,
+                total: 1,
+            };
+            let slice = format!("{}-abcde", m.name);
+            let service = ObjState::Service {
+                cluster_ip: Some("10.96.0.10".into()),
+            };
+            return vec![
+                own(ObjKind::Service, &m.name, service),
+                own(ObjKind::EndpointSlice, &slice, endpoints),
+            ];
+        }
+        _ => ObjState::Present,
+    };
+    vec![own(m.obj_kind, &m.name, state)]
+}
+
+/// Every service of the catalog deployed and ready with `provider` for storage, on three
+/// Ready nodes: the real grid, ceph's row included.
+pub fn deployed(provider: StorageProvider) -> Model {
+    let rows = catalog_rows(provider);
+    let mut m = Model::new(ModelConfig {
+        context: "kolla-demo".into(),
+        namespace: "kolla".into(),
+        readonly: false,
+        rows: rows.clone(),
+        watched: ObjKind::WATCHED.to_vec(),
+        foreign_watched: Vec::new(),
+        local_cluster: true,
+    });
+    for kind in ObjKind::WATCHED {
+        update(&mut m, Msg::Resynced(kind, Vec::new()));
+    }
+    for i in 1..=3 {
+        let node = node(&format!("kolla-node-{i}"), NodeReady::True);
+        update(&mut m, Msg::Applied(node));
+    }
+    update(&mut m, Msg::Connection(crate::model::Connection::Connected));
+    let (catalog, config) = provider_config(provider);
+    let renderer = Renderer::new(&config, &catalog).expect("templates compile");
+    for row in &rows {
+        for kind in &row.kinds {
+            let manifests = renderer.render(&row.service, *kind).expect("renders");
+            apply_all(&mut m, manifests.iter().flat_map(ready_summaries));
+        }
+    }
     m
 }
 

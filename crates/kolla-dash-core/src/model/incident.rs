@@ -1,7 +1,10 @@
-//! Node-failure incidents, tracked purely from watcher messages: node down → taints →
-//! pods evicted → replacements scheduled → ready, and each service's time-to-heal. It keeps
-//! its own small view of nodes, pods and workloads so the headless `incidents` command can
-//! use it without a `Model`. Times are milliseconds since the Unix epoch, given by the caller.
+//! Node-failure incidents, tracked purely from watcher messages: nodes down → taints →
+//! pods evicted → replacements scheduled → ready, and each service's time-to-heal. Nodes
+//! that go down while an incident is open join it, so an outage of several nodes is one
+//! incident. It keeps its own small view of nodes, pods and workloads so the headless
+//! `incidents` command can use it without a `Model`, and it notes the dashboard's own
+//! losses of the API server: node failures that follow one are possibly its doing. Times
+//! are milliseconds since the Unix epoch, given by the caller.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -9,20 +12,31 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::kind::Kind;
-use crate::model::msg::Msg;
+use crate::model::disruption::{self, Evictions};
+use crate::model::msg::{Connection, Msg};
 use crate::summary::{NodeReady, ObjKind, ObjRef, ObjState, ObjectSummary, PodPhase};
+
+/// How far back a node's return is still news when kolla-dash starts.
+const RECENT_MS: i64 = 60 * 60 * 1000;
+
+/// How long after the dashboard got the API server back a node failure still counts as
+/// possibly caused by the outage: the node lifecycle controller marks nodes whose leases
+/// lapsed meanwhile at its next pass, and their kubelets renew within a few seconds.
+pub const OUTAGE_AFTERMATH_MS: i64 = 30_000;
 
 /// One thing that happened during an incident.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum Step {
     NodeDown {
+        node: String,
         ready: NodeReady,
     },
     Tainted {
+        node: String,
         taint: String,
     },
-    /// The node controller marked a pod on the lost node not ready.
+    /// The node controller marked a pod on a lost node not ready.
     PodNotReady {
         pod: String,
         service: String,
@@ -48,30 +62,57 @@ pub enum Step {
         service: String,
         node: String,
     },
-    /// All the service's replicas are ready again, off the lost node.
+    /// All the service's replicas are ready again, none on a node that is down; `after_ms`
+    /// counts from the incident's heal clock (see [`Incident::heal_from_ms`]).
     ServiceHealed {
         service: String,
         after_ms: i64,
     },
-    NodeUp,
-    NodeDeleted,
-    /// The node is back (or deleted) and every affected service healed.
+    /// Kubernetes stopped evicting (or slowed down) because so many nodes are NotReady.
+    Disrupted {
+        mode: Evictions,
+    },
+    /// Evictions go on normally again (a node is back); after a pause time to heal counts
+    /// from here (`heal_from_here`).
+    EvictionsResumed {
+        heal_from_here: bool,
+    },
+    /// The incident's node failures followed the dashboard's own loss of the API server.
+    ApiOutage {
+        outage: ApiOutage,
+    },
+    NodeUp {
+        node: String,
+    },
+    NodeDeleted {
+        node: String,
+    },
+    /// Every node is back (or deleted) and every affected service healed.
     Closed {
         after_ms: i64,
     },
 }
 
-/// A step as it happened, for the JSON-lines stream of the headless command.
+/// A time the dashboard did not hear from the API server: from the last word it had to
+/// the first answer again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ApiOutage {
+    pub from_ms: i64,
+    pub to_ms: i64,
+}
+
+/// A step as it happened, for the JSON-lines stream of the headless command: its data, and
+/// (`text`) what the timeline says about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IncidentEvent {
     pub incident: u32,
-    pub node: String,
     pub at_ms: i64,
+    #[serde(flatten)]
+    pub step: Step,
+    pub text: String,
     /// Part of an incident pieced together at start (see `Incident::reconstructed`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub reconstructed: bool,
-    #[serde(flatten)]
-    pub step: Step,
 }
 
 /// One step on an incident's timeline.
@@ -82,7 +123,7 @@ pub struct Timed {
     pub step: Step,
 }
 
-/// Where the incident's node stands.
+/// Where one of the incident's nodes stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NodeFate {
@@ -94,26 +135,34 @@ pub enum NodeFate {
 /// One affected service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ServiceHeal {
-    /// Its pods that were on the node when it went down.
+    /// Its pods that were on a node when that node went down.
     pub pods: Vec<String>,
     /// Replicas it needs ready (the workload's desired count, else its pods at the start).
     pub replicas: u32,
     pub healed_after_ms: Option<i64>,
 }
 
-/// A node going NotReady/Unknown and what followed.
+/// Nodes going NotReady/Unknown (one, or several while it is open) and what followed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Incident {
     pub id: u32,
-    pub node: String,
+    /// Every node that went down during it, and where each stands now.
+    pub nodes: BTreeMap<String, NodeFate>,
     pub opened_ms: i64,
     pub closed_ms: Option<i64>,
-    pub fate: NodeFate,
+    /// Where time-to-heal counts from: the opening, or, when evictions were paused
+    /// meanwhile (every node down), the moment they resumed (the first node's return).
+    pub heal_from_ms: i64,
     pub services: BTreeMap<String, ServiceHeal>,
+    /// The outage of the API server its node failures followed, if they did.
+    pub api_outage: Option<ApiOutage>,
     pub timeline: Vec<Timed>,
-    /// Pieced together at start from the node's conditions (it went down, or came back,
-    /// while kolla-dash was not running): times before the start are the cluster's.
+    /// Pieced together at start from the nodes' conditions (a node went down, or came
+    /// back, while kolla-dash was not running): times before the start are the cluster's.
     pub reconstructed: bool,
+    /// A node failure was seen during an API outage that has not ended yet.
+    #[serde(skip)]
+    outage_pending: bool,
     /// Pods that existed when it opened (not replacements); a deleted one leaves the set,
     /// so a StatefulSet pod re-created under the same name counts as its replacement.
     #[serde(skip)]
@@ -132,16 +181,31 @@ impl Incident {
     pub fn is_open(&self) -> bool {
         self.closed_ms.is_none()
     }
+
+    /// Its nodes that are still down.
+    pub fn down(&self) -> impl Iterator<Item = &str> {
+        self.nodes
+            .iter()
+            .filter(|(_, f)| **f == NodeFate::Down)
+            .map(|(n, _)| n.as_str())
+    }
+
+    /// How Kubernetes holds evictions back as of its last word on them, if it does.
+    pub fn disruption(&self) -> Option<&Evictions> {
+        self.timeline.iter().rev().find_map(|t| match &t.step {
+            Step::Disrupted { mode } => Some(Some(mode)),
+            Step::EvictionsResumed { .. } => Some(None),
+            _ => None,
+        })?
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct NodeView {
     ready: NodeReady,
     taints: Vec<String>,
+    zone: String,
 }
-
-/// How far back a node's return is still news when kolla-dash starts.
-const RECENT_MS: i64 = 60 * 60 * 1000;
 
 /// What the tracker needs of one of the catalog's service pods.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,6 +228,12 @@ pub struct IncidentTracker {
     /// Workload name -> (service, desired replicas).
     workloads: BTreeMap<String, (String, u32)>,
     incidents: Vec<Incident>,
+    /// What the node lifecycle controller does about evictions, as of the last message.
+    evictions: Option<Evictions>,
+    /// Since when (ms) the API server has not been heard, while it has not.
+    outage_since: Option<i64>,
+    /// The last outage that ended.
+    last_outage: Option<ApiOutage>,
 }
 
 impl IncidentTracker {
@@ -182,7 +252,8 @@ impl IncidentTracker {
         Ok(out)
     }
 
-    /// Folds a watcher message in (at `now_ms`); returns what happened to incidents.
+    /// Folds a watcher or connection message in (at `now_ms`); returns what happened to
+    /// incidents.
     pub fn observe(&mut self, msg: &Msg, now_ms: i64) -> Vec<IncidentEvent> {
         let mut out = Vec::new();
         match msg {
@@ -201,6 +272,7 @@ impl IncidentTracker {
                     self.apply(obj, now_ms, &mut out);
                 }
             }
+            Msg::Connection(connection) => self.connection(*connection, now_ms, &mut out),
             _ => return out,
         }
         self.settle(now_ms, &mut out);
@@ -216,6 +288,33 @@ impl IncidentTracker {
         }
     }
 
+    /// The dashboard losing and regaining the API server bounds an outage; incidents that
+    /// opened during it learn its end.
+    fn connection(&mut self, connection: Connection, now: i64, out: &mut Vec<IncidentEvent>) {
+        let lost_at = match connection {
+            Connection::Lost { since, .. } => since * 1000,
+            Connection::Silent { last_heard } => last_heard * 1000,
+            Connection::Connected => {
+                let Some(from_ms) = self.outage_since.take() else {
+                    return;
+                };
+                let outage = ApiOutage {
+                    from_ms,
+                    to_ms: now,
+                };
+                self.last_outage = Some(outage);
+                for incident in self.incidents.iter_mut().filter(|i| i.outage_pending) {
+                    incident.outage_pending = false;
+                    blame_outage(incident, outage, now, out);
+                }
+                return;
+            }
+            Connection::Connecting => return,
+        };
+        let since = self.outage_since.map_or(lost_at, |s| s.min(lost_at));
+        self.outage_since = Some(since);
+    }
+
     fn apply(&mut self, obj: &ObjectSummary, now: i64, out: &mut Vec<IncidentEvent>) {
         let name = &obj.obj.name;
         match &obj.state {
@@ -223,11 +322,11 @@ impl IncidentTracker {
                 let new = NodeView {
                     ready: node.ready,
                     taints: node.taints.clone(),
+                    zone: disruption::zone_of(&node.labels),
                 };
                 let old = self.nodes.insert(name.clone(), new.clone());
                 if old.is_none() {
-                    let since = node.ready_since * 1000;
-                    let created = obj.created * 1000;
+                    let (since, created) = (node.ready_since * 1000, obj.created * 1000);
                     self.reconstruct(name, &new, since, created, now, out);
                 }
                 self.node_changed(name, old.as_ref(), &new, now, out);
@@ -272,10 +371,12 @@ impl IncidentTracker {
         match obj.kind {
             ObjKind::Node => {
                 self.nodes.remove(&obj.name);
-                for i in self.open_on(&obj.name) {
-                    let incident = &mut self.incidents[i];
-                    incident.fate = NodeFate::Deleted;
-                    record(incident, now, Step::NodeDeleted, out);
+                for incident in self.incidents.iter_mut().filter(|i| i.is_open()) {
+                    if let Some(fate) = incident.nodes.get_mut(&obj.name) {
+                        *fate = NodeFate::Deleted;
+                        let node = obj.name.clone();
+                        record(incident, now, Step::NodeDeleted { node }, out);
+                    }
                 }
             }
             ObjKind::Pod => {
@@ -302,10 +403,9 @@ impl IncidentTracker {
         }
     }
 
-    fn open_on(&self, node: &str) -> Vec<usize> {
-        (0..self.incidents.len())
-            .filter(|&i| self.incidents[i].is_open() && self.incidents[i].node == node)
-            .collect()
+    /// The open incident, if any (overlapping failures share one).
+    fn open_index(&self) -> Option<usize> {
+        self.incidents.iter().rposition(Incident::is_open)
     }
 
     fn node_changed(
@@ -317,32 +417,35 @@ impl IncidentTracker {
         out: &mut Vec<IncidentEvent>,
     ) {
         let was_ready = old.is_some_and(|o| o.ready == NodeReady::True);
-        let open = self.open_on(name);
         if was_ready && new.ready != NodeReady::True {
-            if open.is_empty() {
-                self.open(name, new.ready, now, false, out);
-            } else {
-                // Down again before the last incident healed: it goes on.
-                for &i in &open {
-                    let incident = &mut self.incidents[i];
-                    incident.fate = NodeFate::Down;
-                    record(incident, now, Step::NodeDown { ready: new.ready }, out);
-                }
-            }
+            let i = match self.open_index() {
+                Some(i) => i,
+                None => self.open(now),
+            };
+            self.node_down(i, name, new.ready, now, out);
+        }
+        let Some(i) = self.open_index() else {
+            return;
+        };
+        let incident = &mut self.incidents[i];
+        if !incident.nodes.contains_key(name) {
+            return;
         }
         let old_taints: &[String] = old.map_or(&[], |o| &o.taints);
-        for i in self.open_on(name) {
-            let incident = &mut self.incidents[i];
-            for taint in new.taints.iter().filter(|t| !old_taints.contains(t)) {
-                let step = Step::Tainted {
-                    taint: taint.clone(),
-                };
-                record(incident, now, step, out);
-            }
-            if new.ready == NodeReady::True && incident.fate == NodeFate::Down {
-                incident.fate = NodeFate::Up;
-                record(incident, now, Step::NodeUp, out);
-            }
+        for taint in new.taints.iter().filter(|t| !old_taints.contains(t)) {
+            let step = Step::Tainted {
+                node: name.to_string(),
+                taint: taint.clone(),
+            };
+            record(incident, now, step, out);
+        }
+        let fate = incident.nodes.get_mut(name);
+        if new.ready == NodeReady::True
+            && let Some(fate) = fate.filter(|f| **f == NodeFate::Down)
+        {
+            *fate = NodeFate::Up;
+            let node = name.to_string();
+            record(incident, now, Step::NodeUp { node }, out);
         }
     }
 
@@ -361,65 +464,137 @@ impl IncidentTracker {
         let known = since_ms > 0 && since_ms <= now;
         if node.ready != NodeReady::True {
             let at = if known { since_ms } else { now };
-            self.open(name, node.ready, at, true, out);
-            if let Some(incident) = self.incidents.last_mut() {
-                for taint in &node.taints {
-                    let step = Step::Tainted {
-                        taint: taint.clone(),
-                    };
-                    record(incident, at, step, out);
-                }
+            let i = match self.open_index() {
+                Some(i) => i,
+                None => self.open(at),
+            };
+            self.incidents[i].reconstructed = true;
+            self.node_down(i, name, node.ready, at, out);
+            let incident = &mut self.incidents[i];
+            incident.opened_ms = incident.opened_ms.min(at);
+            for taint in &node.taints {
+                let step = Step::Tainted {
+                    node: name.to_string(),
+                    taint: taint.clone(),
+                };
+                record(incident, at, step, out);
             }
         } else if known && now - since_ms <= RECENT_MS && since_ms - created_ms > 60_000 {
             // Ready again since `since_ms`, and that was not its first start: it was down
             // before, when is not known.
-            let id = u32::try_from(self.incidents.len() + 1).unwrap_or(u32::MAX);
-            let mut incident = Incident {
-                id,
-                node: name.to_string(),
-                opened_ms: since_ms,
-                closed_ms: Some(since_ms),
-                fate: NodeFate::Up,
-                services: BTreeMap::new(),
-                timeline: Vec::new(),
-                reconstructed: true,
-                known: BTreeSet::new(),
-                affected: BTreeSet::new(),
-                scheduled: BTreeSet::new(),
-                ready: BTreeSet::new(),
-            };
-            record(&mut incident, since_ms, Step::NodeUp, out);
-            self.incidents.push(incident);
+            let i = self.open(since_ms);
+            let incident = &mut self.incidents[i];
+            incident.reconstructed = true;
+            incident.nodes.insert(name.to_string(), NodeFate::Up);
+            let node = name.to_string();
+            record(incident, since_ms, Step::NodeUp { node }, out);
+            incident.closed_ms = Some(since_ms);
         }
     }
 
-    /// A pod seen for the first time on the node of a reconstructed open incident: the
-    /// node's lists can arrive before the pods', so it joins the affected pods late.
+    /// A pod seen for the first time on a down node of a reconstructed open incident: the
+    /// nodes' list can arrive before the pods', so it joins the affected pods late.
     fn adopt(&mut self, name: &str, pod: &PodView) {
         if pod.deleting || pod.finished {
             return;
         }
         let replicas = self.replicas(&pod.service);
-        for incident in self.incidents.iter_mut().filter(|i| {
-            i.is_open() && i.reconstructed && pod.node.as_deref() == Some(i.node.as_str())
-        }) {
-            incident.known.insert(name.to_string());
-            if incident.affected.insert(name.to_string()) {
-                let heal = incident
-                    .services
-                    .entry(pod.service.clone())
-                    .or_insert_with(|| ServiceHeal {
-                        pods: Vec::new(),
-                        replicas,
-                        healed_after_ms: None,
-                    });
-                heal.pods.push(name.to_string());
-                heal.replicas = heal.replicas.max(replicas);
-            }
+        let Some(i) = self.open_index() else {
+            return;
+        };
+        let incident = &mut self.incidents[i];
+        let on_down_node = pod
+            .node
+            .as_deref()
+            .is_some_and(|n| incident.nodes.get(n) == Some(&NodeFate::Down));
+        if !incident.reconstructed || !on_down_node {
+            return;
+        }
+        incident.known.insert(name.to_string());
+        if incident.affected.insert(name.to_string()) {
+            let heal = incident
+                .services
+                .entry(pod.service.clone())
+                .or_insert(ServiceHeal {
+                    pods: Vec::new(),
+                    replicas,
+                    healed_after_ms: None,
+                });
+            heal.pods.push(name.to_string());
+            heal.replicas = heal.replicas.max(replicas);
         }
     }
 
-    /// Replicas a service needs ready: its workloads' desired count, else its live pods.
+    /// A new, empty incident; returns its index.
+    fn open(&mut self, now: i64) -> usize {
+        let id = u32::try_from(self.incidents.len() + 1).unwrap_or(u32::MAX);
+        self.incidents.push(Incident {
+            id,
+            nodes: BTreeMap::new(),
+            opened_ms: now,
+            closed_ms: None,
+            heal_from_ms: now,
+            services: BTreeMap::new(),
+            api_outage: None,
+            timeline: Vec::new(),
+            reconstructed: false,
+            outage_pending: false,
+            known: self.pods.keys().cloned().collect(),
+            affected: BTreeSet::new(),
+            scheduled: BTreeSet::new(),
+            ready: BTreeSet::new(),
+        });
+        self.incidents.len() - 1
+    }
+
+    /// `node` went down during incident `i`: its live pods are affected, their services
+    /// must heal, and a recent loss of the API server may be the cause.
+    fn node_down(
+        &mut self,
+        i: usize,
+        node: &str,
+        ready: NodeReady,
+        now: i64,
+        out: &mut Vec<IncidentEvent>,
+    ) {
+        // (pod, service, replicas the service needs)
+        let on_node: Vec<(String, String, u32)> = self
+            .pods
+            .iter()
+            .filter(|(_, p)| p.node.as_deref() == Some(node) && !p.deleting && !p.finished)
+            .map(|(name, p)| (name.clone(), p.service.clone(), self.replicas(&p.service)))
+            .collect();
+        let incident = &mut self.incidents[i];
+        for (name, service, replicas) in on_node {
+            let heal = incident.services.entry(service).or_insert(ServiceHeal {
+                pods: Vec::new(),
+                replicas,
+                healed_after_ms: None,
+            });
+            if !heal.pods.contains(&name) {
+                heal.pods.push(name.clone());
+            }
+            incident.affected.insert(name);
+        }
+        incident.nodes.insert(node.to_string(), NodeFate::Down);
+        let step = Step::NodeDown {
+            node: node.to_string(),
+            ready,
+        };
+        record(incident, now, step, out);
+        if incident.api_outage.is_some() || incident.outage_pending {
+            return;
+        }
+        match (self.outage_since, self.last_outage) {
+            (Some(_), _) => incident.outage_pending = true,
+            (None, Some(outage)) if now <= outage.to_ms + OUTAGE_AFTERMATH_MS => {
+                blame_outage(incident, outage, now, out);
+            }
+            _ => {}
+        }
+    }
+
+    /// Replicas `service` needs ready: its workloads' desired count, else its live pods.
     fn replicas(&self, service: &str) -> u32 {
         let desired: u32 = self
             .workloads
@@ -427,65 +602,15 @@ impl IncidentTracker {
             .filter(|(s, _)| s == service)
             .map(|(_, d)| d)
             .sum();
+        if desired > 0 {
+            return desired;
+        }
         let live = self
             .pods
             .values()
             .filter(|p| p.service == service && !p.deleting && !p.finished)
             .count();
-        if desired > 0 {
-            desired
-        } else {
-            u32::try_from(live).unwrap_or(u32::MAX)
-        }
-    }
-
-    fn open(
-        &mut self,
-        node: &str,
-        ready: NodeReady,
-        now: i64,
-        reconstructed: bool,
-        out: &mut Vec<IncidentEvent>,
-    ) {
-        let affected: BTreeSet<String> = self
-            .pods
-            .iter()
-            .filter(|(_, p)| p.node.as_deref() == Some(node) && !p.deleting && !p.finished)
-            .map(|(name, _)| name.clone())
-            .collect();
-        let mut services: BTreeMap<String, ServiceHeal> = BTreeMap::new();
-        for name in &affected {
-            let service = &self.pods[name].service;
-            services
-                .entry(service.clone())
-                .or_insert_with(|| ServiceHeal {
-                    pods: Vec::new(),
-                    replicas: 0,
-                    healed_after_ms: None,
-                })
-                .pods
-                .push(name.clone());
-        }
-        for (service, heal) in &mut services {
-            heal.replicas = self.replicas(service);
-        }
-        let id = u32::try_from(self.incidents.len() + 1).unwrap_or(u32::MAX);
-        let mut incident = Incident {
-            id,
-            node: node.to_string(),
-            opened_ms: now,
-            closed_ms: None,
-            fate: NodeFate::Down,
-            services,
-            timeline: Vec::new(),
-            reconstructed,
-            known: self.pods.keys().cloned().collect(),
-            affected,
-            scheduled: BTreeSet::new(),
-            ready: BTreeSet::new(),
-        };
-        record(&mut incident, now, Step::NodeDown { ready }, out);
-        self.incidents.push(incident);
+        u32::try_from(live).unwrap_or(u32::MAX)
     }
 
     fn pod_changed(
@@ -499,18 +624,20 @@ impl IncidentTracker {
         let nodes = &self.nodes;
         for incident in self.incidents.iter_mut().filter(|i| i.is_open()) {
             let pod = name.to_string();
-            // Only a node whose kubelet stopped reporting (Ready=Unknown) cannot confirm a
-            // deletion; a NotReady node's kubelet still can, and the pod goes.
-            let unreachable = nodes
-                .get(&incident.node)
-                .is_some_and(|n| n.ready == NodeReady::Unknown);
             let service = new.service.clone();
             if incident.affected.contains(name) {
                 let was_deleting = old.is_some_and(|o| o.deleting);
                 let was_ready = old.is_some_and(|o| o.ready);
                 if new.deleting && !was_deleting {
-                    let stuck = (incident.fate == NodeFate::Down && unreachable && new.stateful)
-                        .then(|| stuck_terminating(name, &incident.node, true));
+                    // Only a node whose kubelet stopped reporting (Ready=Unknown) cannot
+                    // confirm a deletion; a NotReady node's kubelet still can.
+                    let stuck_on = new.node.as_deref().filter(|n| {
+                        incident.nodes.get(*n) == Some(&NodeFate::Down)
+                            && nodes.get(*n).is_some_and(|v| v.ready == NodeReady::Unknown)
+                    });
+                    let stuck = stuck_on
+                        .filter(|_| new.stateful)
+                        .map(|node| stuck_terminating(name, node, true));
                     let step = Step::PodTerminating {
                         pod,
                         service,
@@ -543,10 +670,63 @@ impl IncidentTracker {
         }
     }
 
+    /// What the node lifecycle controller does about evictions, judged from the nodes.
+    fn judge_evictions(&self) -> Evictions {
+        disruption::evictions(
+            self.nodes
+                .values()
+                .map(|n| (n.zone.as_str(), n.ready == NodeReady::True)),
+        )
+    }
+
+    /// Says in the open incident when evictions are held back or go on again; resuming
+    /// after a pause restarts its heal clock, since nothing could heal meanwhile.
+    fn follow_evictions(&mut self, now: i64, out: &mut Vec<IncidentEvent>) {
+        let evictions = self.judge_evictions();
+        let was = self.evictions.replace(evictions.clone());
+        if was.as_ref() == Some(&evictions) {
+            return;
+        }
+        let Some(i) = self.open_index() else {
+            return;
+        };
+        let incident = &mut self.incidents[i];
+        match (evictions, was) {
+            (Evictions::Normal, Some(was)) if was != Evictions::Normal => {
+                let heal_from_here = was.paused();
+                if heal_from_here {
+                    incident.heal_from_ms = now;
+                }
+                record(
+                    incident,
+                    now,
+                    Step::EvictionsResumed { heal_from_here },
+                    out,
+                );
+            }
+            (Evictions::Normal, _) => {}
+            (mode, _) => record(incident, now, Step::Disrupted { mode }, out),
+        }
+    }
+
     /// Marks services healed and incidents closed once their conditions hold.
     fn settle(&mut self, now: i64, out: &mut Vec<IncidentEvent>) {
+        self.follow_evictions(now, out);
+        // A replica on a node that is down is no replica, whichever incident it is in.
+        let down: BTreeSet<&str> = self
+            .nodes
+            .iter()
+            .filter(|(_, n)| n.ready != NodeReady::True)
+            .map(|(name, _)| name.as_str())
+            .collect();
         for incident in self.incidents.iter_mut().filter(|i| i.is_open()) {
-            let lost_node = (incident.fate != NodeFate::Up).then_some(incident.node.as_str());
+            // A deleted node's pods still read ready until they are collected.
+            let deleted: BTreeSet<&str> = incident
+                .nodes
+                .iter()
+                .filter(|(_, f)| **f == NodeFate::Deleted)
+                .map(|(n, _)| n.as_str())
+                .collect();
             let mut healed = Vec::new();
             for (service, heal) in &incident.services {
                 if heal.healed_after_ms.is_some() {
@@ -556,13 +736,17 @@ impl IncidentTracker {
                     .pods
                     .values()
                     .filter(|p| &p.service == service && p.ready && !p.deleting)
-                    .filter(|p| lost_node.is_none() || p.node.as_deref() != lost_node)
+                    .filter(|p| {
+                        p.node
+                            .as_deref()
+                            .is_none_or(|n| !down.contains(n) && !deleted.contains(n))
+                    })
                     .count();
                 if u32::try_from(ready).unwrap_or(u32::MAX) >= heal.replicas {
                     healed.push(service.clone());
                 }
             }
-            let after_ms = now - incident.opened_ms;
+            let after_ms = now - incident.heal_from_ms;
             for service in healed {
                 if let Some(heal) = incident.services.get_mut(&service) {
                     heal.healed_after_ms = Some(after_ms);
@@ -578,21 +762,32 @@ impl IncidentTracker {
                 .services
                 .values()
                 .all(|h| h.healed_after_ms.is_some());
-            if incident.fate != NodeFate::Down && all_healed {
+            if incident.down().next().is_none() && all_healed {
                 incident.closed_ms = Some(now);
+                let after_ms = now - incident.opened_ms;
                 record(incident, now, Step::Closed { after_ms }, out);
             }
         }
     }
 }
 
+fn blame_outage(
+    incident: &mut Incident,
+    outage: ApiOutage,
+    now: i64,
+    out: &mut Vec<IncidentEvent>,
+) {
+    incident.api_outage = Some(outage);
+    record(incident, now, Step::ApiOutage { outage }, out);
+}
+
 fn record(incident: &mut Incident, at_ms: i64, step: Step, out: &mut Vec<IncidentEvent>) {
     out.push(IncidentEvent {
         incident: incident.id,
-        node: incident.node.clone(),
         at_ms,
-        reconstructed: incident.reconstructed,
+        text: step.to_string(),
         step: step.clone(),
+        reconstructed: incident.reconstructed,
     });
     incident.timeline.push(Timed { at_ms, step });
 }
@@ -616,18 +811,35 @@ pub fn seconds(ms: i64) -> String {
     format!("{}.{} s", ms / 1000, (ms % 1000).abs() / 100)
 }
 
+/// `HH:MM:SS` of a time in milliseconds since the Unix epoch, in UTC (as the log pane).
+pub fn time_of_day(ms: i64) -> String {
+    let secs = ms.div_euclid(1000).rem_euclid(86_400);
+    format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+impl fmt::Display for ApiOutage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the API server outage of {}–{}",
+            time_of_day(self.from_ms),
+            time_of_day(self.to_ms)
+        )
+    }
+}
+
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Step::NodeDown { ready } => {
+            Step::NodeDown { node, ready } => {
                 let word = match ready {
                     NodeReady::True => "Ready",
                     NodeReady::False => "NotReady",
                     NodeReady::Unknown => "Unknown",
                 };
-                write!(f, "node down ({word})")
+                write!(f, "node {node} down ({word})")
             }
-            Step::Tainted { taint } => write!(f, "tainted {taint}"),
+            Step::Tainted { node, taint } => write!(f, "{node} tainted {taint}"),
             Step::PodNotReady { pod, .. } => write!(f, "{pod} not ready"),
             Step::PodTerminating {
                 pod, stuck: None, ..
@@ -641,8 +853,20 @@ impl fmt::Display for Step {
             Step::ServiceHealed { service, after_ms } => {
                 write!(f, "{service} healed after {}", seconds(*after_ms))
             }
-            Step::NodeUp => write!(f, "node Ready again"),
-            Step::NodeDeleted => write!(f, "node deleted"),
+            Step::Disrupted { mode } => write!(f, "{mode}"),
+            Step::EvictionsResumed {
+                heal_from_here: true,
+            } => write!(f, "evictions go on again: time to heal counts from here"),
+            Step::EvictionsResumed {
+                heal_from_here: false,
+            } => write!(f, "evictions go on at their normal rate again"),
+            Step::ApiOutage { outage } => write!(
+                f,
+                "possibly caused by {outage}: node leases could not be renewed while the \
+                 control plane was unreachable"
+            ),
+            Step::NodeUp { node } => write!(f, "node {node} Ready again"),
+            Step::NodeDeleted { node } => write!(f, "node {node} deleted"),
             Step::Closed { after_ms } => write!(f, "closed after {}", seconds(*after_ms)),
         }
     }
@@ -650,11 +874,7 @@ impl fmt::Display for Step {
 
 impl fmt::Display for IncidentEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "incident #{} {}: {}",
-            self.incident, self.node, self.step
-        )
+        write!(f, "incident #{}: {}", self.incident, self.step)
     }
 }
 
@@ -789,6 +1009,7 @@ mod tests {
         assert_eq!(
             steps(down),
             vec![Step::NodeDown {
+                node: "node-2".into(),
                 ready: NodeReady::Unknown
             }]
         );
@@ -799,6 +1020,7 @@ mod tests {
         assert_eq!(
             steps(tainted),
             vec![Step::Tainted {
+                node: "node-2".into(),
                 taint: unreachable.into()
             }]
         );
@@ -903,7 +1125,12 @@ mod tests {
             &Msg::Applied(node_with("node-2", NodeReady::True, &[])),
             20_000,
         );
-        assert_eq!(steps(up), vec![Step::NodeUp]);
+        assert_eq!(
+            steps(up),
+            vec![Step::NodeUp {
+                node: "node-2".into()
+            }]
+        );
         let gone = t.observe(&Msg::Deleted(pod_ref("mariadb-0")), 20_500);
         assert_eq!(
             steps(gone),
@@ -1003,7 +1230,17 @@ mod tests {
         );
         empty.observe(&Msg::Applied(node_with("n", NodeReady::False, &[])), 10);
         let back = steps(empty.observe(&Msg::Applied(node_with("n", NodeReady::True, &[])), 70));
-        assert_eq!(back, vec![Step::NodeUp, Step::Closed { after_ms: 60 }]);
+        // The cluster's only node was down: evictions were paused until it returned.
+        assert_eq!(
+            back,
+            vec![
+                Step::NodeUp { node: "n".into() },
+                Step::EvictionsResumed {
+                    heal_from_here: true
+                },
+                Step::Closed { after_ms: 60 }
+            ]
+        );
     }
 
     #[test]
@@ -1021,11 +1258,17 @@ mod tests {
         assert_eq!(
             steps(t.observe(&down, 3_000)),
             vec![Step::NodeDown {
+                node: "node-2".into(),
                 ready: NodeReady::False
             }]
         );
         assert_eq!(t.incidents().len(), 1);
-        assert_eq!(t.incidents()[0].fate, NodeFate::Down);
+        assert_eq!(t.incidents()[0].nodes["node-2"], NodeFate::Down);
+        assert_eq!(
+            t.incidents()[0].services["keystone"].pods,
+            vec!["keystone-b"],
+            "a pod is counted once however often its node fails"
+        );
     }
 
     #[test]
@@ -1038,7 +1281,7 @@ mod tests {
         let line = serde_json::to_string(&events[0]).expect("serializes");
         assert_eq!(
             line,
-            r#"{"incident":1,"node":"node-2","at_ms":1000,"event":"node-down","ready":"False"}"#
+            r#"{"incident":1,"at_ms":1000,"event":"node-down","node":"node-2","ready":"False","text":"node node-2 down (NotReady)"}"#
         );
         t.observe(
             &Msg::Applied(node_with("node-2", NodeReady::True, &[])),
@@ -1052,7 +1295,7 @@ mod tests {
         assert_eq!(lines.lines().count(), 2);
         let first: serde_json::Value =
             serde_json::from_str(lines.lines().next().unwrap_or_default()).expect("JSON");
-        assert_eq!(first["node"], "node-2");
+        assert_eq!(first["nodes"]["node-2"], "up");
         assert_eq!(first["services"]["mariadb"]["pods"][0], "mariadb-0");
         assert_eq!(first["timeline"][1]["event"], "node-up");
     }
@@ -1085,6 +1328,218 @@ mod tests {
         assert_eq!(t.incidents()[0].services["mariadb"].pods, vec!["mariadb-0"]);
     }
 
+    /// Two nodes down 2 s apart: one incident, and a replica on either dead node is none.
+    #[test]
+    fn overlapping_node_failures_are_one_incident_judged_against_every_dead_node() {
+        let mut t = healthy();
+        t.observe(
+            &Msg::Applied(node_with("node-1", NodeReady::False, &[])),
+            1_000,
+        );
+        t.observe(
+            &Msg::Applied(node_with("node-2", NodeReady::False, &[])),
+            3_000,
+        );
+        assert_eq!(
+            t.incidents().len(),
+            1,
+            "overlapping failures share an incident"
+        );
+        let incident = &t.incidents()[0];
+        assert_eq!(
+            incident.nodes.keys().collect::<Vec<_>>(),
+            ["node-1", "node-2"]
+        );
+        assert_eq!(
+            incident.services["keystone"].pods,
+            vec!["keystone-a", "keystone-b"]
+        );
+        // keystone-a is replaced on node-2 before that one died: a replica there counts for
+        // nothing, so keystone is not healed with only node-3's pods.
+        for pod in ["keystone-d", "keystone-e"] {
+            t.observe(&Msg::Applied(pod_on(pod, "keystone", "node-2")), 4_000);
+        }
+        t.observe(
+            &Msg::Applied(pod_on("keystone-f", "keystone", "node-3")),
+            5_000,
+        );
+        assert_eq!(t.incidents()[0].services["keystone"].healed_after_ms, None);
+        t.observe(
+            &Msg::Applied(pod_on("keystone-g", "keystone", "node-3")),
+            6_000,
+        );
+        assert_eq!(
+            t.incidents()[0].services["keystone"].healed_after_ms,
+            Some(5_000),
+            "three ready replicas on node-3, none on a dead node"
+        );
+        // node-1 returns: the incident stays open while node-2 is down.
+        t.observe(
+            &Msg::Applied(node_with("node-1", NodeReady::True, &[])),
+            7_000,
+        );
+        assert!(t.incidents()[0].is_open());
+        assert_eq!(t.incidents()[0].down().collect::<Vec<_>>(), ["node-2"]);
+    }
+
+    #[test]
+    fn every_node_down_pauses_evictions_and_time_to_heal_counts_from_the_first_return() {
+        let mut t = healthy();
+        for (i, node) in ["node-1", "node-2", "node-3"].into_iter().enumerate() {
+            t.observe(
+                &Msg::Applied(node_with(node, NodeReady::False, &[])),
+                1_000 + i64::try_from(i).unwrap_or(0),
+            );
+        }
+        let incident = &t.incidents()[0];
+        let paused = incident.disruption().expect("evictions are paused");
+        assert_eq!(*paused, Evictions::PausedEverywhere { nodes: 3 });
+        assert_eq!(t.incidents().len(), 1);
+        // node-1 comes back at 30 s: keystone-a (never evicted) is ready there again.
+        let back = steps(t.observe(
+            &Msg::Applied(node_with("node-1", NodeReady::True, &[])),
+            30_000,
+        ));
+        assert!(back.contains(&Step::EvictionsResumed {
+            heal_from_here: true
+        }));
+        assert_eq!(t.incidents()[0].heal_from_ms, 30_000);
+        assert_eq!(t.incidents()[0].disruption(), None);
+        // mariadb-0 is replaced on node-1 two seconds later.
+        t.observe(&Msg::Deleted(pod_ref("mariadb-0")), 31_000);
+        let healed = steps(t.observe(
+            &Msg::Applied(pod("mariadb-0", "mariadb", Some("node-1"), true, true)),
+            32_000,
+        ));
+        assert!(
+            healed.contains(&Step::ServiceHealed {
+                service: "mariadb".into(),
+                after_ms: 2_000
+            }),
+            "counted from node-1's return, not from the failure: {healed:?}"
+        );
+    }
+
+    #[test]
+    fn node_failures_after_losing_the_api_server_are_blamed_on_the_outage() {
+        let mut t = healthy();
+        // Silent from 100 s (last heard), answering again at 121 s; the relist shows node-2
+        // Unknown: its lease lapsed while the control plane was away.
+        t.observe(
+            &Msg::Connection(Connection::Silent { last_heard: 100 }),
+            103_500,
+        );
+        t.observe(
+            &Msg::Applied(node_with("node-2", NodeReady::Unknown, &[])),
+            121_000,
+        );
+        assert_eq!(
+            t.incidents()[0].api_outage,
+            None,
+            "the outage has not ended"
+        );
+        let connected = steps(t.observe(&Msg::Connection(Connection::Connected), 121_200));
+        let outage = ApiOutage {
+            from_ms: 100_000,
+            to_ms: 121_200,
+        };
+        assert_eq!(connected, vec![Step::ApiOutage { outage }]);
+        assert_eq!(t.incidents()[0].api_outage, Some(outage));
+        let text = connected[0].to_string();
+        assert!(
+            text.starts_with("possibly caused by the API server outage of "),
+            "{text}"
+        );
+        let json = serde_json::to_value(&t.incidents()[0]).expect("JSON");
+        assert_eq!(json["api_outage"]["from_ms"], 100_000);
+
+        // A node failing well after the outage is a plain failure.
+        t.observe(
+            &Msg::Applied(node_with("node-2", NodeReady::True, &[])),
+            122_000,
+        );
+        t.observe(
+            &Msg::Applied(node_with("node-3", NodeReady::False, &[])),
+            121_200 + OUTAGE_AFTERMATH_MS + 1,
+        );
+        let last = t.incidents().last().expect("a second incident");
+        assert_eq!(last.id, 2);
+        assert_eq!(last.api_outage, None);
+    }
+
+    #[test]
+    fn a_node_failure_soon_after_an_outage_is_blamed_at_once() {
+        let mut t = healthy();
+        t.observe(
+            &Msg::Connection(Connection::Lost {
+                since: 50,
+                last_update: 40,
+            }),
+            50_000,
+        );
+        t.observe(&Msg::Connection(Connection::Connected), 70_000);
+        let down = steps(t.observe(
+            &Msg::Applied(node_with("node-1", NodeReady::Unknown, &[])),
+            72_000,
+        ));
+        assert_eq!(
+            down[1],
+            Step::ApiOutage {
+                outage: ApiOutage {
+                    from_ms: 50_000,
+                    to_ms: 70_000
+                }
+            }
+        );
+        assert_eq!(time_of_day(70_000), "00:01:10");
+    }
+
+    /// A ready pod of a Deployment on `node`.
+    fn pod_on(name: &str, service: &str, node: &str) -> ObjectSummary {
+        pod(name, service, Some(node), true, false)
+    }
+
+    #[test]
+    fn a_deleted_node_closes_its_part_but_its_pods_are_no_replicas() {
+        let mut t = healthy();
+        t.observe(
+            &Msg::Applied(node_with("node-2", NodeReady::Unknown, &[])),
+            1_000,
+        );
+        let gone = steps(t.observe(
+            &Msg::Deleted(ObjRef {
+                kind: ObjKind::Node,
+                name: "node-2".into(),
+            }),
+            2_000,
+        ));
+        assert_eq!(
+            gone,
+            vec![Step::NodeDeleted {
+                node: "node-2".into()
+            }]
+        );
+        let incident = &t.incidents()[0];
+        assert_eq!(incident.nodes["node-2"], NodeFate::Deleted);
+        assert!(
+            incident.is_open(),
+            "keystone-b and mariadb-0 still read ready there"
+        );
+        assert_eq!(incident.services["keystone"].healed_after_ms, None);
+        // The pods are collected and replaced elsewhere: healed, closed.
+        t.observe(&Msg::Deleted(pod_ref("keystone-b")), 3_000);
+        t.observe(&Msg::Deleted(pod_ref("mariadb-0")), 3_000);
+        t.observe(
+            &Msg::Applied(pod_on("keystone-d", "keystone", "node-3")),
+            4_000,
+        );
+        let done = steps(t.observe(
+            &Msg::Applied(pod("mariadb-0", "mariadb", Some("node-1"), true, true)),
+            5_000,
+        ));
+        assert!(done.contains(&Step::Closed { after_ms: 4_000 }), "{done:?}");
+    }
+
     #[test]
     fn a_node_already_down_at_start_gets_a_reconstructed_incident_with_its_pods() {
         let mut t = IncidentTracker::default();
@@ -1100,6 +1555,7 @@ mod tests {
         }
         let events = t.observe(&Msg::Resynced(ObjKind::Node, vec![down]), start_ms);
         assert!(matches!(events[0].step, Step::NodeDown { .. }));
+        assert!(events.iter().all(|e| e.reconstructed));
         // The pods list after the nodes': keystone's pod on node-2 joins the incident.
         let pods = vec![
             workload(ObjKind::Deployment, "keystone", 1, 0),
@@ -1115,7 +1571,7 @@ mod tests {
         assert_eq!(incident.services["keystone"].pods, vec!["keystone-a"]);
         assert!(incident.timeline.iter().any(|t| matches!(
             &t.step,
-            Step::Tainted { taint } if taint == "node.kubernetes.io/unreachable:NoExecute"
+            Step::Tainted { taint, .. } if taint == "node.kubernetes.io/unreachable:NoExecute"
         )));
     }
 
@@ -1140,9 +1596,9 @@ mod tests {
                 t.incidents()
             );
         };
-        assert_eq!(incident.node, "node-1");
+        assert_eq!(incident.nodes.keys().collect::<Vec<_>>(), ["node-1"]);
         assert!(incident.reconstructed && !incident.is_open());
-        assert_eq!(incident.timeline[0].step, Step::NodeUp);
+        assert!(matches!(incident.timeline[0].step, Step::NodeUp { .. }));
         assert_eq!(incident.timeline[0].at_ms, 1_700_002_000_000);
     }
 }

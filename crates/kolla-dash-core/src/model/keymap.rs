@@ -73,6 +73,8 @@ pub enum Command {
     Drain,
     FailNode,
     RestoreNode,
+    FailEveryNode,
+    RestoreEveryNode,
     Yes,
     No,
     /// Enter in an input line or a typed confirmation.
@@ -392,6 +394,26 @@ pub const KEYMAP: &[Binding] = &[
     .local(),
     row(
         M::Nodes,
+        &[K::Char('F')],
+        C::FailEveryNode,
+        IN_NODES,
+        "make every node NotReady: the whole-cluster drill (demo cluster, asks first)",
+    )
+    .hint("F", "fail all")
+    .mutating()
+    .local(),
+    row(
+        M::Nodes,
+        &[K::Char('R')],
+        C::RestoreEveryNode,
+        IN_NODES,
+        "make every failed node Ready (demo cluster)",
+    )
+    .hint("R", "restore all")
+    .mutating()
+    .local(),
+    row(
+        M::Nodes,
         &[K::Char('I')],
         C::Incidents,
         IN_NODES,
@@ -601,21 +623,31 @@ pub fn help() -> Vec<HelpLine> {
     lines
 }
 
-/// "c cordon, u uncordon, d drain; f fail, r restore (demo)": the node actions.
+/// "c cordon, u uncordon, d drain; f fail, r restore, F/R all (demo)": the node actions.
 fn nodes_line() -> HelpLine {
-    let words = |local: bool| -> Vec<String> {
+    let every = |b: &&Binding| matches!(b.command, C::FailEveryNode | C::RestoreEveryNode);
+    let actions = || {
         KEYMAP
             .iter()
-            .filter(|b| b.mode == KeyMode::Nodes && b.mutates && b.local_only == local)
+            .filter(|b| b.mode == KeyMode::Nodes && b.mutates)
+    };
+    let words = |local: bool| -> Vec<String> {
+        actions()
+            .filter(|b| b.local_only == local && !every(b))
             .filter_map(|b| b.hint.map(|(key, word)| format!("{key} {word}")))
             .collect()
     };
+    let all: Vec<&str> = actions()
+        .filter(every)
+        .filter_map(|b| b.hint.map(|(key, _)| key))
+        .collect();
     HelpLine {
         keys: IN_NODES,
         description: format!(
-            "{}; {} (demo)",
+            "{}; {}, {} all (demo)",
             words(false).join(", "),
-            words(true).join(", ")
+            words(true).join(", "),
+            all.join("/")
         ),
         mutates: true,
     }
@@ -742,7 +774,7 @@ pub fn footer(
 mod tests {
     use super::*;
 
-    const ALL_COMMANDS: [Command; 35] = [
+    const ALL_COMMANDS: [Command; 37] = [
         C::Quit,
         C::QuitNow,
         C::Help,
@@ -775,6 +807,8 @@ mod tests {
         C::Drain,
         C::FailNode,
         C::RestoreNode,
+        C::FailEveryNode,
+        C::RestoreEveryNode,
         C::Yes,
         C::No,
         C::Accept,

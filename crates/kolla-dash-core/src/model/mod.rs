@@ -3,6 +3,7 @@
 
 pub mod command;
 pub mod confirm;
+pub mod disruption;
 pub mod grid;
 pub mod incident;
 pub mod input;
@@ -17,7 +18,7 @@ pub mod workflow;
 pub use grid::Row;
 pub use incident::{IncidentEvent, IncidentTracker};
 pub use input::TextInput;
-pub use msg::{Action, Connection, Consent, Effect, Key, Msg, NodeOp};
+pub use msg::{Action, Connection, Consent, Effect, Key, Liveness, Msg, NodeOp};
 pub use state::{
     Confirm, Header, Mode, Model, ModelConfig, Pane, StatusLine, Subject, Tally, Typed,
 };

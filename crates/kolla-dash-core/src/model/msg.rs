@@ -44,6 +44,22 @@ pub enum Connection {
         since: i64,
         last_update: i64,
     },
+    /// The API server stopped answering: nothing came from it since `last_heard`, not even
+    /// an answer to the liveness probe (a hung or paused server, or a path that drops
+    /// packets). Cells are stale as during a reconnect.
+    Silent {
+        last_heard: i64,
+    },
+}
+
+/// What the liveness probe found out about the API server (times in seconds since the
+/// Unix epoch). The event loop turns it into `Connection` changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Liveness {
+    /// Nothing heard from the server since `last_heard`, and the probe got no answer.
+    Silent { last_heard: i64 },
+    /// The server answers again; the watchers relist from scratch.
+    Answering,
 }
 
 /// Everything that changes the model.
@@ -77,6 +93,8 @@ pub enum Msg {
     MayWrite(bool),
     Event(EventSummary),
     Connection(Connection),
+    /// The liveness probe's verdict on the API server.
+    Liveness(Liveness),
     /// A batch of lines from the followed pod's containers.
     LogLines {
         pod: String,
@@ -214,6 +232,10 @@ pub enum Action {
         node: String,
         op: NodeOp,
     },
+    /// A node operation on every node at once (the whole-cluster drill).
+    EveryNode {
+        op: NodeOp,
+    },
 }
 
 /// What to do to a node, from the nodes view.
@@ -307,6 +329,7 @@ impl fmt::Display for Action {
                 delete_data,
             } => write!(f, "teardown{}{}", words(services), data_flag(*delete_data)),
             Action::Node { node, op } => write!(f, "{} {node}", op.as_str()),
+            Action::EveryNode { op } => write!(f, "{} --all", op.as_str()),
         }
     }
 }

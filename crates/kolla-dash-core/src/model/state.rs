@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::kind::Kind;
+use crate::model::disruption::{self, Evictions, zone_of};
 use crate::model::grid::{Grid, Row};
 use crate::model::incident::IncidentTracker;
 use crate::model::input::TextInput;
@@ -11,7 +12,7 @@ use crate::model::msg::{Action, Connection};
 use crate::model::store::{Store, Sync};
 use crate::model::workflow::{CellStep, WorkflowView};
 use crate::status::CellStatus;
-use crate::summary::{EventSummary, NodeSummary, ObjKind, ObjectSummary};
+use crate::summary::{EventSummary, NodeReady, NodeSummary, ObjKind, ObjectSummary};
 
 /// Given once, at start: where the dashboard looks and what the grid holds.
 #[derive(Debug, Clone)]
@@ -194,7 +195,13 @@ impl Model {
         match self.store.sync(ObjKind::Node) {
             Some(Sync::Forbidden) => Tally::Forbidden,
             Some(Sync::Lost) => Tally::Disconnected,
-            _ if matches!(self.connection, Connection::Lost { .. }) => Tally::Disconnected,
+            _ if matches!(
+                self.connection,
+                Connection::Lost { .. } | Connection::Silent { .. }
+            ) =>
+            {
+                Tally::Disconnected
+            }
             Some(Sync::Synced) => {
                 let (ready, total) = self.store.node_counts();
                 Tally::Known { ready, total }
@@ -207,12 +214,35 @@ impl Model {
         self.connection
     }
 
-    /// Seconds since the last watch update while disconnected.
+    /// Seconds since the last word from the API server while disconnected or silent.
     pub fn stale_for(&self) -> Option<i64> {
         match self.connection {
             Connection::Lost { last_update, .. } => Some((self.now - last_update).max(0)),
+            Connection::Silent { last_heard } => Some((self.now - last_heard).max(0)),
             _ => None,
         }
+    }
+
+    /// Seconds the API server has not answered, while it does not (the probe's verdict).
+    pub fn silent_for(&self) -> Option<i64> {
+        match self.connection {
+            Connection::Silent { last_heard } => Some((self.now - last_heard).max(0)),
+            _ => None,
+        }
+    }
+
+    /// What Kubernetes does about evictions given the nodes' readiness (nothing to say
+    /// until the nodes are listed).
+    pub fn evictions(&self) -> Evictions {
+        if self.store.sync(ObjKind::Node) != Some(Sync::Synced) {
+            return Evictions::Normal;
+        }
+        let zones: Vec<(String, bool)> = self
+            .nodes()
+            .values()
+            .map(|n| (zone_of(&n.labels), n.ready == NodeReady::True))
+            .collect();
+        disruption::evictions(zones.iter().map(|(z, r)| (z.as_str(), *r)))
     }
 
     pub fn mode(&self) -> &Mode {

@@ -236,6 +236,141 @@ fn fail_and_restore_only_on_the_local_cluster() {
 }
 
 #[test]
+fn every_node_fails_and_restores_at_once_after_asking_on_the_local_cluster() {
+    let mut m = synced(false);
+    keys(&mut m, &[Key::Char('N')]);
+    assert!(keys(&mut m, &[Key::Char('F')]).is_empty());
+    assert_eq!(
+        status_text(&m),
+        "fail-node works only on the local demo cluster (kolla-dash demo)"
+    );
+    m.local_cluster = true;
+    assert!(keys(&mut m, &[Key::Char('F')]).is_empty(), "asks first");
+    assert!(matches!(m.mode(), Mode::Confirm(_)));
+    assert_eq!(
+        keys(&mut m, &[Key::Char('y')]),
+        vec![Effect::Act(Action::EveryNode { op: NodeOp::Fail })]
+    );
+    assert!(matches!(m.mode(), Mode::Nodes), "back in the nodes view");
+    assert_eq!(
+        keys(&mut m, &[Key::Char('R'), Key::Char('y')]),
+        vec![Effect::Act(Action::EveryNode {
+            op: NodeOp::Restore
+        })]
+    );
+    assert_eq!(
+        Action::EveryNode { op: NodeOp::Fail }.to_string(),
+        "fail-node --all"
+    );
+}
+
+#[test]
+fn actions_ask_before_queueing_against_a_silent_api_server() {
+    let mut m = synced(false);
+    update(&mut m, Msg::Now(1_000));
+    update(
+        &mut m,
+        Msg::Connection(Connection::Silent { last_heard: 996 }),
+    );
+    assert_eq!(m.silent_for(), Some(4));
+    assert_eq!(m.stale_for(), Some(4));
+    update(
+        &mut m,
+        Msg::Select {
+            row: 1,
+            kind: Kind::Svc,
+        },
+    );
+    assert!(
+        keys(&mut m, &[Key::Char('c')]).is_empty(),
+        "a create waits for the operator's yes while the server is silent"
+    );
+    assert!(matches!(m.mode(), Mode::Confirm(c) if c.typed.is_none()));
+    assert_eq!(
+        keys(&mut m, &[Key::Char('y')]),
+        vec![Effect::Act(Action::Create {
+            service: "memcached".into(),
+            kind: Kind::Svc,
+            consent: Consent::default(),
+        })]
+    );
+    update(&mut m, Msg::Connection(Connection::Connected));
+    assert_eq!(m.silent_for(), None);
+    assert_eq!(
+        keys(&mut m, &[Key::Char('c')]),
+        vec![Effect::Act(Action::Create {
+            service: "memcached".into(),
+            kind: Kind::Svc,
+            consent: Consent::default(),
+        })],
+        "answering again: a create goes at once"
+    );
+}
+
+#[test]
+fn the_probes_verdicts_are_noted_and_outages_reach_the_incident_tracker() {
+    let mut m = synced(false);
+    update(
+        &mut m,
+        Msg::Liveness(Liveness::Silent {
+            last_heard: 1_700_000_000,
+        }),
+    );
+    update(&mut m, Msg::Liveness(Liveness::Answering));
+    let said = notes(&m);
+    assert!(
+        said.iter()
+            .any(|n| n
+                .starts_with("the API server is not responding (nothing heard since 22:13:20)")),
+        "{said:?}"
+    );
+    assert!(said.contains(&"the API server answers again: relisting everything".to_string()));
+    // An outage, then node-2 down: the incident blames the outage.
+    update(&mut m, Msg::NowMs(1_700_000_010_000));
+    update(
+        &mut m,
+        Msg::Connection(Connection::Silent {
+            last_heard: 1_700_000_000,
+        }),
+    );
+    update(&mut m, Msg::NowMs(1_700_000_030_000));
+    update(&mut m, Msg::Connection(Connection::Connected));
+    update(&mut m, Msg::Applied(node("node-2", NodeReady::Unknown)));
+    let incident = &m.incidents().incidents()[0];
+    assert!(incident.api_outage.is_some(), "{incident:?}");
+    let said = notes(&m);
+    assert!(
+        said.iter().any(|n| n.starts_with(
+            "incident #1: possibly caused by the API server outage of 22:13:20–22:13:50"
+        )),
+        "{said:?}"
+    );
+}
+
+#[test]
+fn every_node_down_is_said_to_pause_evictions() {
+    let mut m = synced(false);
+    assert_eq!(m.evictions(), disruption::Evictions::Normal);
+    for i in 1..=3 {
+        update(
+            &mut m,
+            Msg::Applied(node(&format!("node-{i}"), NodeReady::False)),
+        );
+    }
+    assert_eq!(
+        m.evictions(),
+        disruption::Evictions::PausedEverywhere { nodes: 3 }
+    );
+    let incident = &m.incidents().incidents()[0];
+    assert!(
+        incident
+            .disruption()
+            .is_some_and(disruption::Evictions::paused)
+    );
+    assert_eq!(incident.nodes.len(), 3, "one incident for the three nodes");
+}
+
+#[test]
 fn readonly_refuses_node_actions_deploy_and_teardown() {
     let mut m = synced(true);
     m.local_cluster = true;
@@ -265,16 +400,16 @@ fn node_failure_opens_an_incident_with_notes_and_the_stuck_pod_explains_itself()
     let incidents = m.incidents().incidents();
     assert_eq!(incidents.len(), 1);
     let incident = &incidents[0];
-    assert_eq!(incident.node, "node-2");
+    assert_eq!(incident.down().collect::<Vec<_>>(), ["node-2"]);
     assert_eq!(incident.opened_ms, T0_MS);
     assert_eq!(incident.services["keystone"].healed_after_ms, Some(8_700));
     assert_eq!(incident.services["mariadb"].healed_after_ms, None);
     let notes = notes(&m);
     assert!(
-        notes.contains(&"incident #1 node-2: node down (Unknown)".to_string()),
+        notes.contains(&"incident #1: node node-2 down (Unknown)".to_string()),
         "{notes:?}"
     );
-    assert!(notes.contains(&"incident #1 node-2: keystone healed after 8.7 s".to_string()));
+    assert!(notes.contains(&"incident #1: keystone healed after 8.7 s".to_string()));
     let why = m.why_not_ready(0, Kind::Pod).unwrap_or_default();
     assert!(
         why.starts_with("mariadb-0 stays Terminating: node node-2 is unreachable"),

@@ -4,11 +4,11 @@ use crate::drain;
 use crate::kind::Kind;
 use crate::model::command::{self, Request};
 use crate::model::confirm::confirmation;
-use crate::model::incident::Step as IncidentStep;
+use crate::model::incident::{Step as IncidentStep, time_of_day};
 use crate::model::input::TextInput;
 use crate::model::keymap::{self, Command, KeyMode};
 use crate::model::log::{LogSource, NoteLevel};
-use crate::model::msg::{Action, Connection, Consent, Effect, Key, Msg, NodeOp};
+use crate::model::msg::{Action, Connection, Consent, Effect, Key, Liveness, Msg, NodeOp};
 use crate::model::state::{Confirm, Mode, Model, Pane, StatusLine, Subject, Typed};
 use crate::model::workflow::{WorkflowView, describe, step_label};
 use crate::status::CellStatus;
@@ -61,7 +61,26 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             if let Connection::Lost { since, .. } = connection {
                 model.now = model.now.max(since);
             }
+            // The tracker bounds the dashboard's outages of the API server with these.
+            track_incidents(model, &Msg::Connection(connection));
             model.connection = connection;
+        }
+        Msg::Liveness(liveness) => {
+            let (level, text) = match liveness {
+                Liveness::Silent { last_heard } => (
+                    NoteLevel::Error,
+                    format!(
+                        "the API server is not responding (nothing heard since {}): cells are \
+                         stale until it answers",
+                        time_of_day(last_heard * 1000)
+                    ),
+                ),
+                Liveness::Answering => (
+                    NoteLevel::Success,
+                    "the API server answers again: relisting everything".to_string(),
+                ),
+            };
+            model.log.note(level, text);
         }
         Msg::LogLines { pod, lines } => {
             if following(model) == Some(pod.as_str()) {
@@ -150,18 +169,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
 /// A watcher message: the incident tracker sees it first (it compares with what it knew),
 /// then the store folds it in.
 fn watched(model: &mut Model, msg: Msg) {
-    for event in model.incidents.observe(&msg, model.now_ms) {
-        let level = match &event.step {
-            IncidentStep::NodeDown { .. } | IncidentStep::PodTerminating { stuck: Some(_), .. } => {
-                NoteLevel::Error
-            }
-            IncidentStep::ServiceHealed { .. }
-            | IncidentStep::Closed { .. }
-            | IncidentStep::NodeUp => NoteLevel::Success,
-            _ => NoteLevel::Info,
-        };
-        model.log.note(level, event.to_string());
-    }
+    track_incidents(model, &msg);
     if let Msg::Forbidden(kind) = &msg
         && model.store.matters(*kind)
     {
@@ -169,6 +177,23 @@ fn watched(model: &mut Model, msg: Msg) {
         model.log.note(NoteLevel::Error, text);
     }
     model.store.observe(msg);
+}
+
+/// Lets the incident tracker see a message; what it makes of it goes to the log pane.
+fn track_incidents(model: &mut Model, msg: &Msg) {
+    for event in model.incidents.observe(msg, model.now_ms) {
+        let level = match &event.step {
+            IncidentStep::NodeDown { .. }
+            | IncidentStep::PodTerminating { stuck: Some(_), .. }
+            | IncidentStep::Disrupted { .. } => NoteLevel::Error,
+            IncidentStep::ServiceHealed { .. }
+            | IncidentStep::Closed { .. }
+            | IncidentStep::NodeUp { .. }
+            | IncidentStep::EvictionsResumed { .. } => NoteLevel::Success,
+            _ => NoteLevel::Info,
+        };
+        model.log.note(level, event.to_string());
+    }
 }
 
 /// A workflow step moved: the cell's overlay, a log note on real transitions, and the
@@ -448,7 +473,7 @@ fn listed(model: &Model, action: &Action) -> bool {
         | Action::Run { services, .. }
         | Action::Kill { services, .. } => services.iter().all(row_listed),
         Action::Deploy { .. } | Action::Teardown { .. } => store.all_settled(),
-        Action::Node { .. } => true,
+        Action::Node { .. } | Action::EveryNode { .. } => true,
     }
 }
 
@@ -500,21 +525,39 @@ fn nodes_command(model: &mut Model, command: Option<Command>) -> Vec<Effect> {
         Some(Command::Drain) => NodeOp::Drain,
         Some(Command::FailNode) => NodeOp::Fail,
         Some(Command::RestoreNode) => NodeOp::Restore,
+        Some(Command::FailEveryNode) => return every_node(model, NodeOp::Fail),
+        Some(Command::RestoreEveryNode) => return every_node(model, NodeOp::Restore),
         _ => return Vec::new(),
     };
     let Some(node) = model.selected_node().map(str::to_string) else {
         set_status(model, NoteLevel::Error, "no node selected".to_string());
         return Vec::new();
     };
-    if op.local_only() && !model.local_cluster {
+    if refuse_local_only(model, op) {
+        return Vec::new();
+    }
+    request(model, Action::Node { node, op })
+}
+
+/// A node operation on every node (whole-cluster drills).
+fn every_node(model: &mut Model, op: NodeOp) -> Vec<Effect> {
+    if refuse_local_only(model, op) {
+        return Vec::new();
+    }
+    request(model, Action::EveryNode { op })
+}
+
+/// Refuses (with a status line) what exists only on the local demo cluster elsewhere.
+fn refuse_local_only(model: &mut Model, op: NodeOp) -> bool {
+    let refused = op.local_only() && !model.local_cluster;
+    if refused {
         let text = format!(
             "{} works only on the local demo cluster (kolla-dash demo)",
             op.as_str()
         );
         set_status(model, NoteLevel::Error, text);
-        return Vec::new();
     }
-    request(model, Action::Node { node, op })
+    refused
 }
 
 /// The incidents view: scroll, close.
@@ -646,7 +689,7 @@ fn confirm_key(
 ) -> Vec<Effect> {
     // Node actions come from the nodes view and go back to it.
     let back = match &confirm.subject {
-        Subject::Act(Action::Node { .. }) => Mode::Nodes,
+        Subject::Act(Action::Node { .. } | Action::EveryNode { .. }) => Mode::Nodes,
         _ => Mode::Normal,
     };
     match (&mut confirm.typed, command) {
