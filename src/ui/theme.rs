@@ -69,6 +69,7 @@ pub fn status_words(status: &CellStatus) -> (&'static str, &'static str, &'stati
         CellStatus::Completed => ("✓", "completed", "done"),
         CellStatus::Failed { .. } => ("✗", "failed", "fail"),
         CellStatus::Terminating => ("⧖", "terminating", "term"),
+        CellStatus::Foreign => ("≠", "foreign", "theirs"),
     }
 }
 
@@ -111,6 +112,7 @@ pub fn status_style(status: &CellStatus) -> Style {
         CellStatus::Completed => style.fg(Color::Cyan),
         CellStatus::Failed { .. } => style.fg(Color::Red).add_modifier(Modifier::BOLD),
         CellStatus::Terminating => style.fg(Color::LightMagenta),
+        CellStatus::Foreign => style.fg(Color::LightRed).add_modifier(Modifier::BOLD),
     }
 }
 
