@@ -75,6 +75,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     use crate::catalog::Verb;
     use crate::cli::ResourceCommand;
     use crate::commands::{dash, incidents, rbac, template, verbs, workflow};
+    use crate::model::Consent;
 
     let global = cli.global;
     match cli.command {
@@ -82,11 +83,16 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Man) => crate::complete::man(),
         Some(Command::DevCluster(cmd)) => crate::devcluster::cli::run(cmd, &global).await,
         Some(Command::Bootstrap(a)) => {
-            verbs::service_verb(&global, Verb::Bootstrap, &a.services, false).await
+            let consent = a.consent.consent();
+            verbs::service_verb(&global, Verb::Bootstrap, &a.services, false, consent).await
         }
-        Some(Command::Run(a)) => verbs::service_verb(&global, Verb::Run, &a.services, false).await,
+        Some(Command::Run(a)) => {
+            let consent = a.adopt.consent();
+            verbs::service_verb(&global, Verb::Run, &a.services, false, consent).await
+        }
         Some(Command::Kill(a)) => {
-            verbs::service_verb(&global, Verb::Kill, &a.services, a.delete_data).await
+            let consent = Consent::default();
+            verbs::service_verb(&global, Verb::Kill, &a.services, a.delete_data, consent).await
         }
         Some(Command::Resource(cmd)) => match cmd {
             ResourceCommand::Create(a) => verbs::create(&global, &a).await,

@@ -8,6 +8,7 @@ use clap_complete::engine::ArgValueCompleter;
 use crate::complete::{kinds, services, services_or_kinds};
 
 pub use crate::cluster::client::RequestTimeout;
+use crate::model::Consent;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -93,10 +94,10 @@ pub enum Command {
     Dash(DashArgs),
 
     /// Create a service's bootstrap resources: configmap, disk, pv, pvc and bootstrap job
-    Bootstrap(ServicesArgs),
+    Bootstrap(BootstrapArgs),
 
     /// Create a service's running resources: configmap, svc and pod
-    Run(ServicesArgs),
+    Run(RunArgs),
 
     /// Delete every resource of a service in reverse order (data kinds only with --delete-data)
     Kill(KillArgs),
@@ -162,10 +163,60 @@ pub struct DashArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ServicesArgs {
+pub struct BootstrapArgs {
     /// Service names from the catalog (see `kolla-dash resource map`)
     #[arg(required = true, value_name = "SERVICE", add = ArgValueCompleter::new(services))]
     pub services: Vec<String>,
+    #[command(flatten)]
+    pub consent: ConsentArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Service names from the catalog (see `kolla-dash resource map`)
+    #[arg(required = true, value_name = "SERVICE")]
+    pub services: Vec<String>,
+    #[command(flatten)]
+    pub adopt: AdoptArg,
+}
+
+/// `--adopt`, for commands that create.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct AdoptArg {
+    /// Take over objects with kolla-dash's names that kolla-dash does not own (relabels and
+    /// rewrites them, saying what it overwrote); without it they are left unchanged and
+    /// the command fails
+    #[arg(long)]
+    pub adopt: bool,
+}
+
+/// `--adopt` and `--force-bootstrap`, for commands that may create a bootstrap Job.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct ConsentArgs {
+    #[command(flatten)]
+    pub adopt: AdoptArg,
+    /// Run the bootstrap Job even though the service's data records an earlier bootstrap
+    /// (KOLLA_BOOTSTRAP then runs over that data)
+    #[arg(long)]
+    pub force_bootstrap: bool,
+}
+
+impl ConsentArgs {
+    pub fn consent(self) -> Consent {
+        Consent {
+            adopt: self.adopt.adopt,
+            force_bootstrap: self.force_bootstrap,
+        }
+    }
+}
+
+impl AdoptArg {
+    pub fn consent(self) -> Consent {
+        Consent {
+            adopt: self.adopt,
+            force_bootstrap: false,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -188,7 +239,7 @@ pub enum Output {
 #[derive(Debug, Subcommand)]
 pub enum ResourceCommand {
     /// Create (server-side apply) a resource kind; re-running changes nothing
-    Create(ResourceArgs),
+    Create(ResourceCreateArgs),
     /// Delete a resource kind (disk, pv, pvc only with --delete-data)
     Delete(ResourceDeleteArgs),
     /// Show existence and readiness of a service's objects, by kind
@@ -206,6 +257,14 @@ pub struct ResourceArgs {
     pub first: String,
     #[arg(value_name = "KIND", add = ArgValueCompleter::new(kinds))]
     pub second: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ResourceCreateArgs {
+    #[command(flatten)]
+    pub target: ResourceArgs,
+    #[command(flatten)]
+    pub consent: ConsentArgs,
 }
 
 #[derive(Debug, Args)]
@@ -266,6 +325,8 @@ pub struct DeployArgs {
     pub timeout: u64,
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: Output,
+    #[command(flatten)]
+    pub adopt: AdoptArg,
 }
 
 #[derive(Debug, Args)]
@@ -415,7 +476,9 @@ mod tests {
             .expect("parses");
         match cli.command {
             Some(Command::Resource(ResourceCommand::Create(a))) => {
-                assert_eq!((a.first.as_str(), a.second.as_str()), ("mariadb", "pvc"));
+                let t = a.target;
+                assert_eq!((t.first.as_str(), t.second.as_str()), ("mariadb", "pvc"));
+                assert_eq!(a.consent.consent(), Consent::default());
             }
             other => panic!("unexpected parse: {other:?}"),
         }

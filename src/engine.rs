@@ -1,5 +1,6 @@
 //! The engine behind every verb, shared by the CLI, the dashboard and the workflow:
-//! render a (service, kind) and apply or delete it, with the data-safety rules.
+//! render a (service, kind) and apply or delete it, with the safety rules: only
+//! kolla-dash's own objects are changed or deleted, data kinds only with consent.
 
 use anyhow::Context as _;
 use tokio::sync::OnceCell;
@@ -8,20 +9,36 @@ use crate::access::{self, Need};
 use crate::catalog::{Catalog, LookupError, Verb};
 use crate::cli::GlobalArgs;
 use crate::cluster::access::Access;
-use crate::cluster::apply::{Applier, Deleted};
+use crate::cluster::apply::{Applier, Deleted, Found};
 use crate::cluster::client::{Cluster, connect};
 use crate::cluster::namespace;
 use crate::config::Config;
 use crate::kind::Kind;
+use crate::model::Consent;
+use crate::ownership::{self, Meeting};
 use crate::render::{Manifest, PASSWORDS_SECRET, Renderer};
 use crate::workflow::plan::StepAction;
+
+mod data;
 
 /// One thing the engine did, for the status line, the log pane and the CLI's output.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Applied(String),
+    /// A foreign object taken over (`--adopt`): the sentence says whose it was and which
+    /// fields were overwritten.
+    Adopted(String),
     Deleted(String),
     AlreadyGone(String),
+    /// A foreign object a service-wide delete (kill, teardown) left alone: the sentence.
+    LeftAlone(String),
+    /// A Released PV of the service's, freed for its new claim: the sentence.
+    Reattached(String),
+    /// Something worth knowing that changed nothing (a Released PV that is not
+    /// kolla-dash's): the sentence.
+    Noted(String),
+    /// A completed bootstrap written on the service's data: the sentence.
+    Recorded(String),
     /// A data kind left in place because deleting data was not asked for.
     KeptData {
         service: String,
@@ -35,12 +52,31 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// Whether it says more than "done": data kept or reattached, a record written, an
+    /// object taken over or left alone.
+    pub fn worth_telling(&self) -> bool {
+        !matches!(
+            self,
+            Outcome::Applied(_)
+                | Outcome::Deleted(_)
+                | Outcome::AlreadyGone(_)
+                | Outcome::NothingToDo { .. }
+        )
+    }
+}
+
 impl std::fmt::Display for Outcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Outcome::Applied(what) => write!(f, "applied {what}"),
             Outcome::Deleted(what) => write!(f, "deleted {what}"),
             Outcome::AlreadyGone(what) => write!(f, "{what} already absent"),
+            Outcome::Adopted(sentence)
+            | Outcome::LeftAlone(sentence)
+            | Outcome::Reattached(sentence)
+            | Outcome::Noted(sentence)
+            | Outcome::Recorded(sentence) => f.write_str(sentence),
             Outcome::KeptData { service, kind } => write!(
                 f,
                 "kept {service} {kind}: it holds data (pass --delete-data to delete it)"
@@ -51,6 +87,19 @@ impl std::fmt::Display for Outcome {
         }
     }
 }
+
+/// What a delete does about an object with a rendered name that is not kolla-dash's. It
+/// is never deleted; the question is whether that stops the command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForeignObjects {
+    /// Fail before deleting anything (`resource delete`: the operator named the cell).
+    Refuse,
+    /// Delete kolla-dash's objects and report the foreign ones (kill, teardown).
+    LeaveAlone,
+}
+
+/// Tries at applying an object that keeps changing between being judged and applied.
+const APPLY_ATTEMPTS: usize = 5;
 
 /// Refusal to delete a data kind without consent.
 #[derive(Debug, thiserror::Error)]
@@ -151,8 +200,15 @@ impl Engine {
         })
     }
 
-    /// Creates (server-side applies) every object of one kind. Idempotent.
-    pub async fn create(&self, service: &str, kind: Kind) -> anyhow::Result<Vec<Outcome>> {
+    /// Creates (server-side applies) every object of one kind. Idempotent. Every object is
+    /// looked at first: one that is not kolla-dash's stops the create before anything
+    /// changes, unless `consent.adopt` takes it over.
+    pub async fn create(
+        &self,
+        service: &str,
+        kind: Kind,
+        consent: Consent,
+    ) -> anyhow::Result<Vec<Outcome>> {
         let manifests = self.render(service, kind)?;
         if manifests.is_empty() {
             return Ok(vec![Outcome::NothingToDo {
@@ -163,21 +219,80 @@ impl Engine {
         let needs = self.needs_to(service, StepAction::Create(kind))?;
         let what = format!("resource create {service} {kind}");
         self.access.require(&what, &needs).await?;
-        self.prepare().await?;
+        self.prepare(consent).await?;
         let mut done = Vec::new();
+        match kind {
+            Kind::Pv | Kind::Pvc => done.extend(self.reattach(service, kind).await?),
+            Kind::Bootstrap => {
+                done.extend(self.remember_bootstrap(service).await?);
+                self.guard_bootstrap(service, &manifests, consent).await?;
+            }
+            // A bootstrap that completed before the pods start is remembered now, also
+            // when nothing waited for it (`bootstrap`, then `run`).
+            Kind::Pod => done.extend(self.remember_bootstrap(service).await?),
+            _ => {}
+        }
+        let mut found = Vec::new();
         for m in &manifests {
-            self.applier.apply(&m.object, false).await?;
-            done.push(Outcome::Applied(format!("{}/{}", m.obj_kind, m.name)));
+            let f = self.applier.inspect(m).await?;
+            if let Found::Foreign(foreign) = &f
+                && !consent.adopt
+            {
+                anyhow::bail!("{}", foreign.sentence(Meeting::Create));
+            }
+            found.push(f);
+        }
+        for (m, f) in manifests.iter().zip(found) {
+            done.push(self.apply_judged(m, f, consent).await?);
         }
         Ok(done)
     }
 
-    /// Deletes every object of one kind; a data kind only with `delete_data`.
+    /// Applies `m` as `found` judged it (a foreign object only with `consent.adopt`); when
+    /// it changed meanwhile (a controller updating its status, most often), judges it
+    /// again and retries, so what is applied is always what was judged.
+    async fn apply_judged(
+        &self,
+        m: &Manifest,
+        mut found: Found,
+        consent: Consent,
+    ) -> anyhow::Result<Outcome> {
+        for _ in 0..APPLY_ATTEMPTS {
+            match &found {
+                Found::Foreign(foreign) if !consent.adopt => {
+                    anyhow::bail!("{}", foreign.sentence(Meeting::Create))
+                }
+                Found::Foreign(foreign) => {
+                    let taken = self.applier.adopt(&m.object).await?;
+                    return Ok(Outcome::Adopted(ownership::adopted_sentence(
+                        foreign, &taken,
+                    )));
+                }
+                Found::Absent | Found::Ours { .. } => {
+                    if self.applier.apply_checked(&m.object, &found).await? {
+                        return Ok(Outcome::Applied(format!("{}/{}", m.obj_kind, m.name)));
+                    }
+                }
+            }
+            found = self.applier.inspect(m).await?;
+        }
+        anyhow::bail!(
+            "{}/{} kept changing while kolla-dash applied it ({APPLY_ATTEMPTS} attempts): \
+             nothing was overwritten; run again",
+            m.obj_kind,
+            m.name
+        )
+    }
+
+    /// Deletes every object of one kind that is kolla-dash's; a data kind only with
+    /// `delete_data`. Objects that are not kolla-dash's are never deleted (`foreign` says
+    /// whether meeting one fails the command); each delete names the uid it checked.
     pub async fn delete(
         &self,
         service: &str,
         kind: Kind,
         delete_data: bool,
+        foreign: ForeignObjects,
     ) -> anyhow::Result<Vec<Outcome>> {
         if kind.holds_data() && !delete_data {
             return Err(DataProtected {
@@ -189,24 +304,45 @@ impl Engine {
         let needs = self.needs_to(service, StepAction::Delete(kind))?;
         let what = format!("resource delete {service} {kind}");
         self.access.require(&what, &needs).await?;
+        let manifests = self.render(service, kind)?;
         let mut done = Vec::new();
-        for m in self.render(service, kind)?.iter().rev() {
+        if kind == Kind::Bootstrap {
+            // Network storage deletes the Job after success: its record must be on the data
+            // first.
+            done.extend(self.remember_bootstrap(service).await?);
+        }
+        let mut found = Vec::new();
+        for m in manifests.iter().rev() {
+            let f = self.applier.inspect(m).await?;
+            if let (Found::Foreign(x), ForeignObjects::Refuse) = (&f, foreign) {
+                anyhow::bail!("{}", x.sentence(Meeting::Delete));
+            }
+            found.push((m, f));
+        }
+        for (m, f) in found {
             let what = format!("{}/{}", m.obj_kind, m.name);
-            done.push(match self.applier.delete(&m.object).await? {
-                Deleted::Deleted => Outcome::Deleted(what),
-                Deleted::Absent => Outcome::AlreadyGone(what),
+            done.push(match f {
+                Found::Absent => Outcome::AlreadyGone(what),
+                Found::Foreign(x) => Outcome::LeftAlone(x.sentence(Meeting::Delete)),
+                Found::Ours { uid, .. } => {
+                    match self.applier.delete_checked(&m.object, &uid).await? {
+                        Deleted::Deleted => Outcome::Deleted(what),
+                        Deleted::Absent => Outcome::AlreadyGone(what),
+                    }
+                }
             });
         }
         Ok(done)
     }
 
     /// `bootstrap`, `run` or `kill` one service: its verb's kinds in order. `kill` keeps
-    /// data kinds unless `delete_data`.
+    /// data kinds unless `delete_data`, and leaves objects that are not kolla-dash's.
     pub async fn verb(
         &self,
         verb: Verb,
         service: &str,
         delete_data: bool,
+        consent: Consent,
     ) -> anyhow::Result<Vec<Outcome>> {
         let kinds = self.catalog.service(service)?.verb_kinds(verb);
         // Every right the verb takes, before its first object: no half-bootstrapped service.
@@ -223,28 +359,39 @@ impl Engine {
         let mut done = Vec::new();
         for kind in kinds {
             match verb {
-                Verb::Bootstrap | Verb::Run => done.extend(self.create(service, kind).await?),
+                Verb::Bootstrap | Verb::Run => {
+                    done.extend(self.create(service, kind, consent).await?);
+                }
                 Verb::Kill if kind.holds_data() && !delete_data => {
                     done.push(Outcome::KeptData {
                         service: service.into(),
                         kind,
                     });
                 }
-                Verb::Kill => done.extend(self.delete(service, kind, delete_data).await?),
+                Verb::Kill => done.extend(
+                    self.delete(service, kind, delete_data, ForeignObjects::LeaveAlone)
+                        .await?,
+                ),
             }
         }
         Ok(done)
     }
 
     /// Once per engine: the namespace exists and the passwords Secret has every key the
-    /// catalog needs. Existing passwords are never changed or read back.
-    async fn prepare(&self) -> anyhow::Result<()> {
+    /// catalog needs. Existing passwords are never changed or read back; a passwords
+    /// Secret that is not kolla-dash's is used only with `consent.adopt`.
+    async fn prepare(&self, consent: Consent) -> anyhow::Result<()> {
         self.prepared
             .get_or_try_init(|| async {
                 namespace::ensure_namespace(&self.applier, self.namespace()).await?;
                 let keys: Vec<&str> = self.catalog.password_keys().into_iter().collect();
                 let client = self.applier.client();
-                namespace::ensure_passwords(client, self.namespace(), PASSWORDS_SECRET, &keys).await
+                let secret = namespace::Passwords {
+                    namespace: self.namespace(),
+                    name: PASSWORDS_SECRET,
+                    adopt: consent.adopt,
+                };
+                namespace::ensure_passwords(client, &secret, &keys).await
             })
             .await
             .map(|_| ())

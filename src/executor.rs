@@ -6,18 +6,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc::{self, UnboundedReceiver};
+use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::access;
-use crate::cluster::watch;
+use crate::cluster::{foreign, watch};
 use crate::config::StorageProvider;
-use crate::engine::Engine;
+use crate::engine::{Engine, ForeignObjects, Outcome};
+use crate::kind::Kind;
 use crate::model::store::{Store, Sync};
-use crate::model::{CellStatus, Msg, Row};
-use crate::summary::ObjKind;
-use crate::summary::ObjRef;
+use crate::model::{CellStatus, Consent, Msg, Row};
+use crate::ownership::Meeting;
+use crate::summary::{ObjKind, ObjRef, Owner};
 use crate::workflow::plan::{self, Cells, DeployOptions, Plan, ServiceSpec, Step, StepAction};
-use crate::workflow::schedule::{Schedule, StepState};
+use crate::workflow::schedule::{Readiness, Schedule, StepState};
 
 /// How long the first list of every watched kind may take.
 const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
@@ -47,26 +49,67 @@ pub fn rows(specs: &[ServiceSpec]) -> Vec<Row> {
         .collect()
 }
 
-/// Starts the watchers and waits until every kind is listed once, or refused: what RBAC
-/// hides leaves its cells forbidden (`Store::unchecked` says which matter), and a step that
-/// needs it is stopped by `preflight`.
+/// Every name the catalog renders with this config, by kind, with its cell: where the
+/// foreign watch looks.
+pub fn expected_names(engine: &Engine) -> anyhow::Result<foreign::Expected> {
+    let mut expected = foreign::Expected::new();
+    for service in engine.catalog.services() {
+        for kind in service.kinds() {
+            for m in engine.render(&service.name, kind)? {
+                let cell = Owner {
+                    service: m.service,
+                    kind: m.kind,
+                };
+                expected.entry(m.obj_kind).or_default().insert(m.name, cell);
+            }
+        }
+    }
+    Ok(expected)
+}
+
+/// Starts the watchers a store is fed from: kolla-dash's objects (label-selected) and the
+/// foreign watch (same-named objects that are not kolla-dash's). Returns the kinds the
+/// foreign watch reports on, for `Store::watch_foreign`.
+pub fn start_watches(
+    engine: &Engine,
+    tx: &mpsc::UnboundedSender<Msg>,
+) -> anyhow::Result<(JoinSet<()>, Vec<ObjKind>)> {
+    let (client, namespace) = (&engine.cluster.client, engine.namespace());
+    let mut watchers = watch::start(client, namespace, tx.clone());
+    let kinds = foreign::start(
+        &mut watchers,
+        client,
+        namespace,
+        expected_names(engine)?,
+        tx,
+    );
+    Ok((watchers, kinds))
+}
+
+/// Starts the watchers (the foreign watch too) and waits until every kind is listed once,
+/// or refused: what RBAC hides leaves its cells forbidden (`Store::unchecked` says which
+/// matter), and a step that needs it is stopped by `preflight`.
 pub async fn synced_store(
     engine: &Engine,
     specs: &[ServiceSpec],
-) -> anyhow::Result<(Store, UnboundedReceiver<Msg>, tokio::task::JoinSet<()>)> {
+) -> anyhow::Result<(Store, UnboundedReceiver<Msg>, JoinSet<()>)> {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let watchers = watch::start(&engine.cluster.client, engine.namespace(), tx);
+    let (watchers, foreign_kinds) = start_watches(engine, &tx)?;
     let mut store = Store::new(&rows(specs), &ObjKind::WATCHED);
+    store.watch_foreign(&foreign_kinds);
     let deadline = Instant::now() + SYNC_TIMEOUT;
     while !store.all_settled() {
         let msg = tokio::time::timeout_at(deadline, rx.recv())
             .await
             .map_err(|_| {
-                let pending: Vec<String> = ObjKind::WATCHED
+                let mut pending: Vec<String> = ObjKind::WATCHED
                     .iter()
                     .filter(|k| !matches!(store.sync(**k), Some(Sync::Synced | Sync::Forbidden)))
                     .map(|k| format!("{k} ({:?})", store.sync(*k)))
                     .collect();
+                if pending.is_empty() {
+                    pending.push("same-named objects (the foreign watch)".into());
+                }
                 anyhow::anyhow!(
                     "the cluster did not list {} within {} s; is the API server reachable?",
                     pending.join(", "),
@@ -90,15 +133,17 @@ pub async fn preflight(engine: &Engine, plan: &Plan, what: &str) -> anyhow::Resu
     engine.access.require(what, &needs).await
 }
 
-/// Cells whose status is ready or completed, and cells known to have no object at all (a
-/// cell RBAC hides is not known to be empty).
+/// Cells whose status is ready or completed (a bootstrap also when the service's data
+/// records one: it runs once), and cells known to have no object at all (a cell RBAC
+/// hides is not known to be empty).
 pub fn cell_states(store: &Store, specs: &[ServiceSpec]) -> (Cells, Cells) {
     let mut ready = Cells::new();
     let mut absent = Cells::new();
     for (row, spec) in specs.iter().enumerate() {
         for &kind in &spec.kinds {
             let key = (spec.name.clone(), kind);
-            if store.status(row, kind).is_ok() {
+            let recorded = kind == Kind::Bootstrap && store.bootstrap_record(row).is_some();
+            if store.status(row, kind).is_ok() || recorded {
                 ready.insert(key.clone());
             }
             if *store.status(row, kind) == CellStatus::Absent {
@@ -136,8 +181,32 @@ pub fn teardown_plan(
     Ok(plan::teardown(specs, targets, delete_data, &absent)?)
 }
 
-/// What an action finished with, keyed by step.
-type Acted = (usize, Result<(), String>);
+/// How a plan is executed.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// A step fails if its condition has not held this long after it acted.
+    pub step_timeout: Duration,
+    /// What create steps may do beyond a plain create (take over foreign objects).
+    pub consent: Consent,
+}
+
+/// One line per object a teardown of `targets` (empty: every service) leaves alone
+/// because it is not kolla-dash's.
+pub fn left_alone(store: &Store, targets: &[String]) -> Vec<String> {
+    store
+        .foreign()
+        .filter(|f| {
+            f.cell
+                .as_ref()
+                .is_some_and(|c| targets.is_empty() || targets.contains(&c.service))
+        })
+        .map(|f| f.sentence(Meeting::Delete))
+        .collect()
+}
+
+/// What an action finished with, keyed by step: what it said worth telling, or why it
+/// failed.
+type Acted = (usize, Result<Vec<String>, String>);
 
 /// What the executor keeps per step while it runs.
 struct StepRun {
@@ -150,6 +219,19 @@ struct StepRun {
     /// A create step waiting for a terminating leftover to go before it applies (an apply
     /// to a terminating object is lost when it goes).
     held: bool,
+    /// Whether the step, once its condition holds, still writes the bootstrap record on
+    /// the service's data before it counts as done.
+    record: Record,
+}
+
+/// A bootstrap step's record on the data (`Engine::remember_bootstrap`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Record {
+    /// Not a bootstrap of a service with data, or already written.
+    Nothing,
+    /// To write once the Jobs complete.
+    Due,
+    Writing,
 }
 
 /// Runs `schedule` to the end (or until `cancel` resolves). `on_change` sees every state
@@ -159,7 +241,7 @@ pub async fn execute(
     mut schedule: Schedule,
     mut store: Store,
     msgs: &mut UnboundedReceiver<Msg>,
-    step_timeout: Duration,
+    options: RunOptions,
     mut on_change: impl FnMut(&Schedule, usize),
     cancel: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<Schedule> {
@@ -176,15 +258,23 @@ pub async fn execute(
                     name: m.name,
                 })
                 .collect();
+            let bootstraps = s.action == StepAction::Create(Kind::Bootstrap);
+            let record = if bootstraps && engine.keeps_bootstrap_record(&s.service)? {
+                Record::Due
+            } else {
+                Record::Nothing
+            };
             Ok(StepRun {
                 expected,
                 deadline: None,
                 reported: StepState::Queued,
                 held: false,
+                record,
             })
         })
         .collect::<anyhow::Result<_>>()?;
     let (acted_tx, mut acted_rx) = mpsc::unbounded_channel::<Acted>();
+    let (recorded_tx, mut recorded_rx) = mpsc::unbounded_channel::<Acted>();
     tokio::pin!(cancel);
     let mut report = |schedule: &Schedule, runs: &mut [StepRun]| {
         for (id, run) in runs.iter_mut().enumerate() {
@@ -200,18 +290,30 @@ pub async fn execute(
         let (engine, tx) = (Arc::clone(&engine), acted_tx.clone());
         tokio::spawn(async move {
             let result = match step.action {
-                StepAction::Create(kind) => engine.create(&step.service, kind).await,
-                // Teardown asked for data deletion explicitly when it planned data kinds.
-                StepAction::Delete(kind) => engine.delete(&step.service, kind, true).await,
+                StepAction::Create(kind) => {
+                    engine.create(&step.service, kind, options.consent).await
+                }
+                // Teardown asked for data deletion explicitly when it planned data kinds;
+                // what is not kolla-dash's stays, as the plan's notes said.
+                StepAction::Delete(kind) => {
+                    let leave = ForeignObjects::LeaveAlone;
+                    engine.delete(&step.service, kind, true, leave).await
+                }
             };
-            let _ = tx.send((id, result.map(|_| ()).map_err(|e| format!("{e:#}"))));
+            let told = result
+                .map(|done| {
+                    let telling = done.into_iter().filter(Outcome::worth_telling);
+                    telling.map(|o| o.to_string()).collect()
+                })
+                .map_err(|e| format!("{e:#}"));
+            let _ = tx.send((id, told));
         });
     };
 
     loop {
         for id in schedule.runnable() {
             let run = &mut runs[id];
-            run.deadline = Some(Instant::now() + step_timeout);
+            run.deadline = Some(Instant::now() + options.step_timeout);
             match terminating(&schedule.plan.steps[id], &run.expected, &store) {
                 Some(why) => {
                     run.held = true;
@@ -236,7 +338,13 @@ pub async fn execute(
                 report(&schedule, &mut runs);
                 return Ok(schedule);
             }
-            Some((id, result)) = acted_rx.recv() => schedule.acted(id, result),
+            Some((id, result)) = acted_rx.recv() => told(&mut schedule, id, result),
+            Some((id, result)) = recorded_rx.recv() => {
+                if result.is_ok() {
+                    runs[id].record = Record::Nothing;
+                }
+                told(&mut schedule, id, result);
+            }
             msg = msgs.recv() => {
                 let Some(msg) = msg else { anyhow::bail!("the watchers stopped") };
                 store.observe(msg);
@@ -248,7 +356,7 @@ pub async fn execute(
                 let now = Instant::now();
                 for (id, run) in runs.iter().enumerate() {
                     if run.deadline.is_some_and(|d| d <= now) {
-                        schedule.timed_out(id, step_timeout.as_secs());
+                        schedule.timed_out(id, options.step_timeout.as_secs());
                     }
                 }
             }
@@ -268,8 +376,40 @@ pub async fn execute(
             }
             let readiness =
                 store.condition(step.wait, &step.service, step.action.kind(), &run.expected);
-            schedule.observe(id, readiness);
+            match run.record {
+                // Done only once the data says so: a later deploy, or one after the
+                // namespace is gone, must know this bootstrap ran.
+                Record::Due if readiness == Readiness::Ready => {
+                    run.record = Record::Writing;
+                    let why = format!("recording the bootstrap on {}'s data", step.service);
+                    let (engine, tx) = (Arc::clone(&engine), recorded_tx.clone());
+                    let service = step.service.clone();
+                    tokio::spawn(async move {
+                        let result = engine.remember_bootstrap(&service).await;
+                        let told = result.map(|o| o.iter().map(ToString::to_string).collect());
+                        let _ = tx.send((id, told.map_err(|e| format!("{e:#}"))));
+                    });
+                    schedule.hold(id, why);
+                }
+                Record::Writing => {}
+                Record::Due | Record::Nothing => schedule.observe(id, readiness),
+            }
         }
+    }
+}
+
+/// An action (or a record) finished: its notes go with the step; a failure fails it.
+fn told(schedule: &mut Schedule, id: usize, result: Result<Vec<String>, String>) {
+    match result {
+        Ok(notes) => {
+            for note in notes {
+                schedule.note(id, note);
+            }
+            if schedule.states[id] == StepState::Acting {
+                schedule.acted(id, Ok(()));
+            }
+        }
+        Err(e) => schedule.acted(id, Err(e)),
     }
 }
 

@@ -54,7 +54,7 @@ const BAD_CONFIGS: &[(&str, &str, u64, u64, &[&str])] = &[
         "kolla-kubernetes.yml",
         1,
         29,
-        &["kolla_kubernetes_namespace `Kolla_NS` is not a DNS label"],
+        &["kolla_kubernetes_namespace \"Kolla_NS\" is not a DNS label"],
     ),
     (
         "bad_fstype",

@@ -448,12 +448,121 @@ fn kolla_dash(args: &[&str], state_dir: &Path) -> std::process::Output {
         .expect("run kolla-dash")
 }
 
+/// component -> pid, as `cluster.json` records them (each with its start time and binary).
 fn recorded_pids(state_dir: &Path) -> BTreeMap<String, u32> {
-    std::fs::read_to_string(state_dir.join("cluster.json"))
+    let Some(state) = std::fs::read_to_string(state_dir.join("cluster.json"))
         .ok()
         .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-        .and_then(|v| serde_json::from_value(v["pids"].clone()).ok())
-        .unwrap_or_default()
+    else {
+        return BTreeMap::new();
+    };
+    let procs = state["pids"].as_object().cloned().unwrap_or_default();
+    procs
+        .into_iter()
+        .filter_map(|(component, p)| Some((component, u32::try_from(p["pid"].as_u64()?).ok()?)))
+        .collect()
+}
+
+/// A state directory left by a crashed cluster whose pids now belong to someone else (here
+/// a `sleep`): its start time differs (apiserver), its binary differs (etcd), or only a
+/// bare pid was recorded (controller-manager, as older versions wrote).
+fn stale_state_dir(dir: &Path, other: u32) {
+    let bins = kolla_dash::devcluster::Binaries::locate().expect("control plane built");
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let start: u64 = std::fs::read_to_string(format!("/proc/{other}/stat"))
+        .expect("stat")
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(19)?.parse().ok())
+        .expect("start time");
+    let state = json!({
+        "versions": bins.versions,
+        "bin_dir": bins.dir,
+        "ports": {"etcd_client": 1, "etcd_peer": 2, "apiserver": 3},
+        "nodes": 1,
+        "pids": {
+            "api-server": {"pid": other, "start": start + 1,
+                           "exe": bins.dir.join("kube-apiserver")},
+            "etcd": {"pid": other, "start": start, "exe": bins.dir.join("etcd")},
+            "controller-manager": other,
+        },
+    });
+    std::fs::write(dir.join("cluster.json"), state.to_string()).expect("write cluster.json");
+}
+
+#[test]
+fn a_recorded_pid_that_is_another_process_now_is_neither_running_nor_signalled() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("cluster");
+    let mut other = Command::new("sleep").arg("600").spawn().expect("sleep");
+    let pid = other.id();
+    let text = |out: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+
+    stale_state_dir(&dir, pid);
+    let status = kolla_dash(&["status"], &dir);
+    let out = text(&status);
+    assert!(status.status.success(), "{out}");
+    assert!(out.contains("stale") && !out.contains("alive"), "{out}");
+    assert!(
+        out.contains("the pid is now /") && out.contains("sleep's"),
+        "{out}"
+    );
+    let down = kolla_dash(&["down"], &dir);
+    assert!(down.status.success(), "{}", text(&down));
+    assert!(
+        pid_alive(pid),
+        "down signalled a process that is not the cluster's"
+    );
+    assert!(!dir.exists(), "down left the stale state");
+
+    stale_state_dir(&dir, pid);
+    let up = kolla_dash(&["up", "--nodes", "1"], &dir);
+    let out = text(&up);
+    assert!(up.status.success(), "{out}");
+    assert!(
+        !out.contains("already running") && out.contains("is stale") && out.contains("cleaning it"),
+        "{out}"
+    );
+    assert!(
+        pid_alive(pid),
+        "up signalled a process that is not the cluster's"
+    );
+
+    // A running cluster recorded by an older version (bare pids) is still recognised: each
+    // pid is one of our binaries naming this state dir.
+    let path = dir.join("cluster.json");
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+    let started = recorded_pids(&dir);
+    assert_eq!(started.len(), 5, "{state}");
+    state["pids"] = started
+        .iter()
+        .map(|(component, pid)| (component.clone(), json!(pid)))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    std::fs::write(&path, state.to_string()).expect("write");
+    let status = kolla_dash(&["status"], &dir);
+    let out = text(&status);
+    assert_eq!(out.matches("alive").count(), 5, "{out}");
+    assert!(!out.contains("stale"), "{out}");
+    assert!(text(&kolla_dash(&["up"], &dir)).contains("already running"));
+
+    let down = kolla_dash(&["down"], &dir);
+    assert!(down.status.success(), "{}", text(&down));
+    assert!(
+        pid_alive(pid),
+        "down signalled a process that is not the cluster's"
+    );
+    for (component, pid) in started {
+        assert!(!pid_alive(pid), "{component} (pid {pid}) survived down");
+    }
+    other.kill().expect("stop sleep");
+    other.wait().expect("reap sleep");
 }
 
 #[test]

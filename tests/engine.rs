@@ -394,8 +394,8 @@ fn forbidden_operations_name_the_verb_and_the_resource() {
     let reason = kolla.fails(&format!("{nobody} resource create mariadb pvc"));
     assert!(
         reason.contains("forbidden: resource create mariadb pvc needs rights")
-            && reason.contains("get, create, patch secrets")
-            && reason.contains("create, patch persistentvolumeclaims in namespace rbac")
+            // Applying reads the object first (whose is it?): get, like the passwords.
+            && reason.contains("get, create, patch secrets, persistentvolumeclaims in namespace rbac")
             && reason.contains("kolla-dash rbac --namespace rbac"),
         "{reason}"
     );

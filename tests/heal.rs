@@ -23,7 +23,7 @@ async fn reconnects_after_apiserver_restart_and_matches_a_fresh_start() {
     for (service, kinds) in [("memcached", ["svc", "configmap", "pod"])] {
         for kind in kinds {
             setup
-                .create(service, kind.parse().expect("kind"))
+                .create(service, kind.parse().expect("kind"), Default::default())
                 .await
                 .unwrap_or_else(|e| panic!("create {service} {kind}: {e:#}"));
         }
@@ -346,7 +346,7 @@ async fn drain_respects_pod_disruption_budgets() {
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     let t = std::time::Instant::now();
-    let err = nodes::drain(&client, &node, Duration::from_secs(3))
+    let err = nodes::drain(&client, &node, NS, false, Duration::from_secs(3))
         .await
         .expect_err("the budget refuses to evict memcached's only pod");
     assert!(
@@ -364,7 +364,7 @@ async fn drain_respects_pod_disruption_budgets() {
     pdbs.delete("memcached", &Default::default())
         .await
         .expect("delete pdb");
-    let evicted = nodes::drain(&client, &node, Duration::from_secs(10))
+    let evicted = nodes::drain(&client, &node, NS, false, Duration::from_secs(10))
         .await
         .expect("drain without a budget");
     assert!(evicted >= 1, "memcached's pod was evicted");

@@ -123,19 +123,27 @@ fn every_service_and_kind_renders_for_every_storage_provider() {
                 assert_eq!(claim["volumeName"], pv[0].name.as_str());
                 assert_eq!(claim["storageClassName"], "");
                 if provider == StorageProvider::Host {
-                    assert_eq!(spec["hostPath"]["path"], "/var/lib/kolla/volumes/mariadb");
+                    assert_eq!(
+                        spec["hostPath"]["path"],
+                        "/var/lib/kolla/volumes/kolla/mariadb"
+                    );
                 } else {
                     assert_eq!(spec["csi"]["driver"], "rbd.csi.ceph.com");
                     assert_eq!(spec["csi"]["nodeStageSecretRef"]["name"], "pkt-ceph-secret");
-                    let script =
-                        disk[0].object["spec"]["template"]["spec"]["containers"][0]["command"][2]
-                            .as_str()
-                            .unwrap();
-                    assert!(
-                        script.contains(
-                            "rbd create \"$RBD_IMAGE\" --size 10G --image-feature layering"
-                        )
-                    );
+                    let container = &disk[0].object["spec"]["template"]["spec"]["containers"][0];
+                    let script = container["command"][2].as_str().unwrap();
+                    assert!(script.contains(
+                        "rbd create \"$RBD_IMAGE\" --size \"$RBD_SIZE\" --image-feature layering"
+                    ));
+                    let env = env_of(&disk[0].object["spec"]["template"]);
+                    let value = |name: &str| {
+                        env.iter()
+                            .find(|e| e["name"] == name)
+                            .map(|e| e["value"].clone())
+                    };
+                    assert_eq!(value("RBD_SIZE"), Some("10G".into()));
+                    // The namespace names the image: two deployments never share one.
+                    assert_eq!(value("RBD_IMAGE"), Some("rbd/kolla-mariadb".into()));
                 }
             }
             StorageProvider::Gce | StorageProvider::Aws => {
@@ -370,6 +378,251 @@ fn resource_template_output_is_pinned() {
 fn resource_map_is_pinned() {
     let catalog = Catalog::builtin().unwrap();
     insta::assert_snapshot!("resource_map", catalog.to_string());
+}
+
+/// Every key path of a manifest (`spec.template.spec.containers[0].env[2].name`): its
+/// shape, which no value from the config may change.
+fn shape(value: &Value, at: String, out: &mut std::collections::BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                // The one key a template takes from the config: the node label it selects.
+                let key = if at.ends_with(".nodeSelector") {
+                    "<node label>"
+                } else {
+                    key.as_str()
+                };
+                let path = format!("{at}.{key}");
+                out.insert(path.clone());
+                shape(v, path, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                shape(v, format!("{at}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// (service, kind, document) -> its key paths, for every object the config renders.
+fn shapes(catalog: &Catalog, config: &Config) -> Shapes {
+    render_all(catalog, config)
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let mut paths = std::collections::BTreeSet::new();
+            shape(&m.object, String::new(), &mut paths);
+            (
+                format!("#{i} {} {} {}", m.service, m.kind, m.obj_kind),
+                paths,
+            )
+        })
+        .collect()
+}
+
+type Shapes = Vec<(String, std::collections::BTreeSet<String>)>;
+
+/// Panics naming each manifest whose keys differ from the baseline, and the keys.
+fn assert_same_shape(got: &Shapes, baseline: &Shapes, key: &str, value: &str) {
+    assert_eq!(
+        got.len(),
+        baseline.len(),
+        "{key} = {value:?}: another object count"
+    );
+    for ((name, paths), (_, want)) in got.iter().zip(baseline) {
+        let extra: Vec<_> = paths.difference(want).collect();
+        let missing: Vec<_> = want.difference(paths).collect();
+        assert!(
+            extra.is_empty() && missing.is_empty(),
+            "{key} = {value:.60?} changed {name}: keys no template wrote {extra:?}, missing {missing:?}"
+        );
+    }
+}
+
+/// Strings a hostile operator (or a typo) might put in etc/: YAML syntax, comments,
+/// quotes, braces, non-ASCII and a very long value.
+fn hostile_values() -> Vec<String> {
+    [
+        "x\n          securityContext: {privileged: true}",
+        "2025.1 #rc",
+        "a: b",
+        "{x: 1}",
+        "[a]",
+        "\"quoted\"",
+        "'single'",
+        "${HOME}",
+        "$(CEPH_KEY)",
+        "a,b",
+        "ünïcödé",
+        "-dash-first",
+        "",
+    ]
+    .into_iter()
+    .map(String::from)
+    .chain([format!("a{}", "b".repeat(10_000))])
+    .collect()
+}
+
+/// A config with one value replaced, as the operator would write it (a YAML double-quoted
+/// scalar, which can carry any of the values above), in `dir`.
+fn config_with(dir: &Path, key: &str, value: &str) -> Result<Config, String> {
+    let quoted = serde_json::to_string(value).unwrap();
+    let ceph = |field: &str, v: &str| {
+        let mut fields = vec![
+            ("keyring", "\"ceph.client.admin.keyring\"".to_string()),
+            ("monitors", "[\"192.0.2.10\"]".to_string()),
+            ("pool", "rbd".to_string()),
+            ("secretName", "ceph-secret".to_string()),
+            ("user", "admin".to_string()),
+            ("clusterID", "ceph".to_string()),
+        ];
+        for (name, text) in &mut fields {
+            if *name == field {
+                *text = if field == "monitors" {
+                    format!("[{v}]")
+                } else {
+                    v.to_string()
+                };
+            }
+        }
+        let body: Vec<String> = fields.iter().map(|(k, v)| format!("  {k}: {v}")).collect();
+        format!(
+            "storage_provider: ceph\nstorage_ceph:\n{}\n",
+            body.join("\n")
+        )
+    };
+    let (kk, globals) = match key.strip_prefix("storage_ceph.") {
+        Some(field) => (Some(ceph(field, &quoted)), None),
+        None if GLOBALS_KEYS.contains(&key) => (None, Some(format!("{key}: {quoted}\n"))),
+        None => (Some(format!("{key}: {quoted}\n")), None),
+    };
+    let catalog = Catalog::builtin().unwrap();
+    let kk = kk.map(|t| ("kolla-kubernetes.yml".to_string(), t));
+    let globals = globals.map(|t| ("globals.yml".to_string(), t));
+    Config::parse(kk.as_ref(), globals.as_ref(), dir, &catalog).map_err(|e| e.to_string())
+}
+
+const GLOBALS_KEYS: [&str; 6] = [
+    "docker_registry",
+    "docker_namespace",
+    "openstack_release",
+    "kolla_base_distro",
+    "kolla_base_distro_version",
+    "openstack_tag",
+];
+
+/// The operator values that reach manifests, each replaced by every hostile string: each
+/// is either refused as a config error at its file:line:column naming the key, or (the
+/// empty tag, meaning "built from the release") rendered with the same shape as the
+/// defaults and its value found literally.
+#[test]
+fn hostile_config_values_are_refused_at_their_place_or_rendered_literally() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixtures().join("ceph/ceph.client.admin.keyring"),
+        dir.path().join("ceph.client.admin.keyring"),
+    )
+    .unwrap();
+    let catalog = Catalog::builtin().unwrap();
+    let keys = GLOBALS_KEYS.into_iter().chain([
+        "kolla_kubernetes_namespace",
+        "dns_domain_name",
+        "kolla_controller_label",
+        "kolla_compute_label",
+        "storage_class",
+        "storage_ceph.monitors",
+        "storage_ceph.pool",
+        "storage_ceph.secretName",
+        "storage_ceph.user",
+        "storage_ceph.clusterID",
+    ]);
+    let mut table = Vec::new();
+    for key in keys {
+        // The defaults, with ceph's when the key is ceph's.
+        let base = match key.starts_with("storage_ceph.") {
+            true => config_with(dir.path(), "storage_ceph.pool", "rbd"),
+            false => config_with(dir.path(), "openstack_tag", ""),
+        }
+        .unwrap();
+        let baseline = shapes(&catalog, &base);
+        for value in hostile_values() {
+            let outcome = match config_with(dir.path(), key, &value) {
+                Err(err) => {
+                    let file = if GLOBALS_KEYS.contains(&key) {
+                        "globals.yml"
+                    } else {
+                        "kolla-kubernetes.yml"
+                    };
+                    let short = key.rsplit('.').next().unwrap();
+                    let placed = err.starts_with(&format!("{file}:"))
+                        && err
+                            .split(':')
+                            .nth(1)
+                            .is_some_and(|l| l.parse::<u64>().is_ok_and(|l| l > 0))
+                        && err
+                            .split(':')
+                            .nth(2)
+                            .is_some_and(|c| c.parse::<u64>().is_ok_and(|c| c > 0));
+                    assert!(placed, "{key} = {value:?}: no file:line:col in {err}");
+                    assert!(err.contains(short), "{key} = {value:?}: {err}");
+                    assert!(!err.contains('\n') && err.len() < 400, "{key}: {err}");
+                    "refused"
+                }
+                Ok(config) => {
+                    assert_same_shape(&shapes(&catalog, &config), &baseline, key, &value);
+                    let text: String = render_all(&catalog, &config)
+                        .iter()
+                        .map(|m| m.object.to_string())
+                        .collect();
+                    let literal = serde_json::to_string(&value).unwrap();
+                    assert!(
+                        text.contains(literal.trim_matches('"')),
+                        "{key} = {value:?} accepted but not rendered literally"
+                    );
+                    "rendered literally"
+                }
+            };
+            table.push(format!("{key} = {:.40?}: {outcome}", value));
+        }
+    }
+    // Everything dangerous was refused; only empties that mean "default" passed.
+    let accepted: Vec<&String> = table.iter().filter(|l| l.ends_with("literally")).collect();
+    assert!(
+        accepted.iter().all(|l| l.contains("= \"\":")),
+        "accepted: {accepted:#?}"
+    );
+    println!("{}", table.join("\n"));
+}
+
+/// Unusual values the grammar allows render as themselves, and no manifest grows a key:
+/// a registry with a port, a tag with '_' and '.', a long namespace.
+#[test]
+fn unusual_valid_values_render_literally_with_the_templates_keys_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = Catalog::builtin().unwrap();
+    let baseline = shapes(
+        &catalog,
+        &config_with(dir.path(), "openstack_tag", "").unwrap(),
+    );
+    for (key, value) in [
+        ("docker_registry", "registry.local:5000"),
+        ("docker_namespace", "team/kolla__images"),
+        ("openstack_tag", "2025.1_rc-1.x"),
+        (
+            "kolla_kubernetes_namespace",
+            "a-very-long-namespace-name-of-sixty-three-characters-0123456789",
+        ),
+    ] {
+        let config = config_with(dir.path(), key, value).unwrap_or_else(|e| panic!("{e}"));
+        assert_same_shape(&shapes(&catalog, &config), &baseline, key, value);
+        let text: String = render_all(&catalog, &config)
+            .iter()
+            .map(|m| m.object.to_string())
+            .collect();
+        assert!(text.contains(value), "{key} = {value} not rendered");
+    }
 }
 
 #[test]

@@ -1,22 +1,54 @@
-//! Server-side apply, dry-run and delete of rendered manifests (any kind, via discovery).
+//! Server-side apply, dry-run and delete of rendered manifests (any kind, via discovery),
+//! each after looking at what is there now: an object that is not kolla-dash's (judged by
+//! `ownership::judge`) is reported, never changed unless adopted; deletes carry the uid
+//! that was checked, so the object checked is the object deleted.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use anyhow::Context as _;
 use kube::Client;
-use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PropagationPolicy};
+use kube::api::{
+    Api, DeleteParams, DynamicObject, Patch, PatchParams, Preconditions, PropagationPolicy,
+};
 use kube::core::GroupVersionKind;
 use kube::discovery::{ApiCapabilities, ApiResource, Scope};
 
 use super::client::no_answer;
 use crate::labels;
+use crate::ownership::{self, Claim, Foreign};
+use crate::render::Manifest;
+use crate::summary::{ObjRef, Owner};
 
 /// What a delete found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Deleted {
     Deleted,
     Absent,
+}
+
+/// What is at a manifest's name now.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Found {
+    Absent,
+    /// kolla-dash's own object, as it was read.
+    Ours {
+        uid: String,
+        resource_version: String,
+        annotations: BTreeMap<String, String>,
+    },
+    Foreign(Foreign),
+}
+
+/// The labels and field managers of a live object, for the ownership rule.
+pub fn owners_of(meta: &kube::api::ObjectMeta) -> (BTreeMap<String, String>, Vec<String>) {
+    let managers = meta
+        .managed_fields
+        .iter()
+        .flatten()
+        .filter_map(|f| f.manager.clone())
+        .collect();
+    (meta.labels.clone().unwrap_or_default(), managers)
 }
 
 /// Applies and deletes arbitrary objects, caching API discovery per kind.
@@ -105,9 +137,86 @@ impl Applier {
         Ok((api, name))
     }
 
-    /// Server-side apply (forced: kolla-dash owns the fields it renders). Re-applying the
-    /// same manifest changes nothing. With `dry_run` the server validates and admits
-    /// without persisting.
+    /// Reads what is at `m`'s name and judges it by the ownership rule.
+    pub async fn inspect(&self, m: &Manifest) -> anyhow::Result<Found> {
+        let Some(live) = self.get(&m.object).await? else {
+            return Ok(Found::Absent);
+        };
+        let claim = Claim {
+            namespace: &self.namespace,
+            service: Some(&m.service),
+            cluster_scoped: m.obj_kind.cluster_scoped(),
+        };
+        let (labels, managers) = owners_of(&live.metadata);
+        Ok(match ownership::judge(claim, &labels, &managers) {
+            Ok(()) => Found::Ours {
+                uid: live.metadata.uid.unwrap_or_default(),
+                resource_version: live.metadata.resource_version.unwrap_or_default(),
+                annotations: live.metadata.annotations.unwrap_or_default(),
+            },
+            Err(manager) => Found::Foreign(Foreign {
+                obj: ObjRef {
+                    kind: m.obj_kind,
+                    name: m.name.clone(),
+                },
+                namespace: m.namespace.clone(),
+                cell: Some(Owner {
+                    service: m.service.clone(),
+                    kind: m.kind,
+                }),
+                manager,
+            }),
+        })
+    }
+
+    /// Server-side apply of an object `inspect` found absent or kolla-dash's. Kolla-dash's
+    /// own object is applied forced (it owns the fields it renders) with the
+    /// resourceVersion it was read at, so an object replaced meanwhile is not taken over;
+    /// a new one is applied unforced, so one that someone else created meanwhile conflicts
+    /// instead of being taken over. `Ok(false)`: it changed since `found` was read (a
+    /// controller's status update will do): inspect and apply again.
+    pub async fn apply_checked(
+        &self,
+        obj: &serde_json::Value,
+        found: &Found,
+    ) -> anyhow::Result<bool> {
+        let (api, name) = self.api_for(obj).await?;
+        let mut obj = obj.clone();
+        let params = match found {
+            Found::Ours {
+                resource_version, ..
+            } => {
+                obj["metadata"]["resourceVersion"] = resource_version.clone().into();
+                PatchParams::apply(labels::FIELD_MANAGER).force()
+            }
+            Found::Absent | Found::Foreign(_) => PatchParams::apply(labels::FIELD_MANAGER),
+        };
+        match api.patch(&name, &params, &Patch::Apply(&obj)).await {
+            Ok(_) => Ok(true),
+            Err(kube::Error::Api(s)) if s.is_conflict() => Ok(false),
+            Err(e) => Err(explain(e, "apply", &obj)),
+        }
+    }
+
+    /// Takes a foreign object over: applies, and returns the fields it took from other
+    /// managers (`.data.x (kubectl-create)`), which an unforced apply lists as conflicts.
+    pub async fn adopt(&self, obj: &serde_json::Value) -> anyhow::Result<Vec<String>> {
+        let (api, name) = self.api_for(obj).await?;
+        let gentle = PatchParams::apply(labels::FIELD_MANAGER);
+        let taken = match api.patch(&name, &gentle, &Patch::Apply(obj)).await {
+            Ok(_) => return Ok(Vec::new()),
+            Err(kube::Error::Api(s)) if s.is_conflict() => conflicts(&s),
+            Err(e) => return Err(explain(e, "apply", obj)),
+        };
+        let forced = PatchParams::apply(labels::FIELD_MANAGER).force();
+        api.patch(&name, &forced, &Patch::Apply(obj))
+            .await
+            .map_err(|e| explain(e, "apply", obj))?;
+        Ok(taken)
+    }
+
+    /// Server-side apply without any check, for what is not a catalog object (the
+    /// namespace, created only when absent) and for dry runs, which persist nothing.
     pub async fn apply(&self, obj: &serde_json::Value, dry_run: bool) -> anyhow::Result<()> {
         let (api, name) = self.api_for(obj).await?;
         let mut params = PatchParams::apply(labels::FIELD_MANAGER).force();
@@ -120,24 +229,83 @@ impl Applier {
         Ok(())
     }
 
-    /// Deletes in the foreground, so a Job's pods (and a workload's) go with it.
-    pub async fn delete(&self, obj: &serde_json::Value) -> anyhow::Result<Deleted> {
+    /// Deletes the object with `uid` in the foreground, so a Job's pods (and a workload's)
+    /// go with it. An object replaced since it was checked (another uid) is not deleted.
+    pub async fn delete_checked(
+        &self,
+        obj: &serde_json::Value,
+        uid: &str,
+    ) -> anyhow::Result<Deleted> {
         let (api, name) = self.api_for(obj).await?;
         let params = DeleteParams {
             propagation_policy: Some(PropagationPolicy::Foreground),
+            preconditions: Some(Preconditions {
+                uid: Some(uid.to_string()),
+                resource_version: None,
+            }),
             ..DeleteParams::default()
         };
         match api.delete(&name, &params).await {
             Ok(_) => Ok(Deleted::Deleted),
             Err(kube::Error::Api(s)) if s.is_not_found() => Ok(Deleted::Absent),
+            Err(kube::Error::Api(s)) if s.is_conflict() => anyhow::bail!(
+                "{} was replaced since kolla-dash checked it (another uid): not deleted; \
+                 run again to judge the new one",
+                describe(obj)
+            ),
             Err(e) => Err(explain(e, "delete", obj)),
         }
     }
 
-    /// Whether the object exists (for create-if-absent objects such as passwords).
+    /// Sets one annotation on an object `inspect` found kolla-dash's, at the
+    /// resourceVersion it was read at.
+    pub async fn annotate(
+        &self,
+        obj: &serde_json::Value,
+        resource_version: &str,
+        key: &str,
+        value: &str,
+    ) -> anyhow::Result<()> {
+        let (api, name) = self.api_for(obj).await?;
+        let patch = serde_json::json!({
+            "metadata": {"resourceVersion": resource_version, "annotations": {key: value}},
+        });
+        api.patch(&name, &as_kolla_dash(), &Patch::Merge(&patch))
+            .await
+            .map_err(|e| explain(e, "annotate", obj))?;
+        Ok(())
+    }
+
+    /// The live object, if it exists.
     pub async fn get(&self, obj: &serde_json::Value) -> anyhow::Result<Option<DynamicObject>> {
         let (api, name) = self.api_for(obj).await?;
         api.get_opt(&name).await.map_err(|e| explain(e, "get", obj))
+    }
+}
+
+/// Plain (merge) patches made as kolla-dash's field manager.
+pub fn as_kolla_dash() -> PatchParams {
+    PatchParams {
+        field_manager: Some(labels::FIELD_MANAGER.to_string()),
+        ..PatchParams::default()
+    }
+}
+
+/// The fields an unforced apply found owned by other managers: `.data.x (kubectl-create)`.
+fn conflicts(status: &kube::core::Status) -> Vec<String> {
+    let causes = status.details.iter().flat_map(|d| &d.causes);
+    let listed: Vec<String> = causes
+        .filter(|c| !c.field.is_empty())
+        .map(|c| {
+            // "conflict with \"kubectl-create\" using v1" -> kubectl-create
+            let who = c.message.split('"').nth(1).unwrap_or(&c.message);
+            format!("{} ({who})", c.field)
+        })
+        .collect();
+    if listed.is_empty() {
+        vec![status.message.clone()]
+    } else {
+        listed
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod apply;
 pub mod client;
+pub mod foreign;
 pub mod kinds;
 pub mod list;
 pub mod liveness;
@@ -12,4 +13,5 @@ pub mod namespace;
 pub mod nodes;
 pub mod simulate;
 pub mod summarize;
+pub mod volumes;
 pub mod watch;

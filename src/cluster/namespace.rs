@@ -10,8 +10,10 @@ use kube::api::{Api, Patch, PatchParams, PostParams};
 use kube::{Client, ResourceExt as _};
 use rand::distr::{Alphanumeric, SampleString};
 
-use super::apply::{Applier, explain_what};
+use super::apply::{Applier, explain_what, owners_of};
 use crate::labels;
+use crate::ownership::{self, Claim, Foreign, Meeting};
+use crate::summary::{ObjKind, ObjRef};
 
 const PASSWORD_LEN: usize = 32;
 /// Tries at adding keys while another writer changes the Secret at the same time.
@@ -33,16 +35,25 @@ pub async fn ensure_namespace(applier: &Applier, ns: &str) -> anyhow::Result<()>
     applier.apply(&obj, false).await
 }
 
-/// Makes sure the Secret `name` has a generated password under every key in `wanted`.
+/// The passwords Secret of one deployment.
+pub struct Passwords<'a> {
+    pub namespace: &'a str,
+    pub name: &'a str,
+    /// Use (and label as kolla-dash's) a Secret of that name someone else made.
+    pub adopt: bool,
+}
+
+/// Makes sure the passwords Secret has a generated password under every key in `wanted`.
 /// Keys that exist keep their values: a key is added only with the resourceVersion it was
 /// read at, so a concurrent writer's passwords are never overwritten (the add is redone
-/// from a fresh read instead).
+/// from a fresh read instead). A Secret of that name that is not kolla-dash's is refused
+/// (by the ownership rule) unless adopted.
 pub async fn ensure_passwords(
     client: &Client,
-    ns: &str,
-    name: &str,
+    secret: &Passwords<'_>,
     wanted: &[&str],
 ) -> anyhow::Result<()> {
+    let (ns, name) = (secret.namespace, secret.name);
     let api: Api<Secret> = Api::namespaced(client.clone(), ns);
     let what = format!("Secret/{name}");
     for _ in 0..PASSWORD_ATTEMPTS {
@@ -50,6 +61,30 @@ pub async fn ensure_passwords(
             .get_opt(name)
             .await
             .map_err(|e| explain_what(e, "read", &what))?;
+        let mut adopting = false;
+        if let Some(live) = &existing {
+            let (labels, managers) = owners_of(&live.metadata);
+            let claim = Claim {
+                namespace: ns,
+                service: None,
+                cluster_scoped: false,
+            };
+            if let Err(manager) = ownership::judge(claim, &labels, &managers) {
+                let foreign = Foreign {
+                    obj: ObjRef {
+                        kind: ObjKind::Secret,
+                        name: name.to_string(),
+                    },
+                    namespace: Some(ns.to_string()),
+                    cell: None,
+                    manager,
+                };
+                if !secret.adopt {
+                    anyhow::bail!("{}", foreign.sentence(Meeting::Create));
+                }
+                adopting = true;
+            }
+        }
         let have: Vec<String> = existing
             .as_ref()
             .and_then(|s| s.data.as_ref())
@@ -65,7 +100,7 @@ pub async fn ensure_passwords(
                 )
             })
             .collect();
-        if missing.is_empty() {
+        if missing.is_empty() && !adopting {
             return Ok(());
         }
         let result = match existing {
@@ -78,11 +113,15 @@ pub async fn ensure_passwords(
                 .context("building the passwords secret")?;
                 api.create(&PostParams::default(), &secret).await.map(drop)
             }
-            Some(secret) => {
-                // A merge patch that only adds keys; the resourceVersion makes it fail
-                // rather than race with a concurrent writer.
+            Some(live) => {
+                // A merge patch that only adds keys (and, when adopting, kolla-dash's
+                // label); the resourceVersion makes it fail rather than race with a
+                // concurrent writer.
                 let patch = serde_json::json!({
-                    "metadata": {"resourceVersion": secret.resource_version()},
+                    "metadata": {
+                        "resourceVersion": live.resource_version(),
+                        "labels": {labels::MANAGED_BY: labels::MANAGED_BY_VALUE},
+                    },
                     "stringData": missing,
                 });
                 api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))

@@ -1,5 +1,6 @@
 //! Node actions: cordon, uncordon and drain on any cluster (drain evicts through the
-//! Eviction API, so PodDisruptionBudgets are respected).
+//! Eviction API, so PodDisruptionBudgets are respected, and refuses, before cordoning, to
+//! lose what `drain::verdict` says would be lost unless forced).
 
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use kube::api::{EvictParams, ListParams, Patch, PatchParams};
 use kube::{Api, Client};
 
 use super::apply::explain_what;
+use crate::drain::{self, NodePod, Verdict};
 
 /// How long the dashboard's drain keeps retrying evictions a PodDisruptionBudget refuses.
 pub const DRAIN_PATIENCE: Duration = Duration::from_secs(60);
@@ -32,18 +34,48 @@ pub async fn cordon(client: &Client, node: &str, unschedulable: bool) -> anyhow:
     Ok(())
 }
 
+/// A drain refused because it would lose pods: each one and why (`drain::losses`).
+#[derive(Debug, thiserror::Error)]
+#[error("{}", drain::refusal(.node, .losses))]
+pub struct WouldLose {
+    pub node: String,
+    pub losses: Vec<String>,
+}
+
 /// Cordons the node and evicts every pod on it except DaemonSet and mirror pods. Returns
-/// the number of pods evicted. Evictions a PodDisruptionBudget refuses (HTTP 429) are
+/// the number of pods evicted. Unless `force`, a node with pods that would be lost (no
+/// controller, emptyDir data, outside kolla's `namespace`) is left as it was, uncordoned,
+/// with a [`WouldLose`] error. Evictions a PodDisruptionBudget refuses (HTTP 429) are
 /// retried for `patience`, then reported.
-pub async fn drain(client: &Client, node: &str, patience: Duration) -> anyhow::Result<usize> {
-    cordon(client, node, true).await?;
+pub async fn drain(
+    client: &Client,
+    node: &str,
+    namespace: &str,
+    force: bool,
+    patience: Duration,
+) -> anyhow::Result<usize> {
     let pods: Api<Pod> = Api::all(client.clone());
     let on_node = pods
         .list(&ListParams::default().fields(&format!("spec.nodeName={node}")))
         .await
         .map_err(|e| explain_what(e, "list the pods on", &format!("node {node}")))?;
+    let judged: Vec<(&Pod, NodePod)> = on_node.items.iter().map(|p| (p, node_pod(p))).collect();
+    let described: Vec<NodePod> = judged.iter().map(|(_, d)| d.clone()).collect();
+    let losses = drain::losses(&described, namespace);
+    if !force && !losses.is_empty() {
+        return Err(WouldLose {
+            node: node.to_string(),
+            losses,
+        }
+        .into());
+    }
+    cordon(client, node, true).await?;
     let mut evicted = 0;
-    for pod in on_node.items.iter().filter(|p| evictable(p)) {
+    let leaving = judged
+        .iter()
+        .filter(|(_, d)| drain::verdict(d, namespace) != Verdict::Stays)
+        .map(|(p, _)| *p);
+    for pod in leaving {
         let (Some(name), Some(ns)) = (&pod.metadata.name, &pod.metadata.namespace) else {
             continue;
         };
@@ -78,18 +110,30 @@ pub async fn drain(client: &Client, node: &str, patience: Duration) -> anyhow::R
     Ok(evicted)
 }
 
-/// DaemonSet pods come back on the same node, and mirror pods belong to the kubelet.
-fn evictable(pod: &Pod) -> bool {
-    let owned_by_daemonset = pod
+/// What draining judges a pod by.
+fn node_pod(pod: &Pod) -> NodePod {
+    let controller = pod
         .metadata
         .owner_references
         .iter()
         .flatten()
-        .any(|o| o.kind == "DaemonSet");
+        .find(|o| o.controller == Some(true))
+        .map(|o| o.kind.clone());
+    let empty_dir = pod
+        .spec
+        .iter()
+        .flat_map(|s| s.volumes.iter().flatten())
+        .any(|v| v.empty_dir.is_some());
     let mirror = pod
         .metadata
         .annotations
         .as_ref()
         .is_some_and(|a| a.contains_key("kubernetes.io/config.mirror"));
-    !owned_by_daemonset && !mirror
+    NodePod {
+        namespace: pod.metadata.namespace.clone().unwrap_or_default(),
+        name: pod.metadata.name.clone().unwrap_or_default(),
+        controller,
+        empty_dir,
+        mirror,
+    }
 }

@@ -18,6 +18,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::kind::Kind;
 use crate::labels;
+use crate::record;
 use crate::summary::{
     ContainerSummary, EventSummary, Exit, JobState, NodeReady, NodeSummary, ObjKind, ObjRef,
     ObjState, ObjectSummary, Owner, PodDetail, PodPhase, Reason, VolumePhase,
@@ -60,6 +61,11 @@ pub fn owner_of(labels: Option<&BTreeMap<String, String>>) -> Option<Owner> {
         service: service.clone(),
         kind,
     })
+}
+
+/// The bootstrap record a PV or PVC carries (`record::ANNOTATION`).
+fn bootstrap_record(meta: &ObjectMeta) -> Option<String> {
+    meta.annotations.as_ref()?.get(record::ANNOTATION).cloned()
 }
 
 fn count(n: Option<i32>) -> u32 {
@@ -389,6 +395,7 @@ impl Summarize for PersistentVolume {
                 .as_ref()
                 .and_then(|s| s.claim_ref.as_ref())
                 .and_then(|c| c.name.clone()),
+            bootstrapped: bootstrap_record(&self.metadata),
         }
     }
 }
@@ -402,6 +409,7 @@ impl Summarize for PersistentVolumeClaim {
         ObjState::Pvc {
             phase: volume_phase(self.status.as_ref().and_then(|s| s.phase.as_deref())),
             volume: self.spec.as_ref().and_then(|s| s.volume_name.clone()),
+            bootstrapped: bootstrap_record(&self.metadata),
         }
     }
 }

@@ -180,23 +180,23 @@ impl FirstSync {
 
 /// Doubles the delay after each failure, resets after a successful sync. Each wait is
 /// jittered (50–150 %), so watchers that failed together do not all retry together.
-struct Backoff(Duration);
+pub(super) struct Backoff(Duration);
 
 impl Backoff {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Backoff(BACKOFF_MIN)
     }
-    async fn wait(&mut self) {
+    pub(super) async fn wait(&mut self) {
         let jitter = rand::rng().random_range(0.5..1.5);
         tokio::time::sleep(self.0.mul_f64(jitter)).await;
         self.0 = (self.0 * 2).min(BACKOFF_MAX);
     }
-    fn reset(&mut self) {
+    pub(super) fn reset(&mut self) {
         self.0 = BACKOFF_MIN;
     }
 }
 
-fn is_forbidden(err: &watcher::Error) -> bool {
+pub(super) fn is_forbidden(err: &watcher::Error) -> bool {
     let api_err = match err {
         watcher::Error::InitialListFailed(e)
         | watcher::Error::WatchStartFailed(e)

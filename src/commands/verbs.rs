@@ -2,13 +2,15 @@
 //! `resource create|delete|status`.
 
 use crate::catalog::Verb;
-use crate::cli::{GlobalArgs, Output, ResourceArgs, ResourceStatusArgs};
+use crate::cli::{GlobalArgs, Output, ResourceArgs, ResourceCreateArgs, ResourceStatusArgs};
+use crate::cluster::apply::Found;
 use crate::cluster::list::{Listed, list_all};
-use crate::engine::{Engine, Outcome};
+use crate::engine::{Engine, ForeignObjects, Outcome};
 use crate::executor;
 use crate::kind::Kind;
 use crate::labels;
 use crate::model::store::{Store, Sync};
+use crate::model::{Consent, Msg};
 use crate::status::{CellStatus, forbidden_note};
 use crate::summary::{ObjKind, ObjectSummary};
 use crate::ui::theme::status_words;
@@ -25,6 +27,7 @@ pub async fn service_verb(
     verb: Verb,
     services: &[String],
     delete_data: bool,
+    consent: Consent,
 ) -> anyhow::Result<()> {
     // Check every name before touching anything.
     let (engine, ()) = Engine::connect_checked(global, |catalog| {
@@ -34,7 +37,7 @@ pub async fn service_verb(
     })
     .await?;
     for s in services {
-        print_outcomes(&engine.verb(verb, s, delete_data).await?);
+        print_outcomes(&engine.verb(verb, s, delete_data, consent).await?);
     }
     Ok(())
 }
@@ -52,9 +55,13 @@ async fn connect_for(
     .await
 }
 
-pub async fn create(global: &GlobalArgs, args: &ResourceArgs) -> anyhow::Result<()> {
-    let (engine, (service, kind)) = connect_for(global, args).await?;
-    print_outcomes(&engine.create(&service, kind).await?);
+pub async fn create(global: &GlobalArgs, args: &ResourceCreateArgs) -> anyhow::Result<()> {
+    let (engine, (service, kind)) = connect_for(global, &args.target).await?;
+    print_outcomes(
+        &engine
+            .create(&service, kind, args.consent.consent())
+            .await?,
+    );
     Ok(())
 }
 
@@ -64,7 +71,8 @@ pub async fn delete(
     delete_data: bool,
 ) -> anyhow::Result<()> {
     let (engine, (service, kind)) = connect_for(global, args).await?;
-    print_outcomes(&engine.delete(&service, kind, delete_data).await?);
+    let refuse = ForeignObjects::Refuse;
+    print_outcomes(&engine.delete(&service, kind, delete_data, refuse).await?);
     Ok(())
 }
 
@@ -114,6 +122,18 @@ pub async fn status(global: &GlobalArgs, args: &ResourceStatusArgs) -> anyhow::R
         .all(|&k| *store.status(row, k) == CellStatus::Forbidden)
     {
         anyhow::bail!("forbidden: your credentials may not list any of {service}'s objects (RBAC)");
+    }
+    // Same-named objects that are not kolla-dash's: the label selector above cannot see
+    // them, so each rendered name is looked up (where RBAC lets the cell be read at all).
+    for &kind in &kinds {
+        if *store.status(row, kind) == CellStatus::Forbidden {
+            continue;
+        }
+        for m in engine.render(&service, kind)? {
+            if let Found::Foreign(foreign) = engine.applier.inspect(&m).await? {
+                store.observe(Msg::ForeignSeen(foreign));
+            }
+        }
     }
     // Go on with what can be seen; the cells that needed the rest say forbidden.
     for kind in store.unchecked() {

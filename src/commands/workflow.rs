@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use crate::cli::{DeployArgs, GlobalArgs, Output, TeardownArgs};
 use crate::engine::Engine;
 use crate::executor as run;
+use crate::model::Consent;
 use crate::model::store::Store;
 use crate::status::forbidden_note;
 use crate::workflow::plan::{Plan, ServiceSpec, Step};
@@ -37,6 +38,7 @@ pub async fn deploy(global: &GlobalArgs, args: &DeployArgs) -> anyhow::Result<()
         dry_run: args.dry_run,
         timeout: args.timeout,
         output: args.output,
+        consent: args.adopt.consent(),
     };
     plan_and_run(global, opts, |engine, specs, store| {
         run::deploy_plan(engine, specs, store, &args.services)
@@ -53,8 +55,13 @@ pub async fn teardown(global: &GlobalArgs, args: &TeardownArgs) -> anyhow::Resul
         dry_run: args.dry_run,
         timeout: args.timeout,
         output: args.output,
+        consent: Consent::default(),
     };
     plan_and_run(global, opts, |_, specs, store| {
+        // What is not kolla-dash's stays; say so before the plan skips it.
+        for foreign in run::left_alone(store, &args.services) {
+            eprintln!("{foreign}");
+        }
         run::teardown_plan(specs, store, &args.services, args.delete_data)
     })
     .await
@@ -66,6 +73,7 @@ struct Options {
     dry_run: bool,
     timeout: u64,
     output: Output,
+    consent: Consent,
 }
 
 /// Lists the cluster, plans with `planner`, then prints the plan (dry run) or executes it.
@@ -87,12 +95,16 @@ async fn plan_and_run(
         return print_plan(&plan, opts.output);
     }
     let schedule = Schedule::new(plan);
+    let options = run::RunOptions {
+        step_timeout: Duration::from_secs(opts.timeout),
+        consent: opts.consent,
+    };
     execute(
         engine,
         schedule,
         store,
         &mut msgs,
-        opts.timeout,
+        options,
         opts.output,
         opts.what,
     )
@@ -104,7 +116,7 @@ async fn execute(
     schedule: Schedule,
     store: Store,
     msgs: &mut tokio::sync::mpsc::UnboundedReceiver<crate::model::Msg>,
-    timeout_secs: u64,
+    options: run::RunOptions,
     output: Output,
     what: &str,
 ) -> anyhow::Result<()> {
@@ -117,12 +129,23 @@ async fn execute(
             Style::Live => live.redraw(s, t),
             // Waiting reasons change often; plain lines keep to the milestones.
             Style::Lines if matches!(s.states[id], StepState::Waiting(_)) => {}
-            Style::Lines => println!(
-                "[{t:6.1}s] {}: {}",
-                s.plan.steps[id],
-                state_text(&s.states[id])
-            ),
-            Style::Json => println!("{}", json_event(&s.plan.steps[id], &s.states[id], t)),
+            Style::Lines => {
+                println!(
+                    "[{t:6.1}s] {}: {}",
+                    s.plan.steps[id],
+                    state_text(&s.states[id])
+                );
+                for note in final_notes(s, id) {
+                    println!("          {note}");
+                }
+            }
+            Style::Json => {
+                let mut event = json_event(&s.plan.steps[id], &s.states[id], t);
+                if !final_notes(s, id).is_empty() {
+                    event["notes"] = final_notes(s, id).into();
+                }
+                println!("{event}");
+            }
         }
     };
     let cancel = async {
@@ -135,7 +158,7 @@ async fn execute(
         schedule,
         store,
         msgs,
-        Duration::from_secs(timeout_secs),
+        options,
         on_change,
         cancel,
     )
@@ -149,6 +172,15 @@ async fn execute(
         return Ok(());
     }
     anyhow::bail!("{what} did not finish ({secs:.1} s): {outcome}")
+}
+
+/// What a finished step's action said worth telling (nothing while it runs).
+fn final_notes(s: &Schedule, id: usize) -> &[String] {
+    if s.states[id].is_final() {
+        &s.notes[id]
+    } else {
+        &[]
+    }
 }
 
 fn state_text(state: &StepState) -> String {
@@ -203,7 +235,8 @@ impl LiveList {
             // Move up over the previous drawing and clear it.
             let _ = write!(out, "\x1b[{}F\x1b[J", self.drawn);
         }
-        for (step, state) in s.plan.steps.iter().zip(&s.states) {
+        let mut notes = 0;
+        for (id, (step, state)) in s.plan.steps.iter().zip(&s.states).enumerate() {
             let mark = match state {
                 StepState::Done | StepState::Skipped => "✓",
                 StepState::Failed(_) | StepState::Blocked(_) => "✗",
@@ -211,9 +244,13 @@ impl LiveList {
                 StepState::Queued | StepState::Cancelled => " ",
             };
             let _ = writeln!(out, "{mark} {step}: {}", state_text(state));
+            for note in final_notes(s, id) {
+                let _ = writeln!(out, "    {note}");
+                notes += 1;
+            }
         }
         let _ = writeln!(out, "  {t:.1} s");
-        self.drawn = s.plan.steps.len() + 1;
+        self.drawn = s.plan.steps.len() + notes + 1;
         let _ = out.flush();
     }
 }

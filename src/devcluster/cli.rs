@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use super::{Component, DevCluster, Progress, StartOptions, destroy, is_running, process};
+use super::{
+    Component, DevCluster, Progress, StartOptions, destroy, is_running, process, staleness,
+};
 use crate::cli::{BreakMode, DevClusterCommand, GlobalArgs, NodeSet, StateDirArg};
 use crate::cluster::simulate::{self, Breakage};
 use crate::engine::load_config;
@@ -100,6 +102,13 @@ async fn up(nodes: u32, dir: &Path) -> anyhow::Result<()> {
         print_usage(dir);
         return Ok(());
     }
+    if let Some(stale) = staleness(dir)? {
+        eprintln!(
+            "[dev-cluster] {} is stale ({}): cleaning it",
+            dir.display(),
+            stale.join("; ")
+        );
+    }
     let opts = StartOptions {
         nodes,
         state_dir: Some(dir.to_owned()),
@@ -137,22 +146,33 @@ fn print_usage(dir: &Path) {
 }
 
 async fn status(dir: &Path) -> anyhow::Result<()> {
+    if let Some(stale) = staleness(dir)? {
+        println!(
+            "dev-cluster in {}: stale, none of its processes runs",
+            dir.display()
+        );
+        for line in stale {
+            println!("  {line}");
+        }
+        println!("`kolla-dash dev-cluster up` or `down` cleans it");
+        return Ok(());
+    }
     let cluster = DevCluster::attach(dir).await?;
-    let pids = cluster.pids();
     let ports = cluster.ports();
     println!("dev-cluster in {}", dir.display());
     println!("{:<24} {:>8}  {:<6}  PORT", "COMPONENT", "PID", "STATE");
     for component in Component::ALL {
-        let pid = pids.get(&component).copied();
-        let state = match pid {
-            Some(p) if process::is_paused(p) => "paused",
-            Some(p) if process::is_alive(p) => "alive",
+        let proc = cluster.state.pids.get(&component);
+        // A pid someone else has now is not this component.
+        let state = match proc {
+            Some(p) if p.is_running() && process::is_paused(p.pid) => "paused",
+            Some(p) if p.is_running() => "alive",
             _ => "dead",
         };
         println!(
             "{:<24} {:>8}  {:<6}  {}",
             component.to_string(),
-            pid.map_or_else(|| "-".to_owned(), |p| p.to_string()),
+            proc.map_or_else(|| "-".to_owned(), |p| p.pid.to_string()),
             state,
             component
                 .port(&ports)
@@ -177,6 +197,9 @@ fn down(dir: &Path) -> anyhow::Result<()> {
     if !dir.exists() {
         println!("no dev-cluster in {}", dir.display());
         return Ok(());
+    }
+    if let Some(stale) = staleness(dir)? {
+        println!("{} was stale: {}", dir.display(), stale.join("; "));
     }
     destroy(dir)?;
     println!("dev-cluster stopped; {} removed", dir.display());

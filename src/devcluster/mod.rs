@@ -27,7 +27,7 @@ pub use component::Component;
 pub use pki::{OPERATOR_CONTEXT, OPERATOR_USER, UNPRIVILEGED_CONTEXT, VIEWER_CONTEXT, VIEWER_USER};
 pub use state::Ports;
 
-use process::Detach;
+use process::{Detach, Now, Proc};
 use state::{ClusterState, Layout};
 
 /// Stages given to kwok: the fake kubelets' behaviour.
@@ -235,7 +235,7 @@ impl DevCluster {
 
     /// Pid of every component started and not stopped since.
     pub fn pids(&self) -> BTreeMap<Component, u32> {
-        self.state.pids.clone()
+        self.state.pids.iter().map(|(c, p)| (*c, p.pid)).collect()
     }
 
     pub fn log_path(&self, component: Component) -> PathBuf {
@@ -275,31 +275,34 @@ impl DevCluster {
     /// Freezes a running component (SIGSTOP): it keeps its port and its connections but
     /// answers nothing, as a hung process or a network path that drops packets does.
     pub fn pause_component(&self, component: Component) -> anyhow::Result<u32> {
-        let pid = self.own_pid(component)?;
-        process::pause(pid, true)?;
-        Ok(pid)
+        let proc = self.own(component)?;
+        process::pause(&proc, true)?;
+        Ok(proc.pid)
     }
 
     /// Lets a paused component run again (SIGCONT).
     pub fn resume_component(&self, component: Component) -> anyhow::Result<u32> {
-        let pid = self.own_pid(component)?;
-        process::pause(pid, false)?;
-        Ok(pid)
+        let proc = self.own(component)?;
+        process::pause(&proc, false)?;
+        Ok(proc.pid)
     }
 
-    /// The pid this cluster started `component` under, if it still runs that binary.
-    fn own_pid(&self, component: Component) -> anyhow::Result<u32> {
-        let pid = self.state.pids.get(&component).copied().with_context(|| {
+    /// The process this cluster started as `component`, if it still runs (same pid, start
+    /// time and binary).
+    fn own(&self, component: Component) -> anyhow::Result<Proc> {
+        let proc = self.state.pids.get(&component).cloned().with_context(|| {
             format!(
                 "{component} is not running in the dev-cluster in {}",
                 self.layout.root().display()
             )
         })?;
-        if !process::is_alive(pid) || process::exe_name(pid).as_deref() != Some(component.binary())
-        {
-            bail!("{component} (pid {pid} in cluster.json) is no longer running");
+        if !proc.is_running() {
+            bail!(
+                "{component} (pid {} in cluster.json) is no longer running",
+                proc.pid
+            );
         }
-        Ok(pid)
+        Ok(proc)
     }
 
     /// Whether `component` is paused.
@@ -307,13 +310,13 @@ impl DevCluster {
         self.state
             .pids
             .get(&component)
-            .is_some_and(|&pid| process::is_paused(pid))
+            .is_some_and(|p| p.is_running() && process::is_paused(p.pid))
     }
 
     /// Stops one component (SIGTERM, then SIGKILL after a grace period).
     pub fn stop_component(&mut self, component: Component) -> anyhow::Result<()> {
-        if let Some(pid) = self.state.pids.remove(&component) {
-            let stopped = process::terminate(&[pid], STOP_GRACE);
+        if let Some(proc) = self.state.pids.remove(&component) {
+            let stopped = process::terminate(&[proc], STOP_GRACE);
             self.reap(Some(component));
             self.state.save(&self.layout)?;
             stopped.with_context(|| format!("stopping {component}"))?;
@@ -324,10 +327,10 @@ impl DevCluster {
     /// Starts a stopped component again on its old port; for the apiserver, waits until
     /// it is ready.
     pub async fn start_component(&mut self, component: Component) -> anyhow::Result<()> {
-        if let Some(&pid) = self.state.pids.get(&component)
-            && process::is_alive(pid)
+        if let Some(proc) = self.state.pids.get(&component)
+            && proc.is_running()
         {
-            bail!("{component} is already running (pid {pid})");
+            bail!("{component} is already running (pid {})", proc.pid);
         }
         self.spawn(component)?;
         if component == Component::ApiServer {
@@ -412,7 +415,13 @@ impl DevCluster {
             &self.layout.log(component),
             detach,
         )?;
-        self.state.pids.insert(component, child.id());
+        // `spawn` returns once the binary is exec'd: /proc shows it from here on.
+        let proc = process::Proc::of(child.id()).unwrap_or(process::Proc {
+            pid: child.id(),
+            start: 0,
+            exe: PathBuf::new(),
+        });
+        self.state.pids.insert(component, proc);
         self.children.push((component, child));
         self.state.save(&self.layout)
     }
@@ -498,7 +507,7 @@ impl DevCluster {
             .state
             .pids
             .iter()
-            .find(|&(_, &pid)| !process::is_alive(pid))
+            .find(|(_, proc)| !proc.is_running())
             .map(|(&c, _)| c);
         let Some(component) = dead else {
             return Ok(());
@@ -524,8 +533,8 @@ impl DevCluster {
 
     /// Stops every process of the cluster, keeping the state directory.
     fn stop_processes(&mut self) -> anyhow::Result<()> {
-        let pids: Vec<u32> = std::mem::take(&mut self.state.pids).into_values().collect();
-        let result = stop_in_order(pids);
+        let procs: Vec<Proc> = std::mem::take(&mut self.state.pids).into_values().collect();
+        let result = stop_in_order(procs);
         self.reap(None);
         self.state.save(&self.layout)?;
         result
@@ -556,11 +565,37 @@ impl Drop for DevCluster {
     }
 }
 
-/// True if `state_dir` holds a cluster with at least one live process.
+/// True if `state_dir` holds a cluster with at least one of its processes running (the
+/// recorded pid, start time and binary all match).
 pub fn is_running(state_dir: &Path) -> anyhow::Result<bool> {
     let layout = Layout::new(state_dir.to_owned());
-    Ok(ClusterState::load(&layout)?
-        .is_some_and(|s| s.pids.values().any(|&pid| process::is_alive(pid))))
+    Ok(ClusterState::load(&layout)?.is_some_and(|s| s.pids.values().any(Proc::is_running)))
+}
+
+/// For a state directory whose cluster no longer runs (after a crash or a reboot), what
+/// became of each recorded process, one phrase each; `None` when it runs, or holds no
+/// cluster.
+pub fn staleness(state_dir: &Path) -> anyhow::Result<Option<Vec<String>>> {
+    let layout = Layout::new(state_dir.to_owned());
+    let Some(state) = ClusterState::load(&layout)? else {
+        return Ok(None);
+    };
+    if state.pids.values().any(Proc::is_running) {
+        return Ok(None);
+    }
+    Ok(Some(
+        state
+            .pids
+            .iter()
+            .map(|(component, proc)| match proc.now() {
+                Now::Reused(exe) => format!(
+                    "{component} (pid {}) is gone; the pid is now {exe}'s",
+                    proc.pid
+                ),
+                Now::Gone | Now::Running => format!("{component} (pid {}) is gone", proc.pid),
+            })
+            .collect(),
+    ))
 }
 
 /// Stops every process of the cluster in `state_dir` and removes the directory. Finds
@@ -582,25 +617,25 @@ pub fn destroy(state_dir: &Path) -> anyhow::Result<()> {
         Some(s) => Some(s.bin_dir.clone()),
         None => Binaries::locate().ok().map(|b| b.dir),
     };
-    let mut pids: Vec<u32> = state
+    let mut procs: Vec<Proc> = state
         .iter()
-        .flat_map(|s| s.pids.values().copied())
-        .filter(|&pid| process::is_alive(pid))
+        .flat_map(|s| s.pids.values().cloned())
+        .filter(Proc::is_running)
         .collect();
     if let Some(bin_dir) = bin_dir {
-        pids.extend(process::find_cluster_processes(&bin_dir, state_dir));
+        procs.extend(process::find_cluster_processes(&bin_dir, state_dir));
     }
-    stop_in_order(pids)?;
+    stop_in_order(procs)?;
     std::fs::remove_dir_all(state_dir).with_context(|| format!("removing {}", state_dir.display()))
 }
 
 /// Stops etcd last: an apiserver that loses etcd first lingers until SIGKILL.
-fn stop_in_order(mut pids: Vec<u32>) -> anyhow::Result<()> {
-    pids.sort_unstable();
-    pids.dedup();
-    let (etcd, rest): (Vec<u32>, Vec<u32>) = pids
+fn stop_in_order(mut procs: Vec<Proc>) -> anyhow::Result<()> {
+    procs.sort_unstable_by_key(|p| p.pid);
+    procs.dedup();
+    let (etcd, rest): (Vec<Proc>, Vec<Proc>) = procs
         .into_iter()
-        .partition(|&pid| process::exe_name(pid).as_deref() == Some(Component::Etcd.binary()));
+        .partition(|p| p.binary() == Some(Component::Etcd.binary()));
     process::terminate(&rest, STOP_GRACE)?;
     process::terminate(&etcd, STOP_GRACE)
 }

@@ -1,8 +1,10 @@
-//! Starting detached processes and stopping them again: sessions, signals, /proc.
+//! Starting detached processes and stopping them again: sessions, signals, /proc. A pid
+//! alone names no process for long (after a crash or a reboot it is someone else's), so a
+//! process is recorded with its start time and binary, and signalled only while both match.
 
 use std::fs::File;
 use std::os::unix::process::CommandExt as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -48,9 +50,36 @@ pub fn spawn(program: &Path, args: &[String], log: &Path, detach: Detach) -> any
         .with_context(|| format!("starting {}", program.display()))
 }
 
-/// True if `pid` exists and is not a zombie.
-pub fn is_alive(pid: u32) -> bool {
-    process_state(pid).is_some_and(|state| state != 'Z' && state != 'X')
+/// One process as it was started: its pid, when it started (clock ticks after boot, from
+/// /proc/PID/stat) and the binary it runs. `cluster.json` records these.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "Recorded")]
+pub struct Proc {
+    pub pid: u32,
+    pub start: u64,
+    pub exe: PathBuf,
+}
+
+/// What `cluster.json` may hold: a process, or (written before start times were kept) a
+/// bare pid, which then matches no process and is never signalled.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Recorded {
+    Proc { pid: u32, start: u64, exe: PathBuf },
+    Pid(u32),
+}
+
+impl From<Recorded> for Proc {
+    fn from(r: Recorded) -> Proc {
+        match r {
+            Recorded::Proc { pid, start, exe } => Proc { pid, start, exe },
+            Recorded::Pid(pid) => Proc {
+                pid,
+                start: 0,
+                exe: PathBuf::new(),
+            },
+        }
+    }
 }
 
 /// True if `pid` is stopped (SIGSTOP): alive, but running nothing.
@@ -65,8 +94,13 @@ fn process_state(pid: u32) -> Option<char> {
     stat.rsplit_once(')')?.1.trim_start().chars().next()
 }
 
-/// Stops (`pause`) or continues `pid` with SIGSTOP / SIGCONT.
-pub fn pause(pid: u32, pause: bool) -> anyhow::Result<()> {
+/// Stops (`pause`) or continues the recorded process with SIGSTOP / SIGCONT; a pid that is
+/// no longer that process is not signalled.
+pub fn pause(proc: &Proc, pause: bool) -> anyhow::Result<()> {
+    let pid = proc.pid;
+    if !proc.is_running() {
+        anyhow::bail!("pid {pid} is no longer the process that was started");
+    }
     let raw = i32::try_from(pid).with_context(|| format!("pid {pid} out of range"))?;
     let signal = if pause {
         Signal::SIGSTOP
@@ -76,52 +110,109 @@ pub fn pause(pid: u32, pause: bool) -> anyhow::Result<()> {
     kill(Pid::from_raw(raw), signal).with_context(|| format!("sending {signal} to pid {pid}"))
 }
 
-/// File name of the executable `pid` runs, if it can be read.
-pub fn exe_name(pid: u32) -> Option<String> {
-    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
-    Some(exe.file_name()?.to_str()?.to_owned())
+/// What /proc says of a pid now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Now {
+    /// The recorded process, still running.
+    Running,
+    /// Nothing runs under the pid (or only a zombie).
+    Gone,
+    /// Another process has the pid now: its binary, as far as it can be read.
+    Reused(String),
 }
 
-/// Pids of live processes running one of `binaries` from `bin_dir` whose command line
-/// mentions `state_dir`: what `down` must stop even when `cluster.json` missed a pid.
-pub fn find_cluster_processes(bin_dir: &Path, state_dir: &Path) -> Vec<u32> {
+impl Proc {
+    /// The process running under `pid` now, if any (zombies are not running).
+    pub fn of(pid: u32) -> Option<Proc> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // Fields after the parenthesised command name: state is field 3, starttime 22.
+        let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
+        let state = fields.next()?;
+        if state == "Z" || state == "X" {
+            return None;
+        }
+        let start = fields.nth(18)?.parse().ok()?;
+        let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+        Some(Proc { pid, start, exe })
+    }
+
+    /// Whether the recorded process still runs under its pid: same start time, same
+    /// binary. Only then may it be signalled.
+    pub fn now(&self) -> Now {
+        match Proc::of(self.pid) {
+            None => Now::Gone,
+            Some(p) if p.start == self.start && same_binary(&p.exe, &self.exe) => Now::Running,
+            Some(p) => Now::Reused(p.exe.display().to_string()),
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.now() == Now::Running
+    }
+
+    /// A bare pid read from an older `cluster.json`: no start time, no binary.
+    pub fn is_bare(&self) -> bool {
+        self.start == 0 && self.exe.as_os_str().is_empty()
+    }
+
+    /// File name of its binary.
+    pub fn binary(&self) -> Option<&str> {
+        self.exe.file_name()?.to_str()
+    }
+}
+
+/// A binary replaced on disk after it started reads back as `PATH (deleted)`; a process
+/// that is exiting has no binary to show any more (its start time still names it).
+fn same_binary(now: &Path, recorded: &Path) -> bool {
+    let now = now.to_string_lossy();
+    !recorded.as_os_str().is_empty()
+        && (now.is_empty()
+            || now.strip_suffix(" (deleted)").unwrap_or(&now) == recorded.to_string_lossy())
+}
+
+/// Live processes running a binary from `bin_dir` whose command line mentions
+/// `state_dir`: what `down` must stop even when `cluster.json` missed one.
+pub fn find_cluster_processes(bin_dir: &Path, state_dir: &Path) -> Vec<Proc> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
     let needle = state_dir.as_os_str().as_encoded_bytes();
     entries
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&pid| {
-            let exe_ok = std::fs::read_link(format!("/proc/{pid}/exe"))
-                .is_ok_and(|exe| exe.parent() == Some(bin_dir));
-            exe_ok
-                && std::fs::read(format!("/proc/{pid}/cmdline"))
+        .filter_map(Proc::of)
+        .filter(|p| {
+            p.exe.parent() == Some(bin_dir)
+                && std::fs::read(format!("/proc/{}/cmdline", p.pid))
                     .is_ok_and(|cmd| cmd.windows(needle.len()).any(|w| w == needle))
-                && is_alive(pid)
         })
         .collect()
 }
 
 /// Sends SIGTERM to each process's group (each is a session leader) and waits up to
-/// `grace` for all to go, then SIGKILLs the rest and waits for those too. A paused process
+/// `grace` for all to go, then SIGKILLs the rest and waits for those too. A process is
+/// signalled only while it is still the one recorded (`Proc::is_running`); a paused one
 /// is continued, so it can act on the SIGTERM.
-pub fn terminate(pids: &[u32], grace: Duration) -> anyhow::Result<()> {
-    signal_all(pids, Signal::SIGTERM);
-    signal_all(pids, Signal::SIGCONT);
-    if wait_gone(pids, grace) {
+pub fn terminate(procs: &[Proc], grace: Duration) -> anyhow::Result<()> {
+    signal_all(procs, Signal::SIGTERM);
+    signal_all(procs, Signal::SIGCONT);
+    if wait_gone(procs, grace) {
         return Ok(());
     }
-    signal_all(pids, Signal::SIGKILL);
-    if wait_gone(pids, Duration::from_secs(5)) {
+    signal_all(procs, Signal::SIGKILL);
+    if wait_gone(procs, Duration::from_secs(5)) {
         return Ok(());
     }
-    let left: Vec<u32> = pids.iter().copied().filter(|&p| is_alive(p)).collect();
+    let left: Vec<u32> = procs
+        .iter()
+        .filter(|p| p.is_running())
+        .map(|p| p.pid)
+        .collect();
     anyhow::bail!("processes {left:?} survived SIGKILL")
 }
 
-fn signal_all(pids: &[u32], signal: Signal) {
-    for &pid in pids {
-        let Ok(raw) = i32::try_from(pid) else {
+fn signal_all(procs: &[Proc], signal: Signal) {
+    for p in procs.iter().filter(|p| p.is_running()) {
+        let Ok(raw) = i32::try_from(p.pid) else {
             continue;
         };
         let pid = Pid::from_raw(raw);
@@ -132,10 +223,10 @@ fn signal_all(pids: &[u32], signal: Signal) {
     }
 }
 
-fn wait_gone(pids: &[u32], timeout: Duration) -> bool {
+fn wait_gone(procs: &[Proc], timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     loop {
-        if pids.iter().all(|&p| !is_alive(p)) {
+        if procs.iter().all(|p| !p.is_running()) {
             return true;
         }
         if Instant::now() >= deadline {
@@ -175,15 +266,47 @@ mod tests {
             Detach::DieWithParent,
         )
         .expect("spawn tail");
-        let pid = child.id();
-        assert!(is_alive(pid));
-        assert!(find_cluster_processes(bin_dir, dir.path()).contains(&pid));
+        let proc = Proc::of(child.id()).expect("tail runs");
+        assert_eq!(proc.exe, tail);
+        assert!(proc.is_running());
+        assert!(find_cluster_processes(bin_dir, dir.path()).contains(&proc));
         let elsewhere = tempfile::tempdir().expect("tempdir");
-        assert!(!find_cluster_processes(bin_dir, elsewhere.path()).contains(&pid));
-        terminate(&[pid], Duration::from_secs(2)).expect("terminate");
-        // A zombie until reaped, which is_alive already counts as gone.
-        assert!(!is_alive(pid));
+        assert!(!find_cluster_processes(bin_dir, elsewhere.path()).contains(&proc));
+        terminate(std::slice::from_ref(&proc), Duration::from_secs(2)).expect("terminate");
+        // A zombie until reaped, which counts as gone.
+        assert_eq!(proc.now(), Now::Gone);
         child.wait().expect("reap");
+    }
+
+    #[test]
+    fn a_pid_that_is_another_process_now_is_neither_running_nor_signalled() {
+        let mut sleep = Command::new("sleep").arg("600").spawn().expect("sleep");
+        let real = Proc::of(sleep.id()).expect("sleep runs");
+        let older = Proc {
+            start: real.start.saturating_sub(1),
+            ..real.clone()
+        };
+        let other_binary = Proc {
+            exe: PathBuf::from("/opt/k8s/kube-apiserver"),
+            ..real.clone()
+        };
+        let legacy: Proc = serde_json::from_str(&real.pid.to_string()).expect("a bare pid");
+        for recorded in [&older, &other_binary, &legacy] {
+            assert!(matches!(recorded.now(), Now::Reused(_)), "{recorded:?}");
+            terminate(std::slice::from_ref(recorded), Duration::from_millis(100))
+                .expect("nothing to stop");
+        }
+        assert!(
+            real.is_running(),
+            "a process that was not recorded was signalled"
+        );
+        let _ = sleep.kill();
+        sleep.wait().expect("reap");
+        let json = serde_json::to_string(&real).expect("serialise");
+        assert_eq!(
+            serde_json::from_str::<Proc>(&json).expect("read back"),
+            real
+        );
     }
 
     #[test]

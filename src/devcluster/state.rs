@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::bins::Versions;
 use super::component::Component;
+use super::process::{Proc, find_cluster_processes};
 
 /// Paths inside one cluster's state directory.
 #[derive(Debug, Clone)]
@@ -106,14 +107,15 @@ pub struct Ports {
 }
 
 /// Contents of `cluster.json`, rewritten after every process change so that `down` finds
-/// every pid even when `up` was interrupted half-way.
+/// every process even when `up` was interrupted half-way. Each is recorded with its start
+/// time and binary, so a pid someone else has now is never taken for it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClusterState {
     pub versions: Versions,
     pub bin_dir: PathBuf,
     pub ports: Ports,
     pub nodes: u32,
-    pub pids: BTreeMap<Component, u32>,
+    pub pids: BTreeMap<Component, Proc>,
 }
 
 impl ClusterState {
@@ -124,9 +126,25 @@ impl ClusterState {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
-        serde_json::from_str(&text)
-            .map(Some)
-            .with_context(|| format!("parsing {}", path.display()))
+        let mut state: ClusterState =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        state.identify_bare_pids(layout.root());
+        Ok(Some(state))
+    }
+
+    /// A bare pid (written before start times were kept) names its process only if /proc
+    /// shows one of our binaries there whose command line names this state dir; then the
+    /// record becomes that process, else it stays matching nothing.
+    fn identify_bare_pids(&mut self, root: &Path) {
+        if self.pids.values().all(|p| !p.is_bare()) {
+            return;
+        }
+        let ours = find_cluster_processes(&self.bin_dir, root);
+        for proc in self.pids.values_mut().filter(|p| p.is_bare()) {
+            if let Some(found) = ours.iter().find(|o| o.pid == proc.pid) {
+                *proc = found.clone();
+            }
+        }
     }
 
     /// Writes via a temporary file and a rename, so a reader never sees half a file.

@@ -9,8 +9,8 @@ use crate::access;
 use crate::catalog::Verb;
 use crate::cluster::nodes;
 use crate::cluster::simulate;
-use crate::engine::{Engine, Outcome};
-use crate::model::{Action, Msg, NodeOp};
+use crate::engine::{Engine, ForeignObjects, Outcome};
+use crate::model::{Action, Consent, Msg, NodeOp};
 
 /// Runs `action` in the background; `id` ties its messages together.
 pub fn spawn(engine: Arc<Engine>, id: u64, action: Action, tx: UnboundedSender<Msg>) {
@@ -19,35 +19,61 @@ pub fn spawn(engine: Arc<Engine>, id: u64, action: Action, tx: UnboundedSender<M
         what: action.to_string(),
     });
     tokio::spawn(async move {
-        let result = perform(&engine, &action)
+        let result = perform(&engine, &action, &tx)
             .await
             .map_err(|e| format!("{e:#}"));
         let _ = tx.send(Msg::ActionFinished { id, result });
     });
 }
 
-async fn perform(engine: &Engine, action: &Action) -> anyhow::Result<String> {
+/// Carries `action` out; `tx` hears what the model must answer besides the result (a
+/// refused drain).
+async fn perform(
+    engine: &Engine,
+    action: &Action,
+    tx: &UnboundedSender<Msg>,
+) -> anyhow::Result<String> {
     let client = &engine.cluster.client;
     let outcomes = match action {
-        Action::Create { service, kind } => engine.create(service, *kind).await,
+        Action::Create {
+            service,
+            kind,
+            consent,
+        } => engine.create(service, *kind, *consent).await,
         Action::Delete {
             service,
             kind,
             delete_data,
-        } => engine.delete(service, *kind, *delete_data).await,
-        Action::Bootstrap { services } => each(engine, Verb::Bootstrap, services, false).await,
-        Action::Run { services } => each(engine, Verb::Run, services, false).await,
+        } => {
+            let refuse = ForeignObjects::Refuse;
+            engine.delete(service, *kind, *delete_data, refuse).await
+        }
+        Action::Bootstrap { services, consent } => {
+            each(engine, Verb::Bootstrap, services, false, *consent).await
+        }
+        Action::Run { services, consent } => {
+            each(engine, Verb::Run, services, false, *consent).await
+        }
         Action::Kill {
             services,
             delete_data,
-        } => each(engine, Verb::Kill, services, *delete_data).await,
+        } => {
+            each(
+                engine,
+                Verb::Kill,
+                services,
+                *delete_data,
+                Consent::default(),
+            )
+            .await
+        }
         Action::Node { node, op } => {
             // Drain cordons first: every right it takes is checked before that.
             engine
                 .access
                 .require(&action.to_string(), &node_needs(*op))
                 .await?;
-            return node_op(client, node, *op).await;
+            return node_op(engine, node, *op, tx).await;
         }
         Action::EveryNode { op } => {
             engine
@@ -57,7 +83,7 @@ async fn perform(engine: &Engine, action: &Action) -> anyhow::Result<String> {
             // Only the simulated nodes can fail and come back (the only operations offered).
             let mut done = Vec::new();
             for node in simulate::node_names(client).await? {
-                done.push(node_op(client, &node, *op).await?);
+                done.push(node_op(engine, &node, *op, tx).await?);
             }
             return Ok(done.join("; "));
         }
@@ -69,18 +95,25 @@ async fn perform(engine: &Engine, action: &Action) -> anyhow::Result<String> {
     Ok(summarize(&outcomes?))
 }
 
-/// One node operation; the line for the status bar.
 /// The rights a node operation takes.
 fn node_needs(op: NodeOp) -> Vec<access::Need> {
     match op {
         NodeOp::Cordon | NodeOp::Uncordon => access::to_cordon(),
-        NodeOp::Drain => access::to_drain(),
+        NodeOp::Drain | NodeOp::DrainAnyway => access::to_drain(),
         // The local demo cluster's own knobs, used with its admin credentials.
         NodeOp::Fail | NodeOp::Restore => Vec::new(),
     }
 }
 
-async fn node_op(client: &kube::Client, node: &str, op: NodeOp) -> anyhow::Result<String> {
+/// One node operation; the line for the status bar. A drain that would lose pods tells
+/// `tx`, so the dashboard can ask for the node's name.
+async fn node_op(
+    engine: &Engine,
+    node: &str,
+    op: NodeOp,
+    tx: &UnboundedSender<Msg>,
+) -> anyhow::Result<String> {
+    let (client, namespace) = (&engine.cluster.client, engine.namespace());
     match op {
         NodeOp::Cordon => nodes::cordon(client, node, true)
             .await
@@ -88,9 +121,22 @@ async fn node_op(client: &kube::Client, node: &str, op: NodeOp) -> anyhow::Resul
         NodeOp::Uncordon => nodes::cordon(client, node, false)
             .await
             .map(|()| format!("{node} uncordoned")),
-        NodeOp::Drain => nodes::drain(client, node, nodes::DRAIN_PATIENCE)
-            .await
-            .map(|n| format!("{node} drained: {n} pods evicted")),
+        NodeOp::Drain | NodeOp::DrainAnyway => {
+            let force = op == NodeOp::DrainAnyway;
+            match nodes::drain(client, node, namespace, force, nodes::DRAIN_PATIENCE).await {
+                Ok(n) => Ok(format!("{node} drained: {n} pods evicted")),
+                Err(e) => {
+                    // The dashboard asks for the node's name, then drains anyway.
+                    if let Some(refused) = e.downcast_ref::<nodes::WouldLose>() {
+                        let _ = tx.send(Msg::DrainRefused {
+                            node: refused.node.clone(),
+                            losses: refused.losses.clone(),
+                        });
+                    }
+                    Err(e)
+                }
+            }
+        }
         NodeOp::Fail => simulate::fail(client, node, simulate::Failure::NotReady)
             .await
             .map(|()| format!("{node} failed (NotReady)")),
@@ -105,10 +151,11 @@ async fn each(
     verb: Verb,
     services: &[String],
     delete_data: bool,
+    consent: Consent,
 ) -> anyhow::Result<Vec<Outcome>> {
     let mut all = Vec::new();
     for s in services {
-        all.extend(engine.verb(verb, s, delete_data).await?);
+        all.extend(engine.verb(verb, s, delete_data, consent).await?);
     }
     Ok(all)
 }
@@ -119,9 +166,10 @@ fn summarize(outcomes: &[Outcome]) -> String {
         [] => "nothing to do".to_string(),
         [one] => one.to_string(),
         many => {
+            // What was kept, reattached, recorded, left alone or taken over says itself.
             let kept: Vec<String> = many
                 .iter()
-                .filter(|o| matches!(o, Outcome::KeptData { .. }))
+                .filter(|o| o.worth_telling())
                 .map(ToString::to_string)
                 .collect();
             let mut line = format!("{} objects done", many.len() - kept.len());

@@ -21,7 +21,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
 use crate::access;
-use crate::cluster::{logs, watch};
+use crate::cluster::logs;
 use crate::engine::Engine;
 use crate::executor as run;
 use crate::model::state::{Model, ModelConfig};
@@ -43,7 +43,11 @@ pub struct DashOptions {
 
 /// The model's starting state for this engine's catalog and cluster: one row per service,
 /// with the kinds that render objects under the current config.
-pub fn initial_model(engine: &Engine, options: DashOptions) -> anyhow::Result<Model> {
+pub fn initial_model(
+    engine: &Engine,
+    options: DashOptions,
+    foreign_watched: Vec<ObjKind>,
+) -> anyhow::Result<Model> {
     let specs = run::service_specs(engine)?;
     Ok(Model::new(ModelConfig {
         context: engine.cluster.context.clone(),
@@ -51,6 +55,7 @@ pub fn initial_model(engine: &Engine, options: DashOptions) -> anyhow::Result<Mo
         readonly: options.readonly,
         rows: run::rows(&specs),
         watched: ObjKind::WATCHED.to_vec(),
+        foreign_watched,
         local_cluster: options.local_cluster,
     }))
 }
@@ -87,10 +92,10 @@ impl Dashboard {
     /// Builds the model and starts the watchers.
     pub fn start(engine: Engine, options: DashOptions) -> anyhow::Result<(Dashboard, Inbox)> {
         let engine = Arc::new(engine);
-        let model = initial_model(&engine, options)?;
         let (tx, msgs) = mpsc::unbounded_channel::<Msg>();
         let (log_tx, logs) = mpsc::unbounded_channel::<logs::LogMsg>();
-        let mut watchers = watch::start(&engine.cluster.client, engine.namespace(), tx.clone());
+        let (mut watchers, foreign_watched) = run::start_watches(&engine, &tx)?;
+        let model = initial_model(&engine, options, foreign_watched)?;
         if !options.readonly {
             watchers.spawn(probe_writes(Arc::clone(&engine), tx.clone()));
         }
@@ -143,8 +148,8 @@ impl Dashboard {
     fn carry_out(&mut self, effect: Effect) -> bool {
         match effect {
             Effect::Quit => return true,
-            Effect::Act(Action::Deploy { services }) => {
-                self.start_workflow(workflow::Job::Deploy { services });
+            Effect::Act(Action::Deploy { services, consent }) => {
+                self.start_workflow(workflow::Job::Deploy { services, consent });
             }
             Effect::Act(Action::Teardown {
                 services,

@@ -9,8 +9,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::engine::Engine;
 use crate::executor as run;
-use crate::model::Msg;
 use crate::model::store::Store;
+use crate::model::{Consent, Msg};
 use crate::workflow::schedule::Schedule;
 
 /// Per-step timeout in the dashboard (the CLI's `--timeout` default).
@@ -20,6 +20,7 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(300);
 pub enum Job {
     Deploy {
         services: Vec<String>,
+        consent: Consent,
     },
     Teardown {
         services: Vec<String>,
@@ -60,16 +61,22 @@ pub fn start(
         let step_tx = tx.clone();
         let report = move |s: &Schedule, id: usize| {
             let step = &s.plan.steps[id];
+            let state = s.states[id].clone();
+            let notes = match state.is_final() {
+                true => s.notes[id].clone(),
+                false => Vec::new(),
+            };
             let _ = step_tx.send(Msg::Step {
                 service: step.service.clone(),
                 action: step.action,
-                state: s.states[id].clone(),
+                state,
+                notes,
             });
         };
         let result = async {
             let specs = run::service_specs(&engine)?;
             let (plan, what) = match &job {
-                Job::Deploy { services } => (
+                Job::Deploy { services, .. } => (
                     run::deploy_plan(&engine, &specs, &store, services)?,
                     "deploy",
                 ),
@@ -90,14 +97,15 @@ pub fn start(
             let cancelled = async {
                 let _ = cancelled.await;
             };
+            let options = run::RunOptions {
+                step_timeout: STEP_TIMEOUT,
+                consent: match &job {
+                    Job::Deploy { consent, .. } => *consent,
+                    Job::Teardown { .. } => Consent::default(),
+                },
+            };
             run::execute(
-                engine,
-                schedule,
-                store,
-                &mut msgs,
-                STEP_TIMEOUT,
-                report,
-                cancelled,
+                engine, schedule, store, &mut msgs, options, report, cancelled,
             )
             .await
         }

@@ -10,7 +10,8 @@ use super::{panels, theme};
 use crate::kind::Kind;
 use crate::model::keymap;
 use crate::model::workflow::{describe, step_label};
-use crate::model::{Action, Confirm, Mode, Model, NodeOp, Subject};
+use crate::model::{Action, Confirm, Consent, Mode, Model, NodeOp, Subject};
+use crate::record;
 use crate::status::object_status;
 use crate::summary::{JobState, ObjState, ObjectSummary, Reason};
 
@@ -176,6 +177,13 @@ fn detail(buf: &mut Buffer, area: Rect, model: &Model, row: usize, kind: Kind) {
         .render(inner, buf);
 }
 
+/// `, bootstrapped at T by Job/x` for data that records its bootstrap.
+fn recorded(value: Option<&str>) -> String {
+    value.map_or_else(String::new, |v| {
+        format!(", bootstrapped {}", record::BootstrapRecord::parse(v))
+    })
+}
+
 /// A pod's containers that restarted or ended: how each last ended, and when.
 fn containers(obj: &ObjectSummary, now: i64) -> Vec<Line<'static>> {
     let ObjState::Pod { detail, .. } = &obj.state else {
@@ -206,12 +214,24 @@ fn containers(obj: &ObjectSummary, now: i64) -> Vec<Line<'static>> {
 fn facts(obj: &ObjectSummary) -> String {
     match &obj.state {
         ObjState::Present => String::new(),
-        ObjState::Pv { phase, claim } => {
-            format!("{phase:?}, claim {}", claim.as_deref().unwrap_or("-"))
-        }
-        ObjState::Pvc { phase, volume } => {
-            format!("{phase:?}, volume {}", volume.as_deref().unwrap_or("-"))
-        }
+        ObjState::Pv {
+            phase,
+            claim,
+            bootstrapped,
+        } => format!(
+            "{phase:?}, claim {}{}",
+            claim.as_deref().unwrap_or("-"),
+            recorded(bootstrapped.as_deref())
+        ),
+        ObjState::Pvc {
+            phase,
+            volume,
+            bootstrapped,
+        } => format!(
+            "{phase:?}, volume {}{}",
+            volume.as_deref().unwrap_or("-"),
+            recorded(bootstrapped.as_deref())
+        ),
         ObjState::Service { cluster_ip } => {
             format!("cluster IP {}", cluster_ip.as_deref().unwrap_or("none yet"))
         }
@@ -291,45 +311,91 @@ fn dialog(buf: &mut Buffer, area: Rect, model: &Model, confirm: &Confirm) -> Opt
         }
         Subject::Act(action) => question(action),
     };
-    let mut lines = vec![Line::styled(question, theme::title())];
+    let mut text = vec![(question, theme::title())];
     // Against a silent API server the action would only queue up: say so before the yes.
-    let silent = model.silent_for().map(|age| {
-        Line::styled(
-            format!(
-                "The API server has not answered for {age} s: this waits for it, up to the \
-                 request timeout."
-            ),
-            theme::warning_style(),
-        )
-    });
-    let extra = u16::from(silent.is_some()) * 2;
-    lines.extend(silent);
+    if let Some(age) = model.silent_for() {
+        let silent = format!(
+            "The API server has not answered for {age} s: this waits for it, up to the request \
+             timeout."
+        );
+        text.push((silent, theme::warning_style()));
+    }
+    if let Some(warning) = &confirm.warning {
+        text.push((warning.clone(), theme::warning_style()));
+    }
     let Some(typed) = &confirm.typed else {
-        lines.push(Line::raw("y: yes   n or Esc: no"));
-        let inner = window(buf, area, 64, 5 + extra, " confirm ".to_string());
+        text.push(("y: yes   n or Esc: no".to_string(), Style::new()));
+        let (lines, height) = wrapped(text);
+        // A spare row under a one-line question, as a yes/no dialog always had.
+        let rows = (height + 2).max(5);
+        let inner = window(buf, area, DIALOG_WIDTH, rows, " confirm ".to_string());
         Paragraph::new(lines)
             .wrap(Wrap { trim: true })
             .render(inner, buf);
         return None;
     };
-    lines.push(Line::styled(
-        "This deletes data (disk, pv, pvc): it cannot be undone.",
-        theme::warning_style(),
+    text.push((
+        format!("Type {} and press Enter (Esc cancels):", typed.expected),
+        Style::new(),
     ));
-    lines.push(Line::raw(format!(
-        "Type {} and press Enter (Esc cancels):",
-        typed.expected
-    )));
-    lines.push(Line::raw(format!("> {}", typed.input.value())));
-    let inner = window(buf, area, 64, 6 + extra, " confirm data loss ".to_string());
+    text.push((format!("> {}", typed.input.value()), Style::new()));
+    let (lines, height) = wrapped(text);
+    let inner = window(
+        buf,
+        area,
+        DIALOG_WIDTH,
+        height + 2,
+        " confirm data loss ".to_string(),
+    );
     Paragraph::new(lines)
         .wrap(Wrap { trim: true })
         .render(inner, buf);
     let x = inner.x.saturating_add(2).saturating_add(
         u16::try_from(super::display_input(&typed.input).visual_cursor()).unwrap_or(u16::MAX),
     );
-    let y = inner.y.saturating_add(3 + extra);
+    // The input is the last line.
+    let y = inner.y.saturating_add(height.saturating_sub(1));
     (y < inner.bottom() && x < inner.right()).then_some(Position::new(x, y))
+}
+
+/// Rows `text` takes when wrapped at word boundaries to `width` columns (greedy, as the
+/// paragraph wraps it; a word longer than a row is split).
+fn word_wrapped_rows(text: &str, width: usize) -> usize {
+    let mut rows = 1;
+    let mut used = 0;
+    for word in text.split(' ').map(|w| w.chars().count()) {
+        let needed = if used == 0 { word } else { used + 1 + word };
+        if needed <= width {
+            used = needed;
+        } else if word <= width {
+            rows += 1;
+            used = word;
+        } else {
+            rows += usize::from(used > 0) + (word - 1) / width;
+            used = (word - 1) % width + 1;
+        }
+    }
+    rows
+}
+
+/// Dialogs are this wide (borders included).
+const DIALOG_WIDTH: u16 = 64;
+
+/// The dialog's lines and how many rows they take once wrapped inside its borders.
+fn wrapped(text: Vec<(String, Style)>) -> (Vec<Line<'static>>, u16) {
+    let width = usize::from(DIALOG_WIDTH - 2);
+    let rows: usize = text.iter().map(|(t, _)| word_wrapped_rows(t, width)).sum();
+    let lines = text.into_iter().map(|(t, s)| Line::styled(t, s)).collect();
+    (lines, u16::try_from(rows).unwrap_or(u16::MAX))
+}
+
+/// What a consent adds to a question.
+fn consented(consent: Consent) -> &'static str {
+    match (consent.force_bootstrap, consent.adopt) {
+        (true, true) => " again over its recorded data, taking over what is not kolla-dash's",
+        (true, false) => " again, over data that records a bootstrap",
+        (false, _) => ", taking over what is not kolla-dash's",
+    }
 }
 
 /// The dialog's question for an action.
@@ -342,9 +408,26 @@ fn question(action: &Action) -> String {
         }
     };
     match action {
-        Action::Create { service, kind } => format!("Create {service}'s {kind}?"),
-        Action::Bootstrap { services } => format!("Bootstrap {}?", services.join(", ")),
-        Action::Run { services } => format!("Run {}?", services.join(", ")),
+        Action::Create {
+            service,
+            kind,
+            consent,
+        } if consent.force_bootstrap || consent.adopt => {
+            format!("Create {service}'s {kind}{}?", consented(*consent))
+        }
+        Action::Bootstrap { services, consent } | Action::Run { services, consent }
+            if consent.force_bootstrap || consent.adopt =>
+        {
+            let verb = if matches!(action, Action::Run { .. }) {
+                "Run"
+            } else {
+                "Bootstrap"
+            };
+            format!("{verb} {}{}?", services.join(", "), consented(*consent))
+        }
+        Action::Create { service, kind, .. } => format!("Create {service}'s {kind}?"),
+        Action::Bootstrap { services, .. } => format!("Bootstrap {}?", services.join(", ")),
+        Action::Run { services, .. } => format!("Run {}?", services.join(", ")),
         Action::Delete { service, kind, .. } => format!("Delete {service}'s {kind}?"),
         Action::Kill {
             services,
@@ -360,7 +443,7 @@ fn question(action: &Action) -> String {
             "Kill {}: delete every resource, data included?",
             services.join(", ")
         ),
-        Action::Deploy { services } => {
+        Action::Deploy { services, .. } => {
             format!(
                 "Deploy {} (and what it needs) in dependency order?",
                 all(services)
@@ -380,6 +463,7 @@ fn question(action: &Action) -> String {
             NodeOp::Drain => format!(
                 "Drain {node}: cordon it and evict its pods (respecting disruption budgets)?"
             ),
+            NodeOp::DrainAnyway => format!("Drain {node} anyway?"),
             NodeOp::Fail => format!("Fail {node}: make it NotReady and watch the cluster heal?"),
             NodeOp::Restore => format!("Restore {node}: make it Ready again?"),
         },

@@ -364,3 +364,60 @@ fn click_selects_the_cell_under_the_pointer() {
     );
     assert_eq!(hit_test(area, &m, 0, 0), None, "header is not the grid");
 }
+
+/// Trust scenes: a cell holding an object kolla-dash does not own, with the dialog that
+/// takes it over, and the dialog before a bootstrap over recorded data.
+fn trust_scenes() -> Vec<(&'static str, Model)> {
+    use crate::ownership::{Foreign, Manager};
+    use crate::summary::{ObjKind, ObjRef, ObjState, Owner, VolumePhase};
+
+    let mut adopt = synced(false);
+    let foreign = Foreign {
+        obj: ObjRef {
+            kind: ObjKind::ConfigMap,
+            name: "keystone".into(),
+        },
+        namespace: Some("kolla".into()),
+        cell: Some(Owner {
+            service: "keystone".into(),
+            kind: Kind::Configmap,
+        }),
+        manager: Manager::Labelled("Helm".into()),
+    };
+    update(&mut adopt, Msg::ForeignSeen(foreign));
+    update(
+        &mut adopt,
+        Msg::Select {
+            row: 2,
+            kind: Kind::Configmap,
+        },
+    );
+    press(&mut adopt, &[Key::Char('c')]);
+    let mut rebootstrap = synced(false);
+    let claim = crate::model::fixtures::obj(
+        ObjKind::PersistentVolumeClaim,
+        "mariadb",
+        "mariadb",
+        Kind::Pvc,
+        ObjState::Pvc {
+            phase: VolumePhase::Bound,
+            volume: Some("kolla-mariadb".into()),
+            bootstrapped: Some("2026-01-02T03:04:05Z Job/mariadb-bootstrap".into()),
+        },
+    );
+    update(&mut rebootstrap, Msg::Applied(claim));
+    press(&mut rebootstrap, &[Key::Char('b'), Key::Char('m')]);
+    vec![
+        ("adopt_foreign", adopt),
+        ("bootstrap_recorded_data", rebootstrap),
+    ]
+}
+
+#[test]
+fn trust_snapshots_80x24_and_160x48() {
+    for (name, model) in trust_scenes() {
+        for (w, h) in [(80, 24), (160, 48)] {
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen(&model, w, h).backend());
+        }
+    }
+}

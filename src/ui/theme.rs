@@ -80,6 +80,7 @@ pub fn status_words(status: &CellStatus) -> (&'static str, &'static str, &'stati
         CellStatus::Completed => ("✓", "completed", "done"),
         CellStatus::Failed { .. } => ("✗", "failed", "fail"),
         CellStatus::Terminating => ("⧖", "terminating", "term"),
+        CellStatus::Foreign => ("≠", "foreign", "theirs"),
     }
 }
 
@@ -117,6 +118,7 @@ pub fn status_style(status: &CellStatus) -> Style {
         CellStatus::Pending { .. } => style.fg(BUSY),
         CellStatus::Ready { .. } | CellStatus::Completed => style.fg(OK),
         CellStatus::Failed { .. } => bad(),
+        CellStatus::Foreign => bad(),
     }
 }
 

@@ -144,13 +144,15 @@ impl Need {
     }
 }
 
-/// Server-side apply is a patch, and a create when the object does not exist yet.
-pub fn to_apply(kind: ObjKind) -> [Need; 2] {
-    [Need::on(Verb::Create, kind), Need::on(Verb::Patch, kind)]
+/// Server-side apply is a patch, and a create when the object does not exist yet; first
+/// the object at that name is read, to judge whose it is (`ownership`).
+pub fn to_apply(kind: ObjKind) -> [Need; 3] {
+    [Verb::Get, Verb::Create, Verb::Patch].map(|v| Need::on(v, kind))
 }
 
-pub fn to_delete(kind: ObjKind) -> Need {
-    Need::on(Verb::Delete, kind)
+/// Deleting reads the object first too: only kolla-dash's own is deleted, by its uid.
+pub fn to_delete(kind: ObjKind) -> [Need; 2] {
+    [Need::on(Verb::Get, kind), Need::on(Verb::Delete, kind)]
 }
 
 /// What a watcher does: list, then watch.
@@ -194,7 +196,7 @@ pub fn to_create(rendered: &[ObjKind]) -> Vec<Need> {
 
 /// Deleting what a (service, kind) renders.
 pub fn to_remove(rendered: &[ObjKind]) -> Vec<Need> {
-    rendered.iter().map(|k| to_delete(*k)).collect()
+    rendered.iter().flat_map(|k| to_delete(*k)).collect()
 }
 
 /// What the rights are wanted for.
@@ -227,7 +229,7 @@ pub fn needs(catalog: &Catalog, config: &Config, wanted: Wanted) -> Result<Vec<N
             if !wanted.readonly {
                 for m in &manifests {
                     needs.extend(to_apply(m.obj_kind));
-                    needs.insert(to_delete(m.obj_kind));
+                    needs.extend(to_delete(m.obj_kind));
                 }
             }
         }

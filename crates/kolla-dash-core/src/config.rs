@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
 use crate::catalog::{Catalog, Role};
+use crate::values;
 use crate::yaml::{self, YamlError};
 
 pub const KOLLA_KUBERNETES_FILE: &str = "kolla-kubernetes.yml";
@@ -72,9 +73,9 @@ pub enum Fstype {
     Xfs,
 }
 
-/// `storage_ceph`: read only when storage_provider is ceph.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+/// `storage_ceph`: read only when storage_provider is ceph. Every value is checked where it
+/// is written (`CephFile`), so none can change a manifest's shape.
+#[derive(Debug, Clone, Serialize)]
 pub struct CephConfig {
     /// The client keyring; its key goes into the ceph secret. Relative paths are relative
     /// to the config directory.
@@ -88,12 +89,58 @@ pub struct CephConfig {
     /// The cluster id the ceph CSI driver knows this cluster by.
     #[serde(rename = "clusterID")]
     pub cluster_id: String,
-    /// Accepted because the guide's files carry it; unused, as rbd runs in a Job, not ssh.
-    #[serde(default, rename = "ssh_user", skip_serializing)]
-    _ssh_user: Option<de::IgnoredAny>,
     /// The key read from `keyring` when storage_provider is ceph.
-    #[serde(skip_deserializing)]
     pub key: Option<CephKey>,
+}
+
+/// `storage_ceph` as written, with each value's place for error messages.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CephFile {
+    keyring: PathBuf,
+    monitors: Vec<Spanned<String>>,
+    pool: Spanned<String>,
+    #[serde(rename = "secretName")]
+    secret_name: Spanned<String>,
+    user: Spanned<String>,
+    #[serde(rename = "clusterID")]
+    cluster_id: Spanned<String>,
+    /// Accepted because the guide's files carry it; unused, as rbd runs in a Job, not ssh.
+    #[serde(default, rename = "ssh_user")]
+    _ssh_user: Option<de::IgnoredAny>,
+}
+
+impl CephFile {
+    /// The checked config, or the first value that fails its grammar and where it is.
+    fn check(self) -> Result<CephConfig, (serde_saphyr::Location, String)> {
+        let at = |v: &Spanned<String>, check: values::Check, key| {
+            check(key, &v.value).map_err(|m| (v.referenced, m))
+        };
+        for m in &self.monitors {
+            at(m, values::check_monitor, "storage_ceph.monitors")?;
+        }
+        at(&self.pool, values::check_ceph_name, "storage_ceph.pool")?;
+        at(
+            &self.secret_name,
+            values::check_object_name,
+            "storage_ceph.secretName",
+        )?;
+        at(&self.user, values::check_ceph_name, "storage_ceph.user")?;
+        at(
+            &self.cluster_id,
+            values::check_ceph_name,
+            "storage_ceph.clusterID",
+        )?;
+        Ok(CephConfig {
+            keyring: self.keyring,
+            monitors: self.monitors.into_iter().map(|m| m.value).collect(),
+            pool: self.pool.value,
+            secret_name: self.secret_name.value,
+            user: self.user.value,
+            cluster_id: self.cluster_id.value,
+            key: None,
+        })
+    }
 }
 
 /// A ceph key: serialised for the ceph secret's template, never shown by `Debug`.
@@ -203,10 +250,11 @@ impl Config {
             kk = parse_kolla_kubernetes(file, text, &scalable)?.over(kk);
         }
         let builtin_globals = format!("{BUILTIN}/{GLOBALS_FILE}");
-        let mut gl: GlobalsFile = yaml::parse(&builtin_globals, DEFAULT_GLOBALS)?;
+        let mut gl = GlobalsFile::parse(&builtin_globals, DEFAULT_GLOBALS)?;
         if let Some((file, text)) = globals {
-            gl = yaml::parse::<GlobalsFile>(file, text)?.over(gl);
+            gl = GlobalsFile::parse(file, text)?.over(gl);
         }
+        let value = |v: Option<Spanned<String>>| v.map(|v| v.value);
         let mut config = Config {
             namespace: required(kk.namespace, "kolla_kubernetes_namespace")?,
             dns_domain_name: required(kk.dns_domain_name, "dns_domain_name")?,
@@ -225,16 +273,18 @@ impl Config {
                 ceph: required(kk.ceph, "storage_ceph")?,
             },
             images: Images {
-                registry: required(gl.docker_registry, "docker_registry")?,
-                namespace: required(gl.docker_namespace, "docker_namespace")?,
-                tag: match gl.openstack_tag.filter(|t| !t.is_empty()) {
+                registry: required(value(gl.docker_registry), "docker_registry")?,
+                namespace: required(value(gl.docker_namespace), "docker_namespace")?,
+                tag: match value(gl.openstack_tag).filter(|t| !t.is_empty()) {
                     Some(tag) => tag,
-                    None => format!(
-                        "{}-{}-{}",
-                        required(gl.openstack_release, "openstack_release")?,
-                        required(gl.kolla_base_distro, "kolla_base_distro")?,
-                        required(gl.kolla_base_distro_version, "kolla_base_distro_version")?
-                    ),
+                    None => composed_tag(
+                        &required(value(gl.openstack_release), "openstack_release")?,
+                        &required(value(gl.kolla_base_distro), "kolla_base_distro")?,
+                        &required(
+                            value(gl.kolla_base_distro_version),
+                            "kolla_base_distro_version",
+                        )?,
+                    )?,
                 },
             },
         };
@@ -302,6 +352,23 @@ fn read_if_present(path: &Path) -> Result<Option<(String, String)>, ConfigError>
     }
 }
 
+/// `<openstack_release>-<kolla_base_distro>-<kolla_base_distro_version>`: each part was
+/// checked where it was written; only the whole tag's length is left to check.
+fn composed_tag(release: &str, distro: &str, version: &str) -> Result<String, YamlError> {
+    let tag = format!("{release}-{distro}-{version}");
+    values::check_tag(
+        "the tag <openstack_release>-<kolla_base_distro>-<kolla_base_distro_version>",
+        &tag,
+    )
+    .map_err(|message| YamlError {
+        file: GLOBALS_FILE.to_string(),
+        line: 0,
+        column: 0,
+        message,
+    })?;
+    Ok(tag)
+}
+
 /// A key the built-in defaults must set; missing means a broken build, still no panic.
 fn required<T>(value: Option<T>, key: &str) -> Result<T, YamlError> {
     value.ok_or_else(|| YamlError {
@@ -349,7 +416,15 @@ fn read_ceph_key(
             && name.trim() == "key"
             && !value.trim().is_empty()
         {
-            return Ok(CephKey(value.trim().to_string()));
+            let key = value.trim();
+            if !values::check_base64(key) {
+                return Err(here(format!(
+                    "the keyring {} has a key for {section} that is not base64",
+                    path.display()
+                ))
+                .into());
+            }
+            return Ok(CephKey(key.to_string()));
         }
     }
     Err(here(format!(
@@ -364,15 +439,60 @@ fn read_ceph_key(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct GlobalsFile {
-    docker_registry: Option<String>,
-    docker_namespace: Option<String>,
-    openstack_release: Option<String>,
-    kolla_base_distro: Option<String>,
-    kolla_base_distro_version: Option<String>,
-    openstack_tag: Option<String>,
+    docker_registry: Option<Spanned<String>>,
+    docker_namespace: Option<Spanned<String>>,
+    openstack_release: Option<Spanned<String>>,
+    kolla_base_distro: Option<Spanned<String>>,
+    kolla_base_distro_version: Option<Spanned<String>>,
+    openstack_tag: Option<Spanned<String>>,
 }
 
 impl GlobalsFile {
+    /// Reads `text` and checks each value it sets against the OCI reference grammar, so an
+    /// error names this file and the value's place.
+    fn parse(file: &str, text: &str) -> Result<GlobalsFile, YamlError> {
+        let globals: GlobalsFile = yaml::parse(file, text)?;
+        let tag_part = values::check_tag;
+        let checks: [(&Option<Spanned<String>>, &str, values::Check); 6] = [
+            (
+                &globals.docker_registry,
+                "docker_registry",
+                values::check_registry,
+            ),
+            (
+                &globals.docker_namespace,
+                "docker_namespace",
+                values::check_repository_path,
+            ),
+            (&globals.openstack_release, "openstack_release", tag_part),
+            (&globals.kolla_base_distro, "kolla_base_distro", tag_part),
+            (
+                &globals.kolla_base_distro_version,
+                "kolla_base_distro_version",
+                tag_part,
+            ),
+            // Empty means: built from the three above.
+            (&globals.openstack_tag, "openstack_tag", |key, v| {
+                if v.is_empty() {
+                    Ok(())
+                } else {
+                    values::check_tag(key, v)
+                }
+            }),
+        ];
+        for (value, key, check) in checks {
+            if let Some(v) = value {
+                check(key, &v.value).map_err(|message| YamlError {
+                    file: file.to_string(),
+                    line: v.referenced.line(),
+                    column: v.referenced.column(),
+                    message,
+                })?;
+            }
+        }
+        Ok(globals)
+    }
+
     fn over(self, base: GlobalsFile) -> GlobalsFile {
         GlobalsFile {
             docker_registry: self.docker_registry.or(base.docker_registry),
@@ -520,8 +640,9 @@ impl<'de> Visitor<'de> for KollaKubernetesSeed<'_> {
                 }
                 "kolla_controller_label" | "kolla_compute_label" => {
                     let label = map.next_value()?;
-                    let label =
-                        self.checked(&mut out.problem, label, |v| check_label_key(v, &key.value));
+                    let label = self.checked(&mut out.problem, label, |v| {
+                        values::check_label_key(&key.value, v)
+                    });
                     if key.value == "kolla_controller_label" {
                         out.controller_label = label;
                     } else {
@@ -544,7 +665,15 @@ impl<'de> Visitor<'de> for KollaKubernetesSeed<'_> {
                     }
                     out.class_file = Some(self.file.to_string());
                 }
-                "storage_ceph" => out.ceph = Some(map.next_value()?),
+                "storage_ceph" => {
+                    let ceph: CephFile = map.next_value()?;
+                    match ceph.check() {
+                        Ok(ceph) => out.ceph = Some(ceph),
+                        Err((at, message)) => {
+                            out.problem.get_or_insert(self.problem(at, message));
+                        }
+                    }
+                }
                 other => match other
                     .strip_suffix("_replicas")
                     .filter(|s| self.lenient_replicas || self.scalable.iter().any(|n| n == s))
@@ -625,21 +754,6 @@ impl KollaKubernetesSeed<'_> {
     }
 }
 
-fn check_label_key(value: &str, key: &str) -> Result<(), String> {
-    let valid = !value.is_empty()
-        && value.len() <= 63
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
-    if valid {
-        Ok(())
-    } else {
-        Err(format!(
-            "{key} `{value}` is not a node label key (letters, digits, '-', '_', '.', '/'; at most 63)"
-        ))
-    }
-}
-
 /// Checks a DNS-1123 label: what Kubernetes demands of namespace names.
 fn check_dns_label(value: &str, what: &str) -> Result<(), String> {
     let ok = !value.is_empty()
@@ -653,8 +767,9 @@ fn check_dns_label(value: &str, what: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "{what} `{value}` is not a DNS label (lowercase letters, digits and '-', at most 63, \
-             starting and ending with a letter or digit)"
+            "{what} {} is not a DNS label (lowercase letters, digits and '-', at most 63, \
+             starting and ending with a letter or digit)",
+            values::shown(value)
         ))
     }
 }

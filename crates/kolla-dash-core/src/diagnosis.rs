@@ -111,6 +111,12 @@ pub enum Cause {
     VolumeUnclaimed {
         volume: String,
     },
+    /// A PV whose claim was deleted (with its namespace, say): it keeps the data, and a
+    /// deploy reattaches the service's own.
+    VolumeReleased {
+        volume: String,
+        service: Option<String>,
+    },
     VolumeBad {
         what: ObjKind,
         name: String,
@@ -144,7 +150,9 @@ impl Cause {
             Cause::JobFailed { .. } => "Job failed",
             Cause::JobRunning { .. } => "Job running",
             Cause::ClaimPending { .. } => "claim pending",
-            Cause::VolumeUnclaimed { .. } | Cause::VolumeBad { .. } => "volume",
+            Cause::VolumeUnclaimed { .. }
+            | Cause::VolumeReleased { .. }
+            | Cause::VolumeBad { .. } => "volume",
             Cause::NoClusterIp { .. } | Cause::NoEndpoints { .. } => "no endpoints",
         }
     }
@@ -163,6 +171,7 @@ impl Cause {
             | Cause::PodFailed { .. }
             | Cause::Evicted { .. }
             | Cause::VolumeBad { .. }
+            | Cause::VolumeReleased { .. }
             | Cause::RolloutStalled { .. } => 1,
             Cause::NodeDown { .. } | Cause::Unready { .. } | Cause::ClaimPending { .. } => 2,
             _ => 3,
@@ -335,6 +344,19 @@ impl fmt::Display for Cause {
             Cause::VolumeUnclaimed { volume } => {
                 write!(f, "PV {volume} is available, waiting for its claim")
             }
+            Cause::VolumeReleased { volume, service } => {
+                write!(
+                    f,
+                    "PV {volume} is Released: it keeps the data of a deleted claim"
+                )?;
+                if let Some(service) = service {
+                    write!(
+                        f,
+                        "; deploy (or kolla-dash resource create {service} pvc) reattaches it"
+                    )?;
+                }
+                Ok(())
+            }
             Cause::VolumeBad { what, name, phase } => write!(f, "{what} {name} is {phase:?}"),
             Cause::NoClusterIp { service } => write!(f, "Service {service} has no cluster IP yet"),
             Cause::NoEndpoints { service } => {
@@ -497,6 +519,13 @@ fn object_cause(obj: &ObjectSummary, cell: &[&ObjectSummary], facts: &Facts) -> 
             ..
         } => Some(Cause::VolumeUnclaimed {
             volume: name.clone(),
+        }),
+        ObjState::Pv {
+            phase: VolumePhase::Released,
+            ..
+        } => Some(Cause::VolumeReleased {
+            volume: name.clone(),
+            service: obj.owner.as_ref().map(|o| o.service.clone()),
         }),
         ObjState::Pv { phase, .. } | ObjState::Pvc { phase, .. }
             if *phase != VolumePhase::Bound =>

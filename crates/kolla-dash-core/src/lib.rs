@@ -3,9 +3,12 @@
 //! compiler keeps it that way.
 //!
 //! Layers, each using only those above it:
-//! - `kind`, `labels`, `yaml`: names and parsing shared by everything;
+//! - `kind`, `labels`, `values`, `yaml`: names, value grammars and parsing shared by
+//!   everything;
 //! - `catalog`, `config`, `render`: services, the operator's config, manifests from templates;
 //! - `summary`: the compact objects the cluster side hands in;
+//! - `ownership`, `record`, `drain`: what is kolla-dash's to touch, the bootstrap record on
+//!   a service's data, what draining a node would lose;
 //! - `status`: the one set of rules from summaries to a cell's status;
 //! - `diagnosis`: why a cell is not ready, one sentence per root cause;
 //! - `workflow`: the deploy/teardown plan and its schedule;
@@ -16,11 +19,15 @@ pub mod access;
 pub mod catalog;
 pub mod config;
 pub mod diagnosis;
+pub mod drain;
 pub mod kind;
 pub mod labels;
 pub mod model;
+pub mod ownership;
+pub mod record;
 pub mod render;
 pub mod status;
 pub mod summary;
+pub mod values;
 pub mod workflow;
 pub mod yaml;

@@ -14,11 +14,12 @@ use crate::config::Config;
 use crate::kind::Kind;
 use crate::labels;
 use crate::summary::ObjKind;
+use crate::values;
 use crate::yaml::{self, YamlError};
 
 /// The Secret holding every password; pods read it through secretKeyRef.
 pub const PASSWORDS_SECRET: &str = "kolla-passwords";
-/// Where host storage keeps each service's data directory.
+/// Where host storage keeps each namespace's service data directories (`<dir>/<namespace>/<service>`).
 pub const HOST_VOLUMES_DIR: &str = "/var/lib/kolla/volumes";
 /// Where messages place templates.
 const TEMPLATES_DIR: &str = "assets/templates";
@@ -94,7 +95,13 @@ impl<'a> Renderer<'a> {
                 .map_err(|e| template_error(name, &e))?;
         }
         let images = config.images.clone();
-        env.add_function("image", move |name: String| images.reference(&name));
+        env.add_function("image", move |name: String| {
+            // The registry, namespace and tag were checked with the config; the image name
+            // comes from a template and is checked here.
+            values::check_repository_path("image name", &name)
+                .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e))?;
+            Ok(images.reference(&name))
+        });
         let (ns, domain) = (config.namespace.clone(), config.dns_domain_name.clone());
         env.add_function("host", move |service: String| {
             format!("{service}.{ns}.svc.{domain}")
@@ -182,10 +189,20 @@ impl<'a> Renderer<'a> {
             volume => context! {
                 name => &def.name,
                 size => &def.volume_size,
-                path => format!("{HOST_VOLUMES_DIR}/{}", def.name),
-                pv => format!("{ns}-{}", def.name),
-                class => config.storage.class.clone().unwrap_or_else(|| format!("{ns}-{}", def.name)),
+                // Per namespace: two deployments on one cluster never share a directory.
+                dir => format!("{ns}/{}", def.name),
+                path => format!("{HOST_VOLUMES_DIR}/{ns}/{}", def.name),
+                pv => volume_name(ns, &def.name),
+                // The operator's own class (storage_class), else one per namespace.
+                class => config.storage.class.clone().unwrap_or_else(|| volume_name(ns, &def.name)),
+                rbd_image => format!("{}/{}", config.storage.ceph.pool, volume_name(ns, &def.name)),
             },
+            // What the rbd Jobs pass to ceph, built here so no template splices it into text.
+            ceph_args => format!(
+                "--id {} -m {} --key $(CEPH_KEY)",
+                config.storage.ceph.user,
+                config.storage.ceph.monitors.join(",")
+            ),
         }
     }
 
@@ -241,6 +258,12 @@ impl<'a> Renderer<'a> {
             yaml,
         })
     }
+}
+
+/// The name of a service's cluster-wide storage objects (PV, StorageClass, rbd image):
+/// prefixed with the namespace, so two namespaces' deployments never share one.
+pub fn volume_name(namespace: &str, service: &str) -> String {
+    format!("{namespace}-{service}")
 }
 
 /// An env entry that reads one key of the passwords Secret into `var`.

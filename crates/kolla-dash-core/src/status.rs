@@ -33,12 +33,16 @@ pub enum CellStatus {
         reason: String,
     },
     Terminating,
+    /// An object with a name the cell renders exists and is not kolla-dash's: kolla-dash
+    /// will not change or delete it (the why-line says whose it is).
+    Foreign,
 }
 
 impl CellStatus {
     /// Ordering used to combine objects: the worst one speaks for the cell.
     fn severity(&self) -> u8 {
         match self {
+            CellStatus::Foreign => 7,
             CellStatus::Failed { .. } => 6,
             CellStatus::Terminating => 5,
             CellStatus::Pending { .. } => 4,
@@ -200,7 +204,9 @@ pub fn cell_status(kind: Kind, objs: &[&ObjectSummary]) -> CellStatus {
 /// `diagnosis`), else how many replicas are ready.
 pub fn why_not_ready(kind: Kind, objs: &[&ObjectSummary], facts: &Facts) -> Option<String> {
     match cell_status(kind, objs) {
+        // Foreign objects are not among a cell's objects: the store says that line.
         CellStatus::Blank | CellStatus::Ready { .. } | CellStatus::Completed => None,
+        CellStatus::Foreign => None,
         CellStatus::Unknown => Some(format!("{kind}: waiting for the watch to sync")),
         CellStatus::Forbidden => Some(format!("{kind}: listing is forbidden by RBAC")),
         CellStatus::Absent => Some(format!("no {kind} object exists")),
@@ -502,6 +508,7 @@ mod tests {
             ObjState::Pvc {
                 phase,
                 volume: None,
+                bootstrapped: None,
             },
         )
     }
@@ -551,7 +558,11 @@ mod tests {
                 ObjKind::PersistentVolume,
                 "mariadb",
                 Kind::Pv,
-                ObjState::Pv { phase, claim: None },
+                ObjState::Pv {
+                    phase,
+                    claim: None,
+                    bootstrapped: None,
+                },
             )
         };
         assert_eq!(
@@ -569,6 +580,12 @@ mod tests {
         assert_eq!(
             why(Kind::Pv, &[pv(VolumePhase::Lost)]).as_deref(),
             Some("PersistentVolume mariadb is Lost")
+        );
+        let released = why(Kind::Pv, &[pv(VolumePhase::Released)]).unwrap_or_default();
+        assert!(
+            released.contains("keeps the data of a deleted claim")
+                && released.contains("pvc) reattaches it"),
+            "{released}"
         );
     }
 

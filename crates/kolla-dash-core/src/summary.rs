@@ -176,10 +176,14 @@ pub enum ObjState {
     Pv {
         phase: VolumePhase,
         claim: Option<String>,
+        /// The bootstrap record on it (`record::ANNOTATION`), if any.
+        bootstrapped: Option<String>,
     },
     Pvc {
         phase: VolumePhase,
         volume: Option<String>,
+        /// The bootstrap record on it (`record::ANNOTATION`), if any.
+        bootstrapped: Option<String>,
     },
     Service {
         cluster_ip: Option<String>,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use crate::kind::Kind;
 use crate::model::grid::Row;
-use crate::model::msg::Action;
+use crate::model::msg::{Action, Consent};
 
 /// The verbs `:` understands; each is also a CLI command.
 pub const VERBS: [&str; 7] = [
@@ -42,6 +42,7 @@ struct Words<'a> {
     delete_data: bool,
     dry_run: bool,
     json: bool,
+    consent: Consent,
 }
 
 /// Parses one command line against the grid's services; the error is one line for the
@@ -74,12 +75,24 @@ pub fn parse(line: &str, rows: &[Row]) -> Result<Request, String> {
     if (w.dry_run || w.json) && !matches!(verb, "deploy" | "teardown") {
         return Err(format!("'{verb}' takes no --dry-run or -o"));
     }
+    let creates = verb == "resource" && w.args.first() == Some(&"create");
+    if w.consent.adopt && !(creates || matches!(verb, "bootstrap" | "run" | "deploy")) {
+        return Err(format!("'{verb}' takes no --adopt"));
+    }
+    let bootstraps = creates && w.args.get(1..3).is_some_and(|a| a.contains(&"bootstrap"));
+    if w.consent.force_bootstrap && !(bootstraps || verb == "bootstrap") {
+        return Err(
+            "only 'bootstrap' and 'resource create S bootstrap' take --force-bootstrap".into(),
+        );
+    }
     let request = match verb {
         "bootstrap" => Request::Act(Action::Bootstrap {
             services: required(w.args, rows)?,
+            consent: w.consent,
         }),
         "run" => Request::Act(Action::Run {
             services: required(w.args, rows)?,
+            consent: w.consent,
         }),
         "kill" => Request::Act(Action::Kill {
             services: required(w.args, rows)?,
@@ -89,6 +102,7 @@ pub fn parse(line: &str, rows: &[Row]) -> Result<Request, String> {
             shell_only(w.dry_run, w.json)?;
             Request::Act(Action::Deploy {
                 services: known(w.args, rows)?,
+                consent: w.consent,
             })
         }
         "teardown" => {
@@ -98,7 +112,7 @@ pub fn parse(line: &str, rows: &[Row]) -> Result<Request, String> {
                 delete_data: w.delete_data,
             })
         }
-        _ => resource(&w.args, w.delete_data, rows)?,
+        _ => resource(&w.args, w.delete_data, w.consent, rows)?,
     };
     Ok(request)
 }
@@ -110,12 +124,15 @@ fn flags(words: Vec<&str>) -> Result<Words<'_>, String> {
         delete_data: false,
         dry_run: false,
         json: false,
+        consent: Consent::default(),
     };
     let mut words = words.into_iter();
     while let Some(word) = words.next() {
         match word {
             "--delete-data" => out.delete_data = true,
             "--dry-run" => out.dry_run = true,
+            "--adopt" => out.consent.adopt = true,
+            "--force-bootstrap" => out.consent.force_bootstrap = true,
             "-o" | "--output" => match words.next() {
                 Some("json") => out.json = true,
                 Some("table") => {}
@@ -140,7 +157,12 @@ fn flags(words: Vec<&str>) -> Result<Words<'_>, String> {
 }
 
 /// `resource create|delete|status ...`.
-fn resource(args: &[&str], delete_data: bool, rows: &[Row]) -> Result<Request, String> {
+fn resource(
+    args: &[&str],
+    delete_data: bool,
+    consent: Consent,
+    rows: &[Row],
+) -> Result<Request, String> {
     let usage = "usage: resource create|delete SERVICE KIND, or resource status SERVICE [KIND]";
     match args {
         ["create", first, second] => {
@@ -148,6 +170,7 @@ fn resource(args: &[&str], delete_data: bool, rows: &[Row]) -> Result<Request, S
             Ok(Request::Act(Action::Create {
                 service: rows[row].service.clone(),
                 kind,
+                consent,
             }))
         }
         ["delete", first, second] => {
@@ -249,13 +272,15 @@ mod tests {
         assert_eq!(
             act("run mariadb horizon"),
             Ok(Action::Run {
-                services: vec!["mariadb".into(), "horizon".into()]
+                services: vec!["mariadb".into(), "horizon".into()],
+                consent: Consent::default(),
             })
         );
         assert_eq!(
             act("bootstrap mariadb"),
             Ok(Action::Bootstrap {
-                services: vec!["mariadb".into()]
+                services: vec!["mariadb".into()],
+                consent: Consent::default(),
             })
         );
         assert_eq!(
@@ -280,9 +305,37 @@ mod tests {
         let want = Ok(Action::Create {
             service: "mariadb".into(),
             kind: Kind::Pvc,
+            consent: Consent::default(),
         });
         assert_eq!(act("resource create mariadb pvc"), want);
         assert_eq!(act("resource create pvc mariadb"), want);
+    }
+
+    #[test]
+    fn adopt_and_force_bootstrap_go_only_where_they_mean_something() {
+        assert_eq!(
+            act("resource create mariadb configmap --adopt"),
+            Ok(Action::Create {
+                service: "mariadb".into(),
+                kind: Kind::Configmap,
+                consent: Consent::ADOPT,
+            })
+        );
+        assert_eq!(
+            act("bootstrap mariadb --force-bootstrap"),
+            Ok(Action::Bootstrap {
+                services: vec!["mariadb".into()],
+                consent: Consent::FORCE_BOOTSTRAP,
+            })
+        );
+        assert!(act("resource create bootstrap mariadb --force-bootstrap").is_ok());
+        assert!(act("deploy --adopt").is_ok());
+        assert_eq!(
+            act("kill mariadb --adopt"),
+            Err("'kill' takes no --adopt".into())
+        );
+        assert!(act("run mariadb --force-bootstrap").is_err());
+        assert!(act("resource create mariadb pod --force-bootstrap").is_err());
     }
 
     #[test]
@@ -314,11 +367,19 @@ mod tests {
 
     #[test]
     fn deploy_and_teardown_become_workflow_actions() {
-        assert_eq!(act("deploy"), Ok(Action::Deploy { services: vec![] }));
+        let consent = Consent::default();
+        assert_eq!(
+            act("deploy"),
+            Ok(Action::Deploy {
+                services: vec![],
+                consent
+            })
+        );
         assert_eq!(
             act("deploy horizon"),
             Ok(Action::Deploy {
-                services: vec!["horizon".into()]
+                services: vec!["horizon".into()],
+                consent
             })
         );
         assert_eq!(

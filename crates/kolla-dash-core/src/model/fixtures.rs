@@ -32,6 +32,7 @@ pub fn model(readonly: bool) -> Model {
         readonly,
         rows: rows(),
         watched: ObjKind::WATCHED.to_vec(),
+        foreign_watched: Vec::new(),
         local_cluster: false,
     })
 }
@@ -293,6 +294,7 @@ pub fn mid_deploy() -> Model {
                 ObjState::Pv {
                     phase: VolumePhase::Bound,
                     claim: Some("mariadb".into()),
+                    bootstrapped: None,
                 },
             ),
             obj(
@@ -303,6 +305,7 @@ pub fn mid_deploy() -> Model {
                 ObjState::Pvc {
                     phase: VolumePhase::Bound,
                     volume: Some("mariadb".into()),
+                    bootstrapped: None,
                 },
             ),
             configmap("mariadb"),
@@ -404,6 +407,7 @@ pub fn failed_job() -> Model {
                 ObjState::Pvc {
                     phase: VolumePhase::Bound,
                     volume: Some("mariadb".into()),
+                    bootstrapped: None,
                 },
             ),
             configmap("mariadb"),
@@ -487,6 +491,7 @@ pub fn mid_workflow() -> Model {
                 service: service.into(),
                 action: Create(kind),
                 state,
+                notes: Vec::new(),
             },
         );
     }
@@ -716,10 +721,12 @@ pub fn ready_summaries(m: &Manifest) -> Vec<ObjectSummary> {
         ObjKind::PersistentVolume => ObjState::Pv {
             phase: VolumePhase::Bound,
             claim: Some(m.service.clone()),
+            bootstrapped: None,
         },
         ObjKind::PersistentVolumeClaim => ObjState::Pvc {
             phase: VolumePhase::Bound,
             volume: Some(m.name.clone()),
+            bootstrapped: None,
         },
         ObjKind::Deployment | ObjKind::StatefulSet => {
             let replicas = m.object["spec"]["replicas"].as_u64().unwrap_or(1);
@@ -761,6 +768,7 @@ pub fn deployed(provider: StorageProvider) -> Model {
         readonly: false,
         rows: rows.clone(),
         watched: ObjKind::WATCHED.to_vec(),
+        foreign_watched: Vec::new(),
         local_cluster: true,
     });
     for kind in ObjKind::WATCHED {

@@ -2,6 +2,7 @@
 //! messages in and carries effects out; nothing here waits, reads a clock or does I/O.
 
 pub mod command;
+pub mod confirm;
 pub mod disruption;
 pub mod grid;
 pub mod incident;
@@ -17,7 +18,7 @@ pub mod workflow;
 pub use grid::Row;
 pub use incident::{IncidentEvent, IncidentTracker};
 pub use input::TextInput;
-pub use msg::{Action, Connection, Effect, Key, Liveness, Msg, NodeOp};
+pub use msg::{Action, Connection, Consent, Effect, Key, Liveness, Msg, NodeOp};
 pub use state::{
     Confirm, Header, Mode, Model, ModelConfig, Pane, StatusLine, Subject, Tally, Typed,
 };
@@ -31,5 +32,7 @@ pub use crate::status::CellStatus;
 pub mod fixtures;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_consent;
 #[cfg(test)]
 mod tests_dash;

@@ -5,6 +5,8 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::kind::Kind;
+use crate::model::store::Sync;
+use crate::ownership::Foreign;
 use crate::summary::{EventSummary, ObjKind, ObjRef, ObjectSummary};
 use crate::workflow::plan::StepAction;
 use crate::workflow::schedule::StepState;
@@ -77,6 +79,15 @@ pub enum Msg {
     WatchLost(ObjKind),
     /// RBAC refuses listing the kind.
     Forbidden(ObjKind),
+    /// The foreign watch of a kind (objects with names kolla-dash renders that are not
+    /// kolla-dash's) listed them all: replaces what it said before.
+    ForeignResynced(ObjKind, Vec<Foreign>),
+    /// An object with a rendered name appeared or changed and is not kolla-dash's.
+    ForeignSeen(Foreign),
+    /// An object reported foreign is gone, or is kolla-dash's now (adopted).
+    ForeignGone(ObjRef),
+    /// The foreign watch of a kind stopped (lost or forbidden) until it relists.
+    ForeignWatch(ObjKind, Sync),
     /// Whether the credentials may change anything kolla-dash manages in the namespace,
     /// found out once at start; without, the session turns read-only.
     MayWrite(bool),
@@ -113,6 +124,14 @@ pub enum Msg {
         service: String,
         action: StepAction,
         state: StepState,
+        /// What the step's action said worth telling (sent with its final state).
+        notes: Vec<String>,
+    },
+    /// A drain was refused because evicting would lose these pods (`drain::losses`):
+    /// the dashboard asks for the node's name before draining anyway.
+    DrainRefused {
+        node: String,
+        losses: Vec<String>,
     },
     /// The running deploy/teardown ended. Exactly one per `Act(Deploy | Teardown)`, also when
     /// it could not be planned or was cancelled; until then the model refuses another one.
@@ -132,7 +151,45 @@ impl Msg {
                 | Msg::Resynced(..)
                 | Msg::WatchLost(_)
                 | Msg::Forbidden(_)
+                | Msg::ForeignResynced(..)
+                | Msg::ForeignSeen(_)
+                | Msg::ForeignGone(_)
+                | Msg::ForeignWatch(..)
         )
+    }
+}
+
+/// What the operator explicitly allowed beyond a plain create (the CLI's flags; in the
+/// dashboard, a confirmation).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Consent {
+    /// Take over objects with kolla-dash's names that are not kolla-dash's (`--adopt`).
+    pub adopt: bool,
+    /// Bootstrap over data that records an earlier bootstrap (`--force-bootstrap`).
+    pub force_bootstrap: bool,
+}
+
+impl Consent {
+    pub const ADOPT: Consent = Consent {
+        adopt: true,
+        force_bootstrap: false,
+    };
+    pub const FORCE_BOOTSTRAP: Consent = Consent {
+        adopt: false,
+        force_bootstrap: true,
+    };
+}
+
+/// The CLI flags of a consent (` --adopt --force-bootstrap`), empty for none.
+impl fmt::Display for Consent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.adopt {
+            f.write_str(" --adopt")?;
+        }
+        if self.force_bootstrap {
+            f.write_str(" --force-bootstrap")?;
+        }
+        Ok(())
     }
 }
 
@@ -142,6 +199,7 @@ pub enum Action {
     Create {
         service: String,
         kind: Kind,
+        consent: Consent,
     },
     Delete {
         service: String,
@@ -150,9 +208,11 @@ pub enum Action {
     },
     Bootstrap {
         services: Vec<String>,
+        consent: Consent,
     },
     Run {
         services: Vec<String>,
+        consent: Consent,
     },
     Kill {
         services: Vec<String>,
@@ -161,6 +221,7 @@ pub enum Action {
     /// Deploy services (empty: all) and what they depend on, in dependency order.
     Deploy {
         services: Vec<String>,
+        consent: Consent,
     },
     /// Remove services (empty: all) in reverse dependency order.
     Teardown {
@@ -182,8 +243,11 @@ pub enum Action {
 pub enum NodeOp {
     Cordon,
     Uncordon,
-    /// Cordon, then evict every pod (evictions respect PodDisruptionBudgets).
+    /// Cordon, then evict every pod (evictions respect PodDisruptionBudgets); refused
+    /// before cordoning when that would lose pods (`drain::verdict`).
     Drain,
+    /// Drain, evicting also the pods that will not come back (typed consent).
+    DrainAnyway,
     /// Make the node NotReady: local demo cluster only (kwok's chaos stage).
     Fail,
     /// Make a failed node Ready again: local demo cluster only.
@@ -196,6 +260,7 @@ impl NodeOp {
             NodeOp::Cordon => "cordon",
             NodeOp::Uncordon => "uncordon",
             NodeOp::Drain => "drain",
+            NodeOp::DrainAnyway => "drain --force",
             NodeOp::Fail => "fail-node",
             NodeOp::Restore => "restore-node",
         }
@@ -215,6 +280,11 @@ impl Action {
                 kind, delete_data, ..
             } => *delete_data && kind.holds_data(),
             Action::Kill { delete_data, .. } | Action::Teardown { delete_data, .. } => *delete_data,
+            // Pods no controller recreates, emptyDir data.
+            Action::Node {
+                op: NodeOp::DrainAnyway,
+                ..
+            } => true,
             _ => false,
         }
     }
@@ -225,7 +295,11 @@ impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let data_flag = |on: bool| if on { " --delete-data" } else { "" };
         match self {
-            Action::Create { service, kind } => write!(f, "resource create {service} {kind}"),
+            Action::Create {
+                service,
+                kind,
+                consent,
+            } => write!(f, "resource create {service} {kind}{consent}"),
             Action::Delete {
                 service,
                 kind,
@@ -237,15 +311,19 @@ impl fmt::Display for Action {
                     data_flag(*delete_data)
                 )
             }
-            Action::Bootstrap { services } => write!(f, "bootstrap {}", services.join(" ")),
-            Action::Run { services } => write!(f, "run {}", services.join(" ")),
+            Action::Bootstrap { services, consent } => {
+                write!(f, "bootstrap {}{consent}", services.join(" "))
+            }
+            Action::Run { services, consent } => write!(f, "run {}{consent}", services.join(" ")),
             Action::Kill {
                 services,
                 delete_data,
             } => {
                 write!(f, "kill {}{}", services.join(" "), data_flag(*delete_data))
             }
-            Action::Deploy { services } => write!(f, "deploy{}", words(services)),
+            Action::Deploy { services, consent } => {
+                write!(f, "deploy{}{consent}", words(services))
+            }
             Action::Teardown {
                 services,
                 delete_data,

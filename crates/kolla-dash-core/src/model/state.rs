@@ -24,6 +24,8 @@ pub struct ModelConfig {
     pub rows: Vec<Row>,
     /// The kinds the watchers report on.
     pub watched: Vec<ObjKind>,
+    /// The kinds the foreign watch reports on (same-named objects not kolla-dash's).
+    pub foreign_watched: Vec<ObjKind>,
     /// The cluster is kolla-dash's local demo cluster, where nodes can be failed/restored.
     pub local_cluster: bool,
 }
@@ -78,6 +80,8 @@ pub struct Confirm {
     pub subject: Subject,
     /// Some when the operator must type a name rather than press y.
     pub typed: Option<Typed>,
+    /// What saying yes costs, shown as a warning: data lost, an object taken over.
+    pub warning: Option<String>,
 }
 
 /// What has the keyboard.
@@ -134,7 +138,8 @@ pub struct Model {
 
 impl Model {
     pub fn new(config: ModelConfig) -> Self {
-        let store = Store::new(&config.rows, &config.watched);
+        let mut store = Store::new(&config.rows, &config.watched);
+        store.watch_foreign(&config.foreign_watched);
         Model {
             header: Header {
                 context: config.context,

@@ -9,6 +9,8 @@ use crate::kind::Kind;
 use crate::model::grid::Row;
 use crate::model::incident::stuck_terminating;
 use crate::model::msg::Msg;
+use crate::ownership::{Foreign, Meeting};
+use crate::record::BootstrapRecord;
 use crate::status::{self, CellStatus};
 use crate::summary::{
     EventSummary, NodeReady, NodeSummary, ObjKind, ObjRef, ObjState, ObjectSummary,
@@ -30,6 +32,10 @@ pub enum Sync {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Store {
     objects: HashMap<ObjRef, ObjectSummary>,
+    /// Objects with names the catalog renders that are not kolla-dash's (the foreign
+    /// watch): kept apart from `objects`, which only kolla-dash's own objects enter.
+    foreign: BTreeMap<ObjRef, Foreign>,
+    foreign_sync: BTreeMap<ObjKind, Sync>,
     /// Per layout row, per `Kind::index`, the objects of that cell.
     members: Vec<[BTreeSet<ObjRef>; Kind::COUNT]>,
     statuses: Vec<[CellStatus; Kind::COUNT]>,
@@ -53,6 +59,8 @@ impl Store {
             .collect();
         let mut store = Store {
             objects: HashMap::new(),
+            foreign: BTreeMap::new(),
+            foreign_sync: BTreeMap::new(),
             members: rows.iter().map(|_| Default::default()).collect(),
             statuses: Vec::new(),
             sync: watched.iter().map(|k| (*k, Sync::Pending)).collect(),
@@ -98,15 +106,56 @@ impl Store {
         self.objects.get(obj)
     }
 
-    /// Whether every watched kind has been listed (and none is lost).
+    /// Whether every watched kind has been listed (and none is lost), the foreign
+    /// watches included.
     pub fn all_synced(&self) -> bool {
-        self.sync.values().all(|s| *s == Sync::Synced)
+        self.sync
+            .values()
+            .chain(self.foreign_sync.values())
+            .all(|s| *s == Sync::Synced)
     }
 
-    /// Whether every watched kind has been listed or refused: all there is to know.
+    /// How many watches are still listing or relisting.
+    pub fn unsettled(&self) -> usize {
+        self.sync
+            .values()
+            .chain(self.foreign_sync.values())
+            .filter(|s| matches!(s, Sync::Pending | Sync::Lost))
+            .count()
+    }
+
+    /// Registers the kinds a foreign watch will report on; each is pending until listed.
+    pub fn watch_foreign(&mut self, kinds: &[ObjKind]) {
+        for kind in kinds {
+            self.foreign_sync.insert(*kind, Sync::Pending);
+        }
+        self.refresh_all();
+    }
+
+    /// The objects in one cell that are not kolla-dash's.
+    pub fn foreign_in(&self, row: usize, kind: Kind) -> Vec<&Foreign> {
+        self.foreign
+            .values()
+            .filter(|f| self.foreign_cell(f) == Some((row, kind)))
+            .collect()
+    }
+
+    /// Every object known not to be kolla-dash's, with the cell it stands in.
+    pub fn foreign(&self) -> impl Iterator<Item = &Foreign> {
+        self.foreign.values()
+    }
+
+    fn foreign_cell(&self, f: &Foreign) -> Option<(usize, Kind)> {
+        let cell = f.cell.as_ref()?;
+        Some((self.row_of_service(&cell.service)?, cell.kind))
+    }
+
+    /// Whether every watched kind (the foreign watch's too) has been listed or refused:
+    /// all there is to know; what RBAC hides no wait would show.
     pub fn all_settled(&self) -> bool {
         self.sync
             .values()
+            .chain(self.foreign_sync.values())
             .all(|s| matches!(s, Sync::Synced | Sync::Forbidden))
     }
 
@@ -173,6 +222,27 @@ impl Store {
             Msg::Resynced(kind, objs) => self.resync(kind, objs),
             Msg::WatchLost(kind) => self.set_sync(kind, Sync::Lost),
             Msg::Forbidden(kind) => self.set_sync(kind, Sync::Forbidden),
+            Msg::ForeignResynced(kind, found) => {
+                self.foreign.retain(|r, _| r.kind != kind);
+                for f in found {
+                    self.foreign.insert(f.obj.clone(), f);
+                }
+                self.foreign_sync.insert(kind, Sync::Synced);
+                self.refresh_all();
+            }
+            Msg::ForeignSeen(f) => {
+                let old = self.foreign.insert(f.obj.clone(), f.clone());
+                self.refresh_foreign(old.iter().chain([&f]));
+            }
+            Msg::ForeignGone(r) => {
+                if let Some(old) = self.foreign.remove(&r) {
+                    self.refresh_foreign([&old]);
+                }
+            }
+            Msg::ForeignWatch(kind, sync) => {
+                self.foreign_sync.insert(kind, sync);
+                self.refresh_all();
+            }
             Msg::Event(event) => {
                 self.note_event(&event);
             }
@@ -234,6 +304,28 @@ impl Store {
         self.refresh_all();
     }
 
+    /// The bootstrap recorded on a service's data (its PVC or PV), and the object carrying
+    /// it (`PersistentVolumeClaim/mariadb`).
+    pub fn bootstrap_record(&self, row: usize) -> Option<(BootstrapRecord, String)> {
+        [Kind::Pvc, Kind::Pv]
+            .into_iter()
+            .flat_map(|kind| self.cell_objects(row, kind))
+            .find_map(|o| match &o.state {
+                ObjState::Pv {
+                    bootstrapped: Some(value),
+                    ..
+                }
+                | ObjState::Pvc {
+                    bootstrapped: Some(value),
+                    ..
+                } => Some((
+                    BootstrapRecord::parse(value),
+                    format!("{}/{}", o.obj.kind, o.obj.name),
+                )),
+                _ => None,
+            })
+    }
+
     /// One line on why a cell is not ready; None when it is (or is blank). The grid's
     /// detail view, `resource status` and a waiting deploy step all say this line.
     pub fn why_not_ready(&self, row: usize, kind: Kind) -> Option<String> {
@@ -251,6 +343,10 @@ impl Store {
                     "forbidden: kolla-dash may not list {obj_kind} objects (RBAC)"
                 ))
             }
+            CellStatus::Foreign => self
+                .foreign_in(row, kind)
+                .first()
+                .map(|f| f.sentence(Meeting::Show)),
             s if s.is_ok() || *s == CellStatus::Blank => None,
             _ => {
                 if let Some(stuck) = self.stuck_on_lost_node(row, kind) {
@@ -394,7 +490,8 @@ impl Store {
     fn blocking_sync(&self, kind: Kind) -> Option<(ObjKind, Sync)> {
         status::sources(kind)
             .iter()
-            .filter_map(|k| Some((*k, self.sync(*k)?)))
+            .flat_map(|k| [(*k, self.sync(*k)), (*k, self.foreign_sync.get(k).copied())])
+            .filter_map(|(k, s)| Some((k, s?)))
             .filter(|(_, s)| *s != Sync::Synced)
             .max_by_key(|(_, s)| *s == Sync::Forbidden)
     }
@@ -440,6 +537,16 @@ impl Store {
         self.statuses[row][kind.index()] = self.compute(row, kind);
     }
 
+    fn refresh_foreign<'a>(&mut self, changed: impl IntoIterator<Item = &'a Foreign>) {
+        let cells: Vec<(usize, Kind)> = changed
+            .into_iter()
+            .filter_map(|f| self.foreign_cell(f))
+            .collect();
+        for (row, kind) in cells {
+            self.refresh(row, kind);
+        }
+    }
+
     fn refresh_all(&mut self) {
         for row in 0..self.statuses.len() {
             for kind in Kind::ALL {
@@ -452,9 +559,12 @@ impl Store {
         if !self.has_kind[row][kind.index()] {
             return CellStatus::Blank;
         }
+        // A cell is judged once its kinds are listed, by kolla-dash's watches and by the
+        // foreign watch (an absent cell may hold someone else's object).
         let states = status::sources(kind)
             .iter()
-            .filter_map(|k| self.sync.get(k));
+            .flat_map(|k| [self.sync.get(k), self.foreign_sync.get(k)])
+            .flatten();
         let mut unknown = false;
         for state in states {
             match state {
@@ -465,6 +575,11 @@ impl Store {
         }
         if unknown {
             return CellStatus::Unknown;
+        }
+        // An object kolla-dash may not touch speaks for the cell: nothing it does there
+        // can succeed without --adopt.
+        if !self.foreign_in(row, kind).is_empty() {
+            return CellStatus::Foreign;
         }
         status::cell_status(kind, &self.cell_objects(row, kind))
     }
@@ -531,6 +646,7 @@ mod tests {
         let state = ObjState::Pvc {
             phase,
             volume: None,
+            bootstrapped: None,
         };
         obj(
             ObjKind::PersistentVolumeClaim,

@@ -40,6 +40,7 @@ fn applied_deleted_and_resynced_drive_cells() {
         crate::summary::ObjState::Pvc {
             phase: VolumePhase::Pending,
             volume: None,
+            bootstrapped: None,
         },
     );
     update(&mut m, Msg::Applied(pvc.clone()));
@@ -54,6 +55,7 @@ fn applied_deleted_and_resynced_drive_cells() {
     bound.state = crate::summary::ObjState::Pvc {
         phase: VolumePhase::Bound,
         volume: Some("pv".into()),
+        bootstrapped: None,
     };
     update(&mut m, Msg::Applied(bound));
     assert_eq!(m.status(0, Kind::Pvc), &CellStatus::Ready { count: None });
@@ -172,6 +174,7 @@ fn pod_waiting_on_storage_says_so() {
             crate::summary::ObjState::Pvc {
                 phase: VolumePhase::Pending,
                 volume: None,
+                bootstrapped: None,
             },
         )),
     );
@@ -324,19 +327,22 @@ fn create_bootstrap_and_run_act_at_once() {
         keys(&mut m, &[Key::Char('c')]),
         vec![Effect::Act(Action::Create {
             service: "mariadb".into(),
-            kind: Kind::Pvc
+            kind: Kind::Pvc,
+            consent: Consent::default(),
         })]
     );
     assert_eq!(
         keys(&mut m, &[Key::Char('b')]),
         vec![Effect::Act(Action::Bootstrap {
-            services: vec!["mariadb".into()]
+            services: vec!["mariadb".into()],
+            consent: Consent::default(),
         })]
     );
     assert_eq!(
         keys(&mut m, &[Key::Char('r')]),
         vec![Effect::Act(Action::Run {
-            services: vec!["mariadb".into()]
+            services: vec!["mariadb".into()],
+            consent: Consent::default(),
         })]
     );
     assert_eq!(status_text(&m), "requested: run mariadb");
@@ -479,7 +485,8 @@ fn command_line_runs_verbs_and_reports_errors() {
     assert_eq!(
         keys(&mut m, &[Key::Enter]),
         vec![Effect::Act(Action::Run {
-            services: vec!["keystone".into()]
+            services: vec!["keystone".into()],
+            consent: Consent::default(),
         })]
     );
     keys(&mut m, &[Key::Char(':')]);
@@ -691,6 +698,7 @@ fn a_kind_no_cell_reads_is_not_worth_a_forbidden_note() {
             [Kind::Svc, Kind::Configmap, Kind::Pod],
         )],
         watched: ObjKind::WATCHED.to_vec(),
+        foreign_watched: Vec::new(),
         local_cluster: false,
     });
     update(&mut m, Msg::Forbidden(ObjKind::PersistentVolume));

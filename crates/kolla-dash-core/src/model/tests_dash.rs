@@ -35,6 +35,7 @@ fn step(service: &str, kind: Kind, state: StepState) -> Msg {
         service: service.into(),
         action: StepAction::Create(kind),
         state,
+        notes: Vec::new(),
     }
 }
 
@@ -48,7 +49,10 @@ fn deploy_key_asks_then_starts_and_a_second_workflow_is_refused() {
     let effects = keys(&mut m, &[Key::Char('D'), Key::Char('y')]);
     assert_eq!(
         effects,
-        vec![Effect::Act(Action::Deploy { services: vec![] })]
+        vec![Effect::Act(Action::Deploy {
+            services: vec![],
+            consent: Consent::default(),
+        })]
     );
     assert!(m.workflow_running());
     assert!(command(&mut m, "teardown keystone").is_empty());
@@ -286,7 +290,8 @@ fn actions_ask_before_queueing_against_a_silent_api_server() {
         keys(&mut m, &[Key::Char('y')]),
         vec![Effect::Act(Action::Create {
             service: "memcached".into(),
-            kind: Kind::Svc
+            kind: Kind::Svc,
+            consent: Consent::default(),
         })]
     );
     update(&mut m, Msg::Connection(Connection::Connected));
@@ -295,7 +300,8 @@ fn actions_ask_before_queueing_against_a_silent_api_server() {
         keys(&mut m, &[Key::Char('c')]),
         vec![Effect::Act(Action::Create {
             service: "memcached".into(),
-            kind: Kind::Svc
+            kind: Kind::Svc,
+            consent: Consent::default(),
         })],
         "answering again: a create goes at once"
     );

@@ -1,14 +1,17 @@
 //! The reducer: `update(&mut Model, Msg) -> Vec<Effect>`, keys included.
 
+use crate::drain;
 use crate::kind::Kind;
 use crate::model::command::{self, Request};
+use crate::model::confirm::confirmation;
 use crate::model::incident::{Step as IncidentStep, time_of_day};
 use crate::model::input::TextInput;
 use crate::model::keymap::{self, Command, KeyMode};
 use crate::model::log::{LogSource, NoteLevel};
-use crate::model::msg::{Action, Connection, Effect, Key, Liveness, Msg, NodeOp};
+use crate::model::msg::{Action, Connection, Consent, Effect, Key, Liveness, Msg, NodeOp};
 use crate::model::state::{Confirm, Mode, Model, Pane, StatusLine, Subject, Typed};
 use crate::model::workflow::{WorkflowView, describe, step_label};
+use crate::status::CellStatus;
 use crate::status::{PodHealth, pod_health};
 use crate::summary::{ObjRef, ObjState};
 use crate::workflow::plan::StepAction;
@@ -32,7 +35,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         | Msg::Deleted(_)
         | Msg::Resynced(..)
         | Msg::WatchLost(_)
-        | Msg::Forbidden(_) => watched(model, msg),
+        | Msg::Forbidden(_)
+        | Msg::ForeignResynced(..)
+        | Msg::ForeignSeen(_)
+        | Msg::ForeignGone(_)
+        | Msg::ForeignWatch(..) => watched(model, msg),
         Msg::Event(event) => {
             model.store.note_event(&event);
             let row = event_row(model, &event.regarding);
@@ -117,7 +124,27 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             service,
             action,
             state,
-        } => on_step(model, &service, action, state),
+            notes,
+        } => {
+            on_step(model, &service, action, state);
+            for note in notes {
+                model.log.note(model.now, NoteLevel::Info, note);
+            }
+        }
+        Msg::DrainRefused { node, losses } => {
+            let warning = drain::warning(&node, &losses);
+            model.mode = Mode::Confirm(Confirm {
+                subject: Subject::Act(Action::Node {
+                    node: node.clone(),
+                    op: NodeOp::DrainAnyway,
+                }),
+                typed: Some(Typed {
+                    expected: node,
+                    input: TextInput::default(),
+                }),
+                warning: Some(warning),
+            });
+        }
         Msg::WorkflowFinished { ok, summary } => {
             let what = model
                 .workflow
@@ -329,6 +356,7 @@ fn normal_command(model: &mut Model, command: Command) -> Vec<Effect> {
                 model,
                 Action::Deploy {
                     services: Vec::new(),
+                    consent: Consent::default(),
                 },
             );
         }
@@ -356,12 +384,15 @@ fn cell_action(model: &mut Model, command: Command) -> Vec<Effect> {
     };
     let service = model.grid.rows()[row].service.clone();
     let kind = model.grid.selected_kind();
+    let consent = Consent::default();
     let action = match command {
         Command::Bootstrap => Action::Bootstrap {
             services: vec![service],
+            consent,
         },
         Command::Run => Action::Run {
             services: vec![service],
+            consent,
         },
         Command::Kill => Action::Kill {
             services: vec![service],
@@ -371,7 +402,11 @@ fn cell_action(model: &mut Model, command: Command) -> Vec<Effect> {
             set_status(model, NoteLevel::Error, format!("{service} has no {kind}"));
             return Vec::new();
         }
-        Command::Create => Action::Create { service, kind },
+        Command::Create => Action::Create {
+            service,
+            kind,
+            consent,
+        },
         // The typed-name dialog is the consent for deleting a data kind.
         _ => Action::Delete {
             service,
@@ -382,8 +417,9 @@ fn cell_action(model: &mut Model, command: Command) -> Vec<Effect> {
     request(model, action)
 }
 
-/// Refuses in read-only sessions (and a second workflow), asks before anything but a plain
-/// create/bootstrap/run, else hands the action out.
+/// Refuses in read-only sessions, a second workflow, and anything on kolla's objects before
+/// every watch has listed them; asks where `confirm::confirmation` says so; else hands the
+/// action out.
 fn request(model: &mut Model, action: Action) -> Vec<Effect> {
     if model.header.readonly {
         set_status(
@@ -399,34 +435,45 @@ fn request(model: &mut Model, action: Action) -> Vec<Effect> {
         set_status(model, NoteLevel::Error, text);
         return Vec::new();
     }
-    // Against a silent API server an action would only queue up: the dialog says so, and
-    // nothing goes out unasked.
-    let harmless = matches!(
-        action,
-        Action::Create { .. } | Action::Bootstrap { .. } | Action::Run { .. }
-    );
-    if harmless && model.silent_for().is_none() {
-        return act(model, action);
+    // A plan or a check made from half-listed watches acts on what only seems absent.
+    if !listed(model, &action) {
+        let text = format!(
+            "'{action}' refused: {} watches are still listing the cluster; try again once \
+             the cells it acts on show their state",
+            model.store.unsettled()
+        );
+        set_status(model, NoteLevel::Error, text);
+        return Vec::new();
     }
-    let typed = action.destroys_data().then(|| Typed {
-        expected: name_to_type(model, &action),
-        input: TextInput::default(),
-    });
-    model.mode = Mode::Confirm(Confirm {
-        subject: Subject::Act(action),
-        typed,
-    });
-    Vec::new()
+    match confirmation(model, action.clone()) {
+        Some(confirm) => {
+            model.mode = Mode::Confirm(confirm);
+            Vec::new()
+        }
+        None => act(model, action),
+    }
 }
 
-/// What the operator types to destroy data: the namespace for a teardown, else the
-/// service(s) losing it.
-fn name_to_type(model: &Model, action: &Action) -> String {
+/// Whether everything `action` acts on has been listed: its cell, its services' rows, or
+/// (deploy, teardown) the whole namespace. Node actions act on the node list.
+fn listed(model: &Model, action: &Action) -> bool {
+    let store = &model.store;
+    let row_listed = |service: &String| {
+        store.row_of_service(service).is_some_and(|row| {
+            Kind::ALL
+                .into_iter()
+                .all(|kind| *store.status(row, kind) != CellStatus::Unknown)
+        })
+    };
     match action {
-        Action::Teardown { .. } => model.header.namespace.clone(),
-        Action::Delete { service, .. } => service.clone(),
-        Action::Kill { services, .. } => services.join(" "),
-        other => other.to_string(),
+        Action::Create { service, kind, .. } | Action::Delete { service, kind, .. } => store
+            .row_of_service(service)
+            .is_some_and(|row| *store.status(row, *kind) != CellStatus::Unknown),
+        Action::Bootstrap { services, .. }
+        | Action::Run { services, .. }
+        | Action::Kill { services, .. } => services.iter().all(row_listed),
+        Action::Deploy { .. } | Action::Teardown { .. } => store.all_settled(),
+        Action::Node { .. } | Action::EveryNode { .. } => true,
     }
 }
 
@@ -444,6 +491,7 @@ fn cancel_workflow(model: &mut Model) {
         model.mode = Mode::Confirm(Confirm {
             subject: Subject::CancelWorkflow,
             typed: None,
+            warning: None,
         });
     } else {
         let text = "no deploy or teardown is running".to_string();

@@ -235,7 +235,8 @@ pub fn deploy(
             }
             let satisfied = ready.contains(&(spec.name.clone(), kind));
             // A bootstrap runs once: a service whose pods are up was bootstrapped already,
-            // even if its Job was deleted afterwards.
+            // even if its Job was deleted afterwards (and one whose data records its
+            // bootstrap comes in `ready`).
             let skip = satisfied || (kind == Kind::Bootstrap && pod_ready);
             let id = steps.len();
             steps.push(Step {

@@ -45,6 +45,9 @@ impl StepState {
 pub struct Schedule {
     pub plan: Plan,
     pub states: Vec<StepState>,
+    /// Per step, what its action said worth telling (kept data reattached, a bootstrap
+    /// recorded, an object left alone), shown with the step.
+    pub notes: Vec<Vec<String>>,
 }
 
 impl Schedule {
@@ -60,18 +63,39 @@ impl Schedule {
                 }
             })
             .collect();
-        Schedule { plan, states }
+        let notes = vec![Vec::new(); plan.steps.len()];
+        Schedule {
+            plan,
+            states,
+            notes,
+        }
     }
 
-    /// Queued steps whose predecessors are all satisfied, in plan order.
+    /// Something the step's action said worth telling.
+    pub fn note(&mut self, id: usize, text: String) {
+        self.notes[id].push(text);
+    }
+
+    /// Queued steps whose predecessors are all reached, in plan order.
     pub fn runnable(&self) -> Vec<usize> {
         self.plan
             .steps
             .iter()
             .filter(|s| self.states[s.id] == StepState::Queued)
-            .filter(|s| s.after.iter().all(|&a| self.states[a].satisfied()))
+            .filter(|s| s.after.iter().all(|&a| self.reached(a)))
             .map(|s| s.id)
             .collect()
+    }
+
+    /// Done, or skipped with everything before it reached: a skipped step passes the
+    /// wait on to its own predecessors (a recorded bootstrap skipped must not let the pods
+    /// start before the claim they mount is bound).
+    fn reached(&self, id: usize) -> bool {
+        match self.states[id] {
+            StepState::Done => true,
+            StepState::Skipped => self.plan.steps[id].after.iter().all(|&a| self.reached(a)),
+            _ => false,
+        }
     }
 
     pub fn start(&mut self, id: usize) {
@@ -131,14 +155,21 @@ impl Schedule {
             changed = false;
             for step in &self.plan.steps {
                 if self.states[step.id] == StepState::Queued
-                    && step.after.iter().any(|&a| {
-                        matches!(self.states[a], StepState::Failed(_) | StepState::Blocked(_))
-                    })
+                    && step.after.iter().any(|&a| self.stuck(a))
                 {
                     self.states[step.id] = StepState::Blocked(format!("{label}: {reason}"));
                     changed = true;
                 }
             }
+        }
+    }
+
+    /// Failed or blocked, or skipped behind such a step: what comes after never starts.
+    fn stuck(&self, id: usize) -> bool {
+        match self.states[id] {
+            StepState::Failed(_) | StepState::Blocked(_) => true,
+            StepState::Skipped => self.plan.steps[id].after.iter().any(|&a| self.stuck(a)),
+            _ => false,
         }
     }
 
@@ -260,6 +291,34 @@ mod tests {
         assert_eq!(s.states[3], StepState::Done);
         assert!(s.finished());
         assert!(!s.succeeded());
+    }
+
+    #[test]
+    fn a_skipped_step_passes_the_wait_and_the_failure_on() {
+        let services = vec![ServiceSpec {
+            name: "mariadb".into(),
+            kinds: vec![Pvc, Bootstrap, Pod],
+            depends_on: vec![],
+        }];
+        // The bootstrap is recorded on the data: skipped, but the pods still wait for
+        // the claim.
+        let ready = HashSet::from([("mariadb".to_string(), Bootstrap)]);
+        let plan = deploy(&services, &[], &ready, DeployOptions::default()).unwrap();
+        let mut s = Schedule::new(plan);
+        assert_eq!(s.states[1], StepState::Skipped);
+        assert_eq!(s.runnable(), vec![0]);
+        s.start(0);
+        s.acted(0, Ok(()));
+        assert_eq!(s.runnable(), Vec::<usize>::new());
+        s.observe(0, Readiness::Ready);
+        assert_eq!(s.runnable(), vec![2]);
+
+        let plan = deploy(&services, &[], &ready, DeployOptions::default()).unwrap();
+        let mut s = Schedule::new(plan);
+        s.start(0);
+        s.acted(0, Err("claim refused".into()));
+        assert!(matches!(&s.states[2], StepState::Blocked(why) if why.contains("claim refused")));
+        assert!(s.finished());
     }
 
     #[test]
