@@ -40,6 +40,7 @@ fn engine(client: &Client) -> anyhow::Result<Engine> {
         namespace: Some(NS.into()),
         log_file: None,
         request_timeout: Default::default(),
+        no_color: false,
     };
     let (catalog, config) = load_config(&global)?;
     let connection = Cluster {
@@ -66,6 +67,7 @@ async fn synced(client: &Client) -> anyhow::Result<(Dashboard, Inbox, Duration, 
         DashOptions {
             readonly: true,
             local_cluster: true,
+            no_color: false,
         },
     )?;
     let mut last = String::new();

@@ -88,6 +88,7 @@ fn engine(client: kube::Client) -> anyhow::Result<Engine> {
         namespace: Some(NS.into()),
         log_file: None,
         request_timeout: Default::default(),
+        no_color: false,
     };
     let (catalog, config) = load_config(&global)?;
     let cluster = Cluster {
@@ -154,6 +155,7 @@ async fn run() -> anyhow::Result<()> {
     let options = DashOptions {
         readonly: true,
         local_cluster: true,
+        no_color: false,
     };
     let (mut dash, mut inbox) = Dashboard::start(engine(client)?, options)?;
     pump(&mut dash, &mut inbox, "the first sync", |d| {

@@ -79,6 +79,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
 
     let global = cli.global;
     match cli.command {
+        Some(Command::Completions(a)) => crate::complete::script(a.shell),
+        Some(Command::Man) => crate::complete::man(),
         Some(Command::DevCluster(cmd)) => crate::devcluster::cli::run(cmd, &global).await,
         Some(Command::Bootstrap(a)) => {
             let consent = a.consent.consent();

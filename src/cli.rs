@@ -3,6 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCompleter;
+
+use crate::complete::{kinds, services, services_or_kinds};
 
 pub use crate::cluster::client::RequestTimeout;
 use crate::model::Consent;
@@ -24,7 +27,12 @@ The cluster comes from KUBECONFIG / ~/.kube/config (or in-cluster config), like 
 /// A terminal dashboard that deploys and watches an OpenStack control plane (kolla) on
 /// Kubernetes. With no command it opens the dashboard.
 #[derive(Debug, Parser)]
-#[command(name = "kolla-dash", version, after_help = AFTER_HELP, max_term_width = 100)]
+#[command(
+    name = "kolla-dash",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("KOLLA_DASH_COMMIT"), ")"),
+    after_help = AFTER_HELP,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -63,6 +71,18 @@ pub struct GlobalArgs {
         default_value_t
     )]
     pub request_timeout: RequestTimeout,
+
+    /// No colours on screen: statuses keep their symbols and words (also when NO_COLOR is
+    /// set to anything but the empty string)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+impl GlobalArgs {
+    /// `--no-color`, or `NO_COLOR` set and not empty (no-color.org: whatever its value).
+    pub fn colour_off(&self) -> bool {
+        self.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,9 +120,30 @@ pub enum Command {
     /// ready again, time-to-heal per service) until interrupted
     Incidents(IncidentsArgs),
 
+    /// Print a shell's completion script (services and kinds complete from the catalog):
+    /// `source <(kolla-dash completions bash)`
+    Completions(CompletionsArgs),
+
+    /// Print the manual page (roff): `kolla-dash man | man -l -`
+    Man,
+
     /// Manage the local development control plane (etcd, apiserver, scheduler, kwok nodes)
     #[command(subcommand, name = "dev-cluster")]
     DevCluster(DevClusterCommand),
+}
+
+/// A shell `completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: Shell,
 }
 
 #[derive(Debug, Args)]
@@ -124,7 +165,7 @@ pub struct DashArgs {
 #[derive(Debug, Args)]
 pub struct BootstrapArgs {
     /// Service names from the catalog (see `kolla-dash resource map`)
-    #[arg(required = true, value_name = "SERVICE")]
+    #[arg(required = true, value_name = "SERVICE", add = ArgValueCompleter::new(services))]
     pub services: Vec<String>,
     #[command(flatten)]
     pub consent: ConsentArgs,
@@ -180,7 +221,7 @@ impl AdoptArg {
 
 #[derive(Debug, Args)]
 pub struct KillArgs {
-    #[arg(required = true, value_name = "SERVICE")]
+    #[arg(required = true, value_name = "SERVICE", add = ArgValueCompleter::new(services))]
     pub services: Vec<String>,
     /// Also delete data kinds (disk, pv, pvc): the service's data is lost
     #[arg(long)]
@@ -212,9 +253,9 @@ pub enum ResourceCommand {
 /// `<service> <kind>`; the old kind-first order is accepted too.
 #[derive(Debug, Args)]
 pub struct ResourceArgs {
-    #[arg(value_name = "SERVICE")]
+    #[arg(value_name = "SERVICE", add = ArgValueCompleter::new(services_or_kinds))]
     pub first: String,
-    #[arg(value_name = "KIND")]
+    #[arg(value_name = "KIND", add = ArgValueCompleter::new(kinds))]
     pub second: String,
 }
 
@@ -237,10 +278,10 @@ pub struct ResourceDeleteArgs {
 
 #[derive(Debug, Args)]
 pub struct ResourceStatusArgs {
-    #[arg(value_name = "SERVICE")]
+    #[arg(value_name = "SERVICE", add = ArgValueCompleter::new(services_or_kinds))]
     pub first: String,
     /// One kind only [default: every kind of the service]
-    #[arg(value_name = "KIND")]
+    #[arg(value_name = "KIND", add = ArgValueCompleter::new(kinds))]
     pub second: Option<String>,
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: Output,
@@ -274,7 +315,7 @@ pub struct IncidentsArgs {
 #[derive(Debug, Args)]
 pub struct DeployArgs {
     /// Services to deploy, with their dependencies [default: every service]
-    #[arg(value_name = "SERVICE")]
+    #[arg(value_name = "SERVICE", add = ArgValueCompleter::new(services))]
     pub services: Vec<String>,
     /// Print the plan (steps, waits, order) without touching the cluster
     #[arg(long)]
@@ -290,7 +331,7 @@ pub struct DeployArgs {
 
 #[derive(Debug, Args)]
 pub struct TeardownArgs {
-    #[arg(value_name = "SERVICE")]
+    #[arg(value_name = "SERVICE", add = ArgValueCompleter::new(services))]
     pub services: Vec<String>,
     /// Also delete data kinds (disk, pv, pvc): the data is lost
     #[arg(long)]

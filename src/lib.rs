@@ -15,6 +15,7 @@ pub mod app;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
+pub mod complete;
 pub mod devcluster;
 pub mod engine;
 pub mod executor;

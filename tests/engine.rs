@@ -424,6 +424,7 @@ fn forbidden_operations_name_the_verb_and_the_resource() {
             namespace: Some("rbac".into()),
             log_file: None,
             request_timeout: Default::default(),
+            no_color: false,
         };
         let (catalog, config) = load_config(&global).expect("config");
         let engine = Engine::new(

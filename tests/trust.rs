@@ -523,6 +523,7 @@ fn dashboard(
         namespace: Some(ns.into()),
         log_file: None,
         request_timeout: Default::default(),
+        no_color: false,
     };
     let (catalog, config) = load_config(&global).expect("config");
     let client = Cluster {

@@ -116,6 +116,7 @@ impl Env {
             namespace: Some(self.ns.clone()),
             log_file: None,
             request_timeout: Default::default(),
+            no_color: false,
         }
     }
 

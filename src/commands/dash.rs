@@ -18,6 +18,7 @@ pub async fn dash(global: &GlobalArgs, args: &DashArgs) -> anyhow::Result<()> {
         DashOptions {
             readonly: args.readonly,
             local_cluster: false,
+            no_color: global.colour_off(),
         },
     )
     .await
@@ -52,6 +53,7 @@ pub async fn demo(global: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<()> {
         DashOptions {
             readonly: args.dash.readonly,
             local_cluster: true,
+            no_color: global.colour_off(),
         },
     )
     .await;

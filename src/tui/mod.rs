@@ -37,6 +37,8 @@ pub struct DashOptions {
     pub readonly: bool,
     /// The cluster is the local demo cluster (nodes can be failed and restored).
     pub local_cluster: bool,
+    /// `--no-color` or `NO_COLOR`: symbols, words and attributes only.
+    pub no_color: bool,
 }
 
 /// The model's starting state for this engine's catalog and cluster: one row per service,
@@ -250,6 +252,7 @@ async fn probe_writes(engine: Arc<Engine>, tx: mpsc::UnboundedSender<Msg>) {
 
 /// Runs the dashboard until the operator quits or a SIGTERM/SIGHUP arrives.
 pub async fn run(engine: Engine, options: DashOptions) -> anyhow::Result<()> {
+    let no_color = options.no_color;
     let (mut dash, mut inbox) = Dashboard::start(engine, options)?;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -288,7 +291,12 @@ pub async fn run(engine: Engine, options: DashOptions) -> anyhow::Result<()> {
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
             _ = tokio::time::sleep_until(last_frame + FRAME), if dirty => {
-                guard.terminal.draw(|f| crate::ui::draw(f, &dash.model))?;
+                guard.terminal.draw(|f| {
+                    crate::ui::draw(f, &dash.model);
+                    if no_color {
+                        crate::ui::uncolor(f.buffer_mut());
+                    }
+                })?;
                 area = guard.terminal.get_frame().area();
                 last_frame = Instant::now();
                 dirty = false;

@@ -3,7 +3,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
-use ratatui::style::{Color, Style};
+use ratatui::style::Style;
 
 use super::panels::wrap;
 use super::{put, theme};
@@ -14,23 +14,9 @@ pub fn header(buf: &mut Buffer, area: Rect, model: &Model) {
     let h = model.header();
     let y = area.y;
     let mut x = put(buf, area, area.x, y, "kolla-dash ", theme::title());
-    x = put(
-        buf,
-        area,
-        x,
-        y,
-        h.context.as_str(),
-        Style::new().fg(Color::Cyan),
-    );
+    x = put(buf, area, x, y, h.context.as_str(), theme::accent());
     x = put(buf, area, x, y, "/", theme::dim());
-    x = put(
-        buf,
-        area,
-        x,
-        y,
-        h.namespace.as_str(),
-        Style::new().fg(Color::Cyan),
-    );
+    x = put(buf, area, x, y, h.namespace.as_str(), theme::accent());
     x = put(buf, area, x, y, "  ", Style::new());
     x = match model.connection() {
         Connection::Connecting => put(
@@ -39,16 +25,13 @@ pub fn header(buf: &mut Buffer, area: Rect, model: &Model) {
             x,
             y,
             "◌ connecting…",
-            Style::new().fg(Color::Yellow),
+            theme::level_style(crate::model::log::NoteLevel::Progress),
         ),
-        Connection::Connected => put(
-            buf,
-            area,
-            x,
-            y,
-            "● connected",
-            Style::new().fg(Color::Green),
-        ),
+        Connection::Connected => put(buf, area, x, y, "● connected", theme::good()),
+        _ if model.never_reached() => {
+            let text = "⚠ cannot reach the API server (nothing heard from it yet)";
+            put(buf, area, x, y, text, theme::warning_style())
+        }
         Connection::Lost { .. } => {
             let age = model.stale_for().unwrap_or(0);
             let text = format!("⚠ reconnecting, last update {age}s ago");
@@ -178,7 +161,7 @@ pub fn footer(buf: &mut Buffer, area: Rect, model: &Model) {
         if usize::from(x) + needs > usize::from(area.right()) {
             continue;
         }
-        x = put(buf, area, x, y, key, Style::new().fg(Color::Cyan));
+        x = put(buf, area, x, y, key, theme::accent());
         x = put(buf, area, x + 1, y, what, theme::dim());
         x = x.saturating_add(2);
     }

@@ -59,6 +59,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model) {
     // Stale cells are dimmed, and the title says so in words.
     if let Some(age) = model.stale_for() {
         title.push_str(&format!("· stale: last update {age}s ago "));
+    } else if model.never_reached() {
+        title.push_str("· nothing listed yet ");
     }
     Block::new()
         .borders(Borders::ALL)

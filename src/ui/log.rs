@@ -20,10 +20,11 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model) {
         String::new()
     };
     let title = match &log.source {
-        LogSource::Events if log.show_all => format!(" events: all{scrolled} "),
+        // kolla-dash's own notes (actions, deploy steps, incidents) show under every filter.
+        LogSource::Events if log.show_all => format!(" events: all · notes{scrolled} "),
         LogSource::Events => {
             let service = model.grid().selected_service().unwrap_or("none");
-            format!(" events: {service}{scrolled} ")
+            format!(" events: {service} · notes: all (a: all events){scrolled} ")
         }
         LogSource::Pod { name, ended: None } => format!(" logs: {name}{scrolled} "),
         LogSource::Pod {
@@ -77,7 +78,12 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model) {
                 let y = bottom_up(inner, entries.len(), i);
                 match entry {
                     Entry::Event { event, .. } => event_line(buf, inner, y, event),
-                    Entry::Note { level, text } => {
+                    Entry::Note { time, level, text } => {
+                        if *time > 0 {
+                            let clock = clock(*time);
+                            let at = std::str::from_utf8(&clock).unwrap_or_default();
+                            put(buf, inner, inner.x, y, at, theme::dim());
+                        }
                         let x = put(
                             buf,
                             inner,

@@ -18,6 +18,15 @@ use ratatui::style::Style;
 
 use crate::model::{Model, Msg, TextInput};
 
+/// Takes every colour out of a drawn frame (`NO_COLOR`): symbols, words and attributes
+/// (bold, reversed selection, dim) carry every meaning on their own.
+pub fn uncolor(buf: &mut Buffer) {
+    for cell in &mut buf.content {
+        cell.set_fg(ratatui::style::Color::Reset);
+        cell.set_bg(ratatui::style::Color::Reset);
+    }
+}
+
 /// The model's text input as tui-input sees it, for display widths and scrolling.
 fn display_input(input: &TextInput) -> tui_input::Input {
     tui_input::Input::new(input.value().to_string()).with_cursor(input.cursor())

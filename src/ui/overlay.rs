@@ -32,6 +32,10 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model) -> Option<Position> {
 /// A window over nearly the whole screen (a margin of two columns and one row).
 pub(super) fn large_window(buf: &mut Buffer, area: Rect, title: String) -> Rect {
     let (width, height) = (area.width.saturating_sub(4), area.height.saturating_sub(2));
+    // The side margins are blank: letters of the screen below peeking through them read as
+    // garbage. The header and footer rows above and below stay.
+    let band = area.centered_vertically(Constraint::Length(height.min(area.height)));
+    Clear.render(band, buf);
     window(buf, area, width, height, title)
 }
 

@@ -3,7 +3,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
@@ -19,7 +19,7 @@ use crate::summary::ObjKind;
 
 fn ready_words(ready: NodeReady) -> (&'static str, &'static str, Style) {
     match ready {
-        NodeReady::True => ("✓", "Ready", Style::new().fg(Color::Green)),
+        NodeReady::True => ("✓", "Ready", theme::good()),
         NodeReady::False => ("✗", "NotReady", theme::level_style(NoteLevel::Error)),
         NodeReady::Unknown => ("?", "Unknown", theme::warning_style()),
     }
@@ -142,11 +142,11 @@ fn incident_lines(incident: &Incident, now_ms: i64, width: u16, lines: &mut Vec<
             "reconstructed at start: it was down while kolla-dash was not running and was \
              Ready again at this time"
                 .to_string(),
-            Style::new().fg(Color::Green),
+            theme::good(),
         ),
         Some(closed) => (
             format!("closed after {}", seconds(closed - incident.opened_ms)),
-            Style::new().fg(Color::Green),
+            theme::good(),
         ),
         None if incident.down().next().is_some() => (
             format!("open for {}, {still}", seconds(now_ms - incident.opened_ms)),
@@ -200,7 +200,7 @@ fn incident_lines(incident: &Incident, now_ms: i64, width: u16, lines: &mut Vec<
         match h.healed_after_ms {
             Some(ms) => heal.push(Span::styled(
                 format!("{service} ✓ {}", seconds(ms)),
-                Style::new().fg(Color::Green),
+                theme::good(),
             )),
             None => heal.push(Span::styled(
                 format!("{service} … not yet (needs {} ready)", h.replicas),

@@ -1,6 +1,17 @@
 //! How statuses, kinds and levels look: symbol + word (never colour alone) and styles.
+//!
+//! One palette, readable on dark and light backgrounds alike: no yellow, white, grey or
+//! light colours (unreadable on white), dim text by the terminal's own dim attribute, and
+//! every meaning also carried by a symbol and a word, so `NO_COLOR` loses nothing.
 
 use ratatui::style::{Color, Modifier, Style};
+
+/// The palette's roles.
+const OK: Color = Color::Green;
+const BUSY: Color = Color::Blue;
+const BAD: Color = Color::Red;
+const ODD: Color = Color::Magenta;
+const ACCENT: Color = Color::Blue;
 
 use crate::kind::Kind;
 use crate::model::log::NoteLevel;
@@ -91,12 +102,10 @@ pub fn step_words(step: &CellStep) -> (&'static str, &'static str, &'static str)
 pub fn step_style(state: &StepState) -> Style {
     let style = Style::new().add_modifier(Modifier::ITALIC);
     match state {
-        StepState::Queued | StepState::Cancelled => style.fg(Color::Gray),
-        StepState::Acting | StepState::Waiting(_) => style.fg(Color::Yellow),
-        StepState::Done | StepState::Skipped => style.fg(Color::Green),
-        StepState::Failed(_) | StepState::Blocked(_) => {
-            style.fg(Color::Red).add_modifier(Modifier::BOLD)
-        }
+        StepState::Queued | StepState::Cancelled => style.add_modifier(Modifier::DIM),
+        StepState::Acting | StepState::Waiting(_) => style.fg(BUSY),
+        StepState::Done | StepState::Skipped => style.fg(OK),
+        StepState::Failed(_) | StepState::Blocked(_) => bad(),
     }
 }
 
@@ -104,15 +113,12 @@ pub fn status_style(status: &CellStatus) -> Style {
     let style = Style::new();
     match status {
         CellStatus::Blank => style,
-        CellStatus::Unknown => style.fg(Color::Gray),
-        CellStatus::Forbidden => style.fg(Color::Magenta),
-        CellStatus::Absent => style.fg(Color::DarkGray),
-        CellStatus::Pending { .. } => style.fg(Color::Yellow),
-        CellStatus::Ready { .. } => style.fg(Color::Green),
-        CellStatus::Completed => style.fg(Color::Cyan),
-        CellStatus::Failed { .. } => style.fg(Color::Red).add_modifier(Modifier::BOLD),
-        CellStatus::Terminating => style.fg(Color::LightMagenta),
-        CellStatus::Foreign => style.fg(Color::LightRed).add_modifier(Modifier::BOLD),
+        CellStatus::Unknown | CellStatus::Absent => dim(),
+        CellStatus::Forbidden | CellStatus::Terminating => style.fg(ODD),
+        CellStatus::Pending { .. } => style.fg(BUSY),
+        CellStatus::Ready { .. } | CellStatus::Completed => style.fg(OK),
+        CellStatus::Failed { .. } => bad(),
+        CellStatus::Foreign => bad(),
     }
 }
 
@@ -123,7 +129,7 @@ pub fn node_tally(tally: Tally) -> (String, Style) {
             (format!("{ready}/{total} Ready"), warning_style())
         }
         Tally::Known { ready, total } => (format!("{ready}/{total} Ready"), Style::new()),
-        Tally::Listing => ("listing…".to_string(), Style::new().fg(Color::Gray)),
+        Tally::Listing => ("listing…".to_string(), dim()),
         Tally::Forbidden => (
             "forbidden".to_string(),
             status_style(&CellStatus::Forbidden),
@@ -153,18 +159,33 @@ pub fn level_symbol(level: NoteLevel) -> &'static str {
 pub fn level_style(level: NoteLevel) -> Style {
     match level {
         NoteLevel::Info => Style::new(),
-        NoteLevel::Progress => Style::new().fg(Color::Yellow),
-        NoteLevel::Success => Style::new().fg(Color::Green),
-        NoteLevel::Error => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        NoteLevel::Progress => Style::new().fg(BUSY),
+        NoteLevel::Success => good(),
+        NoteLevel::Error => bad(),
     }
 }
 
 pub fn warning_style() -> Style {
-    Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
+    Style::new().fg(ODD).add_modifier(Modifier::BOLD)
+}
+
+/// Something fine: a connection, a Ready node, a healed service.
+pub fn good() -> Style {
+    Style::new().fg(OK)
+}
+
+/// Something broken.
+pub fn bad() -> Style {
+    Style::new().fg(BAD).add_modifier(Modifier::BOLD)
+}
+
+/// Names to pick out: the context and namespace, keys in hints.
+pub fn accent() -> Style {
+    Style::new().fg(ACCENT)
 }
 
 pub fn dim() -> Style {
-    Style::new().fg(Color::DarkGray)
+    Style::new().add_modifier(Modifier::DIM)
 }
 
 pub fn selected() -> Style {
@@ -172,11 +193,7 @@ pub fn selected() -> Style {
 }
 
 pub fn border(focused: bool) -> Style {
-    if focused {
-        Style::new().fg(Color::Cyan)
-    } else {
-        dim()
-    }
+    if focused { accent() } else { dim() }
 }
 
 pub fn title() -> Style {

@@ -27,6 +27,7 @@ pub fn engine_in(client: kube::Client, namespace: &str) -> Engine {
         namespace: Some(namespace.into()),
         log_file: None,
         request_timeout: Default::default(),
+        no_color: false,
     };
     let (catalog, config) = load_config(&global).expect("built-in config");
     let cluster = Cluster {
@@ -65,6 +66,7 @@ pub async fn synced_in(client: kube::Client, namespace: &str) -> (Dashboard, Inb
     let options = DashOptions {
         readonly: true,
         local_cluster: true,
+        no_color: false,
     };
     let engine = engine_in(client, namespace);
     let (mut dash, mut inbox) = Dashboard::start(engine, options).expect("dashboard");

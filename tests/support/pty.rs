@@ -64,6 +64,20 @@ impl PtyApp {
         self.screen.lock().expect("screen lock").screen().contents()
     }
 
+    /// How many screen cells have a colour of their own (foreground or background).
+    pub fn coloured_cells(&self) -> usize {
+        let parser = self.screen.lock().expect("screen lock");
+        let screen = parser.screen();
+        let (rows, cols) = screen.size();
+        (0..rows)
+            .flat_map(|r| (0..cols).map(move |c| (r, c)))
+            .filter_map(|(r, c)| screen.cell(r, c))
+            .filter(|cell| {
+                cell.fgcolor() != vt100::Color::Default || cell.bgcolor() != vt100::Color::Default
+            })
+            .count()
+    }
+
     /// Types `keys` as raw bytes (use "\r" for Enter, "\x1b" for Esc).
     pub fn send(&mut self, keys: &str) {
         self.writer

@@ -85,7 +85,12 @@ pub enum Entry {
         row: Option<usize>,
     },
     /// kolla-dash's own messages (action progress and results); shown under every filter.
-    Note { level: NoteLevel, text: String },
+    /// `time` is when it was said, seconds since the Unix epoch (0: not known).
+    Note {
+        time: i64,
+        level: NoteLevel,
+        text: String,
+    },
 }
 
 /// What the pane shows.
@@ -145,8 +150,8 @@ impl LogPane {
             });
     }
 
-    pub fn note(&mut self, level: NoteLevel, text: String) {
-        self.entries.push(Entry::Note { level, text });
+    pub fn note(&mut self, time: i64, level: NoteLevel, text: String) {
+        self.entries.push(Entry::Note { time, level, text });
     }
 
     /// Whether an entry shows when `selected` is the selected row.
@@ -255,6 +260,7 @@ mod tests {
             row: Some(2),
         };
         let note = Entry::Note {
+            time: 0,
             level: NoteLevel::Info,
             text: "t".into(),
         };

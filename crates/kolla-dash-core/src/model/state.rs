@@ -215,12 +215,25 @@ impl Model {
     }
 
     /// Seconds since the last word from the API server while disconnected or silent.
+    /// None too when nothing was ever heard (see `never_reached`): there is no age then.
     pub fn stale_for(&self) -> Option<i64> {
         match self.connection {
-            Connection::Lost { last_update, .. } => Some((self.now - last_update).max(0)),
-            Connection::Silent { last_heard } => Some((self.now - last_heard).max(0)),
+            Connection::Lost { last_update, .. } if last_update > 0 => {
+                Some((self.now - last_update).max(0))
+            }
+            Connection::Silent { last_heard } if last_heard > 0 => {
+                Some((self.now - last_heard).max(0))
+            }
             _ => None,
         }
+    }
+
+    /// Lost or silent before anything was ever heard from the API server.
+    pub fn never_reached(&self) -> bool {
+        matches!(
+            self.connection,
+            Connection::Lost { last_update: 0, .. } | Connection::Silent { last_heard: 0 }
+        )
     }
 
     /// Seconds the API server has not answered, while it does not (the probe's verdict).

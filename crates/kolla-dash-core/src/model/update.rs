@@ -53,7 +53,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::MayWrite(false) if !model.header.readonly => {
             model.header.readonly = true;
             let text = crate::access::readonly_note(&model.header.namespace);
-            model.log.note(NoteLevel::Error, text.clone());
+            model.log.note(model.now, NoteLevel::Error, text.clone());
             set_status(model, NoteLevel::Error, text);
         }
         Msg::MayWrite(_) => {}
@@ -80,7 +80,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                     "the API server answers again: relisting everything".to_string(),
                 ),
             };
-            model.log.note(level, text);
+            model.log.note(model.now, level, text);
         }
         Msg::LogLines { pod, lines } => {
             if following(model) == Some(pod.as_str()) {
@@ -100,7 +100,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             set_status(model, NoteLevel::Progress, format!("{what}…"));
             model
                 .log
-                .note(NoteLevel::Progress, format!("started: {what}"));
+                .note(model.now, NoteLevel::Progress, format!("started: {what}"));
             model.in_flight.insert(id, what);
         }
         Msg::ActionFinished { id, result } => {
@@ -112,7 +112,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 Ok(msg) => (NoteLevel::Success, format!("{what}: {msg}")),
                 Err(err) => (NoteLevel::Error, format!("{what} failed: {err}")),
             };
-            model.log.note(level, text.clone());
+            model.log.note(model.now, level, text.clone());
             set_status(model, level, text);
         }
         Msg::Now(now) => model.now = now,
@@ -128,7 +128,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         } => {
             on_step(model, &service, action, state);
             for note in notes {
-                model.log.note(NoteLevel::Info, note);
+                model.log.note(model.now, NoteLevel::Info, note);
             }
         }
         Msg::DrainRefused { node, losses } => {
@@ -159,7 +159,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 w.running = false;
                 w.outcome = Some((ok, summary));
             }
-            model.log.note(level, text.clone());
+            model.log.note(model.now, level, text.clone());
             set_status(model, level, text);
         }
     }
@@ -174,7 +174,7 @@ fn watched(model: &mut Model, msg: Msg) {
         && model.store.matters(*kind)
     {
         let text = crate::status::forbidden_note(*kind);
-        model.log.note(NoteLevel::Error, text);
+        model.log.note(model.now, NoteLevel::Error, text);
     }
     model.store.observe(msg);
 }
@@ -192,7 +192,7 @@ fn track_incidents(model: &mut Model, msg: &Msg) {
             | IncidentStep::EvictionsResumed { .. } => NoteLevel::Success,
             _ => NoteLevel::Info,
         };
-        model.log.note(level, event.to_string());
+        model.log.note(model.now, level, event.to_string());
     }
 }
 
@@ -201,7 +201,7 @@ fn track_incidents(model: &mut Model, msg: &Msg) {
 fn on_step(model: &mut Model, service: &str, action: StepAction, state: StepState) {
     let Some(row) = model.store.row_of_service(service) else {
         let text = format!("workflow step for unknown service '{service}'");
-        model.log.note(NoteLevel::Error, text);
+        model.log.note(model.now, NoteLevel::Error, text);
         return;
     };
     let rows = model.grid.rows().len();
@@ -232,7 +232,7 @@ fn on_step(model: &mut Model, service: &str, action: StepAction, state: StepStat
         line.push_str(&format!("; {current} {kind}: {}", describe(&step.state)));
     }
     if let Some(note) = note.filter(|_| news) {
-        model.log.note(level, note);
+        model.log.note(model.now, level, note);
     }
     set_status(model, NoteLevel::Progress, line);
 }
