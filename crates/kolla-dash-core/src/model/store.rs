@@ -48,6 +48,8 @@ pub struct Store {
     /// The latest Warning event about each known object (diagnosis reads them); dropped
     /// with the object.
     warnings: HashMap<ObjRef, EventSummary>,
+    /// Kinds whose first list is under way: objects arrived so far.
+    listing: BTreeMap<ObjKind, usize>,
 }
 
 impl Store {
@@ -67,6 +69,7 @@ impl Store {
             nodes: BTreeMap::new(),
             pods_on: BTreeMap::new(),
             warnings: HashMap::new(),
+            listing: BTreeMap::new(),
             row_of: rows
                 .iter()
                 .enumerate()
@@ -219,8 +222,17 @@ impl Store {
         match msg {
             Msg::Applied(o) => self.apply(o),
             Msg::Deleted(r) => self.delete(&r),
-            Msg::Resynced(kind, objs) => self.resync(kind, objs),
-            Msg::WatchLost(kind) => self.set_sync(kind, Sync::Lost),
+            Msg::Resynced(kind, objs) => {
+                self.listing.remove(&kind);
+                self.resync(kind, objs);
+            }
+            Msg::Listing(kind, count) => {
+                self.listing.insert(kind, count);
+            }
+            Msg::WatchLost(kind) => {
+                self.listing.remove(&kind);
+                self.set_sync(kind, Sync::Lost);
+            }
             Msg::Forbidden(kind) => self.set_sync(kind, Sync::Forbidden),
             Msg::ForeignResynced(kind, found) => {
                 self.foreign.retain(|r, _| r.kind != kind);
@@ -359,6 +371,16 @@ impl Store {
                 status::why_not_ready(kind, &self.cell_objects(row, kind), &self.facts())
             }
         }
+    }
+
+    /// How many objects a still-unknown cell's lists have brought so far (the largest of
+    /// its source kinds' counts), while one of them is being listed.
+    pub fn listing(&self, kind: Kind) -> Option<usize> {
+        status::sources(kind)
+            .iter()
+            .filter_map(|k| self.listing.get(k))
+            .max()
+            .copied()
     }
 
     /// What diagnosis knows besides a cell's objects.
