@@ -660,7 +660,11 @@ async fn main() -> anyhow::Result<()> {
     for size in SIZES.into_iter().take(if quick { 1 } else { SIZES.len() }) {
         println!("growing to {} ...", size.label());
         let setup = grow(&client, was, size).await?;
-        println!("  setup took {:.1} s; measuring ...", setup.as_secs_f64());
+        println!(
+            "  setup took {:.1} s; measuring (load average {}) ...",
+            setup.as_secs_f64(),
+            load_average()
+        );
         let row = measure(&cluster, size, setup).await?;
         print_table(std::slice::from_ref(&row));
         rows.push(row);
@@ -672,6 +676,14 @@ async fn main() -> anyhow::Result<()> {
     );
     drop(cluster);
     Ok(())
+}
+
+/// The machine's 1-minute load average: numbers taken while other work runs say so.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
 }
 
 fn num_cpus() -> usize {
