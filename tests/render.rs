@@ -324,7 +324,7 @@ fn passwords_only_arrive_through_the_passwords_secret() {
 }
 
 #[test]
-fn template_errors_name_the_template_and_line() {
+fn template_errors_name_the_template_line_and_column() {
     let templates = vec![(
         "bad/svc.yml.j2".to_string(),
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ no_such_value }}\n".to_string(),
@@ -338,7 +338,7 @@ fn template_errors_name_the_template_and_line() {
         .unwrap_err();
     let err = err.to_string();
     assert!(
-        err.starts_with("assets/templates/bad/svc.yml.j2:4: undefined value"),
+        err.starts_with("assets/templates/bad/svc.yml.j2:4:12: undefined value"),
         "{err}"
     );
 }
