@@ -647,3 +647,25 @@ fn rbac_output_is_pinned() {
     let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
     assert_eq!(kinds, ["Namespace", "Role", "ClusterRole"]);
 }
+
+#[test]
+fn a_misspelt_name_is_an_error_not_a_null() {
+    let templates = vec![(
+        "bad/svc.yml.j2".to_string(),
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: bad\nspec:\n  selector: {{ selectr | tojson }}\n"
+            .to_string(),
+    )];
+    let text = "services:\n- {name: bad, role: controller, kinds: [{kind: svc, template: bad/svc.yml.j2}]}\n";
+    let catalog = Catalog::parse("c.yml", text, templates).unwrap();
+    let config = Config::parse(None, None, Path::new("."), &catalog).unwrap();
+    let err = Renderer::new(&config, &catalog)
+        .unwrap()
+        .render("bad", Kind::Svc)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("assets/templates/bad/svc.yml.j2:6:")
+            && err.contains("undefined value: tojson was given a name that is not defined"),
+        "{err}"
+    );
+}

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use minijinja::value::{Serde, Value};
+use minijinja::value::{Kwargs, Serde, Value};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, context};
 use serde_json::Map;
 
@@ -90,6 +90,20 @@ impl<'a> Renderer<'a> {
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         // Errors say what was undefined in release builds too (the operator's overrides).
         env.set_debug(true);
+        // Strict mode still hands an undefined value to a filter, and `tojson` would write
+        // it as `null`: a misspelt name (`{{ selectr | tojson }}`) is an error instead.
+        env.add_filter(
+            "tojson",
+            |value: &Value, indent: Option<Value>, args: Kwargs| {
+                if value.is_undefined() {
+                    return Err(minijinja::Error::new(
+                        minijinja::ErrorKind::UndefinedError,
+                        "tojson was given a name that is not defined",
+                    ));
+                }
+                minijinja::filters::tojson(value, indent, args)
+            },
+        );
         // minijinja strips `.j2` and would JSON-escape `*.yml` output (`{{ x }}-disk` ->
         // `"x"-disk`); templates quote where YAML needs it and use `tojson` for structures.
         env.set_auto_escape_callback(|_| AutoEscape::None);
