@@ -206,7 +206,10 @@ fn overrides_show_in_the_map_and_in_completion() {
         "{map}"
     );
     assert!(line("memcached/svc.yml.j2").ends_with("embedded"), "{map}");
-    assert!(line("rabbitmq  [defined in ").contains("catalog.yml"), "{map}");
+    assert!(
+        line("rabbitmq  [defined in ").contains("catalog.yml"),
+        "{map}"
+    );
     let (ok, yaml, err) = kolla(&[
         "--config-dir",
         dir_arg,
@@ -215,7 +218,10 @@ fn overrides_show_in_the_map_and_in_completion() {
         "memcached",
         "pod",
     ]);
-    assert!(ok && yaml.contains("example.com/owner: cloud-team"), "{err}{yaml}");
+    assert!(
+        ok && yaml.contains("example.com/owner: cloud-team"),
+        "{err}{yaml}"
+    );
 
     let offered = bash_completes(&format!("kolla-dash --config-dir {dir_arg} run "));
     assert!(offered.contains(&"rabbitmq".to_string()), "{offered:?}");
