@@ -3,6 +3,7 @@
 //! ~30 frames a second. Nothing here polls the cluster.
 
 mod actions;
+mod config_watch;
 mod keys;
 pub mod link;
 mod terminal;
@@ -21,12 +22,15 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
 use crate::access;
+use crate::cli::GlobalArgs;
 use crate::cluster::logs;
-use crate::engine::Engine;
+use crate::drift::Desired;
+use crate::engine::{Engine, load_config};
 use crate::executor as run;
 use crate::model::state::{Model, ModelConfig};
 use crate::model::{Action, Effect, Msg, update};
 use crate::summary::ObjKind;
+use crate::workflow::plan::DeployOptions;
 
 /// The shortest time between two frames (~30 frames a second).
 pub const FRAME: Duration = Duration::from_millis(33);
@@ -42,7 +46,7 @@ pub struct DashOptions {
 }
 
 /// The model's starting state for this engine's catalog and cluster: one row per service,
-/// with the kinds that render objects under the current config.
+/// with the kinds that render objects under the current config, and what they render.
 pub fn initial_model(
     engine: &Engine,
     options: DashOptions,
@@ -57,6 +61,8 @@ pub fn initial_model(
         watched: ObjKind::WATCHED.to_vec(),
         foreign_watched,
         local_cluster: options.local_cluster,
+        desired: run::desired(engine)?,
+        deploy: DeployOptions::for_provider(engine.config.storage.provider),
     }))
 }
 
@@ -200,6 +206,45 @@ impl Dashboard {
         false
     }
 
+    /// Reads the config again (after it changed on disk) as the command line asked for it:
+    /// a good one replaces the engine's, so actions and deploys use it, and the model judges
+    /// drift against what it renders. One that cannot be read, or that would change what
+    /// the watches look at (the namespace, the grid, the objects' names: the dashboard
+    /// would need to start over), is refused and the last good one stays.
+    pub fn reload_config(&mut self, global: &GlobalArgs) -> Msg {
+        match self.read_config(global) {
+            Ok((engine, rendered)) => {
+                self.engine = Arc::new(engine);
+                Msg::ConfigLoaded { rendered }
+            }
+            Err(e) => Msg::ConfigRejected {
+                reason: format!("{e:#}"),
+            },
+        }
+    }
+
+    fn read_config(&self, global: &GlobalArgs) -> anyhow::Result<(Engine, Vec<Desired>)> {
+        let (catalog, config) = load_config(global)?;
+        let engine = Engine::new(catalog, config, self.engine.cluster.clone());
+        let restart =
+            |what: &str| anyhow::anyhow!("it changes {what}; restart kolla-dash to use it");
+        if engine.namespace() != self.engine.namespace() {
+            return Err(restart(&format!(
+                "the namespace to {} (the dashboard watches {})",
+                engine.namespace(),
+                self.engine.namespace()
+            )));
+        }
+        if run::rows(&run::service_specs(&engine)?) != self.model.grid().rows() {
+            return Err(restart("the grid's services or kinds"));
+        }
+        if run::expected_names(&engine)? != run::expected_names(&self.engine)? {
+            return Err(restart("the names of the objects kolla-dash renders"));
+        }
+        let rendered = run::desired(&engine)?;
+        Ok((engine, rendered))
+    }
+
     fn next_id(&mut self) -> u64 {
         self.next_action += 1;
         self.next_action
@@ -250,10 +295,19 @@ async fn probe_writes(engine: Arc<Engine>, tx: mpsc::UnboundedSender<Msg>) {
     let _ = tx.send(Msg::MayWrite(engine.access.allows_any(&writes).await));
 }
 
-/// Runs the dashboard until the operator quits or a SIGTERM/SIGHUP arrives.
-pub async fn run(engine: Engine, options: DashOptions) -> anyhow::Result<()> {
+/// Runs the dashboard until the operator quits or a SIGTERM/SIGHUP arrives. `global` says
+/// where the config comes from: it is read again whenever it changes on disk.
+pub async fn run(engine: Engine, options: DashOptions, global: &GlobalArgs) -> anyhow::Result<()> {
     let no_color = options.no_color;
     let (mut dash, mut inbox) = Dashboard::start(engine, options)?;
+    let (changed_tx, mut config_changed) = mpsc::unbounded_channel::<()>();
+    let _config_watch = config_watch::config_dir(global.config_dir.as_deref())
+        .map(|dir| config_watch::start(&dir, changed_tx))
+        .transpose()
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the config is not watched");
+            None
+        });
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
 
@@ -287,6 +341,7 @@ pub async fn run(engine: Engine, options: DashOptions) -> anyhow::Result<()> {
                 }
             }
             Some(log) = inbox.logs.recv() => msgs.push(log_msg(log)),
+            Some(()) = config_changed.recv() => msgs.push(dash.reload_config(global)),
             _ = clock.tick(), if dash.disconnected() => msgs.push(Msg::Now(now())),
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,

@@ -24,8 +24,9 @@ pub const HOST_VOLUMES_DIR: &str = "/var/lib/kolla/volumes";
 /// Where messages place templates.
 const TEMPLATES_DIR: &str = "assets/templates";
 
-/// The object kinds a template may produce (all of them watched by the dashboard).
-const MANIFEST_KINDS: [ObjKind; 9] = [
+/// The object kinds a template may produce (all of them watched by the dashboard): what
+/// kolla-dash applies.
+pub const MANIFEST_KINDS: [ObjKind; 9] = [
     ObjKind::Job,
     ObjKind::Deployment,
     ObjKind::StatefulSet,
