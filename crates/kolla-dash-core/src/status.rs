@@ -290,6 +290,9 @@ impl Rollout<'_> {
             Stage::Updating { updated, desired } => format!(
                 "{what} is rolling out: {updated} of {desired} replicas run the new template"
             ),
+            Stage::Retiring { left: 1 } => {
+                format!("{what} is rolling out: 1 replica of the old template is still there")
+            }
             Stage::Retiring { left } => {
                 format!(
                     "{what} is rolling out: {left} replicas of the old template are still there"
@@ -840,6 +843,52 @@ mod tests {
             status(Kind::Bootstrap, &[job(JobState::Complete), p]),
             CellStatus::Completed
         );
+    }
+
+    #[test]
+    fn a_rollout_is_pending_until_observed_updated_and_old_replicas_gone() {
+        let rolling = |updated, current, observed| {
+            let mut w = workload(3, 3);
+            if let ObjState::Workload {
+                updated: u,
+                current: c,
+                observed: o,
+                ..
+            } = &mut w.state
+            {
+                (*u, *c, *o) = (updated, current, observed);
+            }
+            w
+        };
+        let cases = [
+            (
+                rolling(3, 3, false),
+                "rolling out",
+                "its controller has not seen the new spec yet",
+            ),
+            (
+                rolling(1, 4, true),
+                "rolling out 1/3",
+                "1 of 3 replicas run the new template",
+            ),
+            (
+                rolling(3, 4, true),
+                "rolling out, 1 old left",
+                "1 replica of the old template is still there",
+            ),
+        ];
+        for (w, short, sentence) in cases {
+            let objs = [w];
+            assert_eq!(status(Kind::Pod, &objs), pending(short), "{short}");
+            let why = why(Kind::Pod, &objs).unwrap_or_default();
+            assert_eq!(
+                why,
+                format!("Deployment/keystone is rolling out: {sentence}")
+            );
+        }
+        let done = [rolling(3, 3, true)];
+        assert_eq!(status(Kind::Pod, &done), ready_count(3, 3));
+        assert_eq!(why(Kind::Pod, &done), None);
     }
 
     #[test]

@@ -797,15 +797,20 @@ fn served(m: &Manifest) -> serde_json::Value {
 
 /// Every service of the catalog deployed and ready with `provider` for storage, on three
 /// Ready nodes: the real grid, ceph's row included.
-pub fn deployed(provider: StorageProvider) -> Model {
-    let rows = catalog_rows(provider);
+/// Every manifest the provider's config renders, cell by cell in grid order.
+pub fn rendered(provider: StorageProvider) -> Vec<Manifest> {
     let (catalog, config) = provider_config(provider);
     let renderer = Renderer::new(&config, &catalog).expect("templates compile");
-    let rendered: Vec<Manifest> = rows
+    catalog_rows(provider)
         .iter()
         .flat_map(|row| row.kinds.iter().map(|k| (row.service.clone(), *k)))
         .flat_map(|(service, kind)| renderer.render(&service, kind).expect("renders"))
-        .collect();
+        .collect()
+}
+
+pub fn deployed(provider: StorageProvider) -> Model {
+    let rows = catalog_rows(provider);
+    let rendered = rendered(provider);
     let mut m = Model::new(ModelConfig {
         context: "kolla-demo".into(),
         namespace: "kolla".into(),

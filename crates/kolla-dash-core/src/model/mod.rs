@@ -36,3 +36,5 @@ mod tests;
 mod tests_consent;
 #[cfg(test)]
 mod tests_dash;
+#[cfg(test)]
+mod tests_drift;
