@@ -267,3 +267,51 @@ fn the_dashboard_shows_drift_behind_its_back_and_follows_config_edits() {
     let (code, out) = diff(&kolla, "");
     assert_eq!(code, Some(0), "{out}");
 }
+
+#[test]
+fn diff_names_a_foreign_object_as_refused_and_leaves_it() {
+    use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
+    use kube::api::PostParams;
+
+    let cluster = TestCluster::start();
+    let ns = "drift-own";
+    let someone = PostParams {
+        field_manager: Some("someone-else".into()),
+        ..PostParams::default()
+    };
+    let namespaces: Api<Namespace> = Api::all(cluster.client());
+    let namespace =
+        serde_json::from_value(serde_json::json!({"metadata": {"name": ns}})).expect("a Namespace");
+    cluster
+        .block_on(namespaces.create(&someone, &namespace))
+        .expect("create the namespace");
+    let configmaps: Api<ConfigMap> = Api::namespaced(cluster.client(), ns);
+    let theirs = serde_json::from_value(
+        serde_json::json!({"metadata": {"name": "memcached"}, "data": {"theirs": "1"}}),
+    )
+    .expect("a ConfigMap");
+    let created = cluster
+        .block_on(configmaps.create(&someone, &theirs))
+        .expect("create someone else's ConfigMap");
+
+    let kolla = cluster.kolla(ns);
+    let (code, out) = diff(&kolla, "memcached");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("memcached configmap (deploy refuses it)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ConfigMap/memcached") && out.contains("someone-else"),
+        "{out}"
+    );
+    // What is not there yet is what deploy creates.
+    assert!(out.contains("memcached pod (deploy creates it)"), "{out}");
+    let after = cluster
+        .block_on(configmaps.get("memcached"))
+        .expect("the ConfigMap");
+    assert_eq!(
+        after.metadata.resource_version, created.metadata.resource_version,
+        "diff changed someone else's ConfigMap"
+    );
+}
