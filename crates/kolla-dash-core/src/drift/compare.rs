@@ -25,19 +25,24 @@ pub struct Change {
 
 /// What `desired` (a rendered manifest) would change in `live`.
 pub fn compare(kind: ObjKind, desired: &Value, live: &Live) -> Vec<Change> {
+    // Only a Secret is compared through a copy: this runs on every change of a cell.
+    let view;
     let desired = match kind {
-        ObjKind::Secret => secret_view(desired),
-        _ => desired.clone(),
+        ObjKind::Secret => {
+            view = secret_view(desired);
+            &view
+        }
+        _ => desired,
     };
     let mut out = Vec::new();
     walk(
         kind,
-        &desired,
+        desired,
         Some(&live.object),
         &FieldPath::default(),
         &mut out,
     );
-    removals(&desired, live, &mut out);
+    removals(desired, live, &mut out);
     let secret = |p: &FieldPath| kind == ObjKind::Secret && is_secret_value(p);
     for change in &mut out {
         change.secret = secret(&change.path);

@@ -631,6 +631,9 @@ impl Store {
         let mut objects = Vec::new();
         for obj in wanted {
             let difference = match self.objects.get(obj) {
+                // A Job runs once and may be gone after it ran (deleted after the
+                // bootstrap, by a TTL): only a cell without any object is created again.
+                None if obj.kind == ObjKind::Job => continue,
                 None => Difference::Missing,
                 Some(ObjectSummary {
                     live: Some(live), ..

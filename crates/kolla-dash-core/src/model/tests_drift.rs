@@ -7,6 +7,7 @@ use super::*;
 use crate::config::StorageProvider;
 use crate::drift::{Desired, Verdict};
 use crate::kind::Kind;
+use crate::summary::ObjRef;
 use crate::workflow::plan::{StepAction, WaitFor};
 use crate::workflow::schedule::{Readiness, Schedule, StepState};
 
@@ -185,5 +186,39 @@ fn an_edited_config_marks_the_cells_that_now_differ_and_a_broken_one_changes_not
     assert_eq!(
         status_text(&m),
         "config read: the cluster runs what it renders"
+    );
+}
+
+#[test]
+fn a_missing_object_drifts_unless_it_is_a_job_that_ran() {
+    let mut m = deployed(StorageProvider::Host);
+    let keystone = row(&m, "keystone");
+    let jobs: Vec<ObjRef> = m
+        .store()
+        .cell_objects(keystone, Kind::Bootstrap)
+        .iter()
+        .map(|o| o.obj.clone())
+        .collect();
+    assert!(!jobs.is_empty());
+    for job in jobs {
+        update(&mut m, Msg::Deleted(job));
+    }
+    assert_eq!(m.store().drift(keystone, Kind::Bootstrap), None);
+
+    let admin = ObjRef {
+        kind: crate::summary::ObjKind::Service,
+        name: "keystone-admin".into(),
+    };
+    assert!(m.store().object(&admin).is_some(), "keystone has {admin:?}");
+    update(&mut m, Msg::Deleted(admin));
+    let svc = m
+        .store()
+        .drift(keystone, Kind::Svc)
+        .expect("the cell drifts");
+    assert!(svc.applies(), "{svc:?}");
+    assert!(
+        svc.why().contains("Service/keystone-admin is missing"),
+        "{}",
+        svc.why()
     );
 }
