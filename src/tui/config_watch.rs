@@ -1,9 +1,9 @@
 //! Watches the operator's config directory while the dashboard runs. The kernel says when a
 //! file there is written or replaced (inotify, through nix, which kolla-dash already
 //! builds with), so nothing polls: a save wakes the dashboard, which re-reads the config
-//! and judges drift against it. Only YAML files directly in the directory count (editors'
-//! swap and backup files do not); a burst of events (an editor writing, renaming, closing)
-//! is one change.
+//! and judges drift against it. Only YAML files in the directory and templates under its
+//! `templates/` count (editors' swap and backup files do not); a burst of events (an
+//! editor writing, renaming, closing) is one change.
 
 use std::os::fd::{AsFd as _, AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
@@ -42,9 +42,11 @@ pub fn start(dir: &Path, changed: UnboundedSender<()>) -> anyhow::Result<JoinHan
         | AddWatchFlags::IN_MOVED_TO
         | AddWatchFlags::IN_MOVED_FROM
         | AddWatchFlags::IN_DELETE;
-    inotify
-        .add_watch(dir, events)
-        .map_err(|e| anyhow::anyhow!("cannot watch {}: {e}", dir.display()))?;
+    for watched in watched_dirs(dir) {
+        inotify
+            .add_watch(&watched, events)
+            .map_err(|e| anyhow::anyhow!("cannot watch {}: {e}", watched.display()))?;
+    }
     // SAFETY: the Inotify owns its descriptor; it stays open, and is neither closed nor
     // replaced, for as long as the AsyncFd holds it (it closes when the AsyncFd drops).
     let fd = unsafe { AsyncFd::register(Watch(inotify))? };
@@ -66,6 +68,21 @@ pub fn start(dir: &Path, changed: UnboundedSender<()>) -> anyhow::Result<JoinHan
             }
         }
     }))
+}
+
+/// The config directory and every directory of its template overrides (`templates/`, as
+/// they are at start: inotify watches one directory, not a tree).
+fn watched_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut dirs = vec![dir.to_path_buf()];
+    let mut pending = vec![dir.join("templates")];
+    while let Some(d) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        pending.extend(entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
+        dirs.push(d);
+    }
+    dirs
 }
 
 /// Waits for events; true when one concerns a config file.
@@ -91,5 +108,5 @@ fn is_config(name: Option<&std::ffi::OsStr>) -> bool {
     let Some(name) = name.and_then(|n| n.to_str()) else {
         return false;
     };
-    !name.starts_with('.') && (name.ends_with(".yml") || name.ends_with(".yaml"))
+    !name.starts_with('.') && [".yml", ".yaml", ".j2"].iter().any(|e| name.ends_with(e))
 }

@@ -6,6 +6,7 @@ mod actions;
 mod config_watch;
 mod keys;
 pub mod link;
+pub mod target;
 mod terminal;
 mod workflow;
 
@@ -28,6 +29,7 @@ use crate::drift::Desired;
 use crate::engine::{Engine, load_config};
 use crate::executor as run;
 use crate::model::state::{Model, ModelConfig};
+use crate::model::switch::Target;
 use crate::model::{Action, Effect, Msg, update};
 use crate::summary::ObjKind;
 use crate::workflow::plan::DeployOptions;
@@ -79,12 +81,19 @@ fn now_ms() -> i64 {
 pub struct Dashboard {
     pub model: Model,
     engine: Arc<Engine>,
+    options: DashOptions,
     tx: mpsc::UnboundedSender<Msg>,
     log_tx: mpsc::UnboundedSender<logs::LogMsg>,
     follower: Option<JoinHandle<()>>,
     next_action: u64,
     link: link::Link,
     workflow: Option<workflow::Running>,
+    /// A context or namespace the model asked to switch to, for the event loop to build
+    /// (`take_switch`, then `retarget`).
+    switch: Option<Target>,
+    /// The namespace the config (or `--namespace`) named at start: a save that names
+    /// another is refused (`:ns` switches), one that does not keeps the current one.
+    config_namespace: String,
     _watchers: JoinSet<()>,
 }
 
@@ -94,29 +103,95 @@ pub struct Inbox {
     pub logs: mpsc::UnboundedReceiver<logs::LogMsg>,
 }
 
+/// One target's model and the watchers feeding it, with their channels.
+struct Wiring {
+    model: Model,
+    watchers: JoinSet<()>,
+    tx: mpsc::UnboundedSender<Msg>,
+    log_tx: mpsc::UnboundedSender<logs::LogMsg>,
+    inbox: Inbox,
+}
+
+/// Starts the watchers of `engine`'s cluster and namespace on fresh channels, and the model
+/// they feed (one row per service of its catalog).
+fn wire(engine: &Arc<Engine>, options: DashOptions) -> anyhow::Result<Wiring> {
+    let (tx, msgs) = mpsc::unbounded_channel::<Msg>();
+    let (log_tx, logs) = mpsc::unbounded_channel::<logs::LogMsg>();
+    let (mut watchers, foreign_watched) = run::start_watches(engine, &tx)?;
+    let model = initial_model(engine, options, foreign_watched)?;
+    if !options.readonly {
+        watchers.spawn(probe_writes(Arc::clone(engine), tx.clone()));
+    }
+    Ok(Wiring {
+        model,
+        watchers,
+        tx,
+        log_tx,
+        inbox: Inbox { msgs, logs },
+    })
+}
+
 impl Dashboard {
     /// Builds the model and starts the watchers.
     pub fn start(engine: Engine, options: DashOptions) -> anyhow::Result<(Dashboard, Inbox)> {
         let engine = Arc::new(engine);
-        let (tx, msgs) = mpsc::unbounded_channel::<Msg>();
-        let (log_tx, logs) = mpsc::unbounded_channel::<logs::LogMsg>();
-        let (mut watchers, foreign_watched) = run::start_watches(&engine, &tx)?;
-        let model = initial_model(&engine, options, foreign_watched)?;
-        if !options.readonly {
-            watchers.spawn(probe_writes(Arc::clone(&engine), tx.clone()));
-        }
+        let wiring = wire(&engine, options)?;
         let dash = Dashboard {
-            model,
+            model: wiring.model,
+            config_namespace: engine.namespace().to_string(),
             engine,
-            tx,
-            log_tx,
+            options,
+            tx: wiring.tx,
+            log_tx: wiring.log_tx,
             follower: None,
             next_action: 0,
             link: link::Link::default(),
             workflow: None,
-            _watchers: watchers,
+            switch: None,
+            _watchers: wiring.watchers,
         };
-        Ok((dash, Inbox { msgs, logs }))
+        Ok((dash, wiring.inbox))
+    }
+
+    /// Points the dashboard at `engine`: another context, namespace, or config. The one
+    /// place where what the dashboard looks at changes (`:ctx`, `:ns`; a config reload can
+    /// use it too). The new watchers and a fresh model (the new catalog's rows) are set up
+    /// first, so a failure leaves everything as it was; then the old watchers, the log
+    /// follower and a running workflow are stopped (the model asked before leaving one
+    /// behind). Returns the new inbox: the caller drops the old one, so nothing queued
+    /// from the old target reaches the new model, and its senders are all gone once the old
+    /// tasks are.
+    pub fn retarget(&mut self, engine: Engine) -> anyhow::Result<Inbox> {
+        let engine = Arc::new(engine);
+        let wiring = wire(&engine, self.options)?;
+        self.stop_logs();
+        if let Some(mut running) = self.workflow.take() {
+            running.cancel();
+        }
+        self.engine = engine;
+        self.model = wiring.model;
+        self.tx = wiring.tx;
+        self.log_tx = wiring.log_tx;
+        self.link = link::Link::default();
+        // Dropping the old set aborts the old supervisor, which owns every old watcher.
+        self._watchers = wiring.watchers;
+        Ok(wiring.inbox)
+    }
+
+    /// The engine of what the dashboard looks at now (the base of a switch).
+    pub fn engine(&self) -> Arc<Engine> {
+        Arc::clone(&self.engine)
+    }
+
+    /// `context/namespace`, as the header shows them.
+    pub fn target(&self) -> String {
+        let header = self.model.header();
+        format!("{}/{}", header.context, header.namespace)
+    }
+
+    /// The switch the model asked for since the last call, if any.
+    pub fn take_switch(&mut self) -> Option<Target> {
+        self.switch.take()
     }
 
     /// Whether the connection is lost (the clock should tick for the header's ages).
@@ -202,15 +277,24 @@ impl Dashboard {
                 )));
             }
             Effect::StopLogs => self.stop_logs(),
+            Effect::ListChoices(pick) => {
+                let (engine, tx) = (Arc::clone(&self.engine), self.tx.clone());
+                tokio::spawn(async move {
+                    let result = target::choices(&engine, pick).await;
+                    let _ = tx.send(Msg::Choices { pick, result });
+                });
+            }
+            Effect::Switch(target) => self.switch = Some(target),
         }
         false
     }
 
-    /// Reads the config again (after it changed on disk) as the command line asked for it:
-    /// a good one replaces the engine's, so actions and deploys use it, and the model judges
-    /// drift against what it renders. One that cannot be read, or that would change what
-    /// the watches look at (the namespace, the grid, the objects' names: the dashboard
-    /// would need to start over), is refused and the last good one stays.
+    /// Reads the config again (after it changed on disk) as the command line asked for it,
+    /// in the namespace the dashboard looks at: a good one replaces the engine's, so
+    /// actions, deploys and switches use it, and the model judges drift against what it
+    /// renders. One that cannot be read, or that would change what the watches look at
+    /// (the namespace, the grid, the objects' names), is refused and the last good one
+    /// stays.
     pub fn reload_config(&mut self, global: &GlobalArgs) -> Msg {
         match self.read_config(global) {
             Ok((engine, rendered)) => {
@@ -224,17 +308,21 @@ impl Dashboard {
     }
 
     fn read_config(&self, global: &GlobalArgs) -> anyhow::Result<(Engine, Vec<Desired>)> {
-        let (catalog, config) = load_config(global)?;
+        let (catalog, mut config) = load_config(global)?;
+        // The namespace is switched with `:ns`, never by a save: the config keeps the one
+        // the dashboard looks at now, unless the save names another.
+        if config.namespace != self.config_namespace {
+            anyhow::bail!(
+                "it changes the namespace to {} (the dashboard watches {}): `:ns {}` switches                  to it",
+                config.namespace,
+                self.engine.namespace(),
+                config.namespace
+            );
+        }
+        config.set_namespace(self.engine.namespace())?;
         let engine = Engine::new(catalog, config, self.engine.cluster.clone());
         let restart =
             |what: &str| anyhow::anyhow!("it changes {what}; restart kolla-dash to use it");
-        if engine.namespace() != self.engine.namespace() {
-            return Err(restart(&format!(
-                "the namespace to {} (the dashboard watches {})",
-                engine.namespace(),
-                self.engine.namespace()
-            )));
-        }
         if run::rows(&run::service_specs(&engine)?) != self.model.grid().rows() {
             return Err(restart("the grid's services or kinds"));
         }
@@ -295,11 +383,18 @@ async fn probe_writes(engine: Arc<Engine>, tx: mpsc::UnboundedSender<Msg>) {
     let _ = tx.send(Msg::MayWrite(engine.access.allows_any(&writes).await));
 }
 
+/// An engine built for a switch, with the switch it answers (only the latest counts).
+type Built = (u64, Target, anyhow::Result<Engine>);
+
 /// Runs the dashboard until the operator quits or a SIGTERM/SIGHUP arrives. `global` says
-/// where the config comes from: it is read again whenever it changes on disk.
+/// where the config comes from (it is read again whenever it changes on disk) and the
+/// request timeout for the clients of contexts switched to.
 pub async fn run(engine: Engine, options: DashOptions, global: &GlobalArgs) -> anyhow::Result<()> {
     let no_color = options.no_color;
+    let timeout = global.request_timeout;
     let (mut dash, mut inbox) = Dashboard::start(engine, options)?;
+    let (built_tx, mut built) = mpsc::unbounded_channel::<Built>();
+    let mut switches: u64 = 0;
     let (changed_tx, mut config_changed) = mpsc::unbounded_channel::<()>();
     let _config_watch = config_watch::config_dir(global.config_dir.as_deref())
         .map(|dir| config_watch::start(&dir, changed_tx))
@@ -341,6 +436,19 @@ pub async fn run(engine: Engine, options: DashOptions, global: &GlobalArgs) -> a
                 }
             }
             Some(log) = inbox.logs.recv() => msgs.push(log_msg(log)),
+            Some((seq, target, engine)) = built.recv() => {
+                // A newer switch was asked for meanwhile: this one is moot.
+                if seq == switches {
+                    let from = dash.target();
+                    match engine.and_then(|engine| dash.retarget(engine)) {
+                        Ok(new) => {
+                            inbox = new;
+                            msgs.push(Msg::Switched { from });
+                        }
+                        Err(e) => msgs.push(Msg::SwitchFailed { target, error: format!("{e:#}") }),
+                    }
+                }
+            }
             Some(()) = config_changed.recv() => msgs.push(dash.reload_config(global)),
             _ = clock.tick(), if dash.disconnected() => msgs.push(Msg::Now(now())),
             _ = sigterm.recv() => break,
@@ -362,6 +470,14 @@ pub async fn run(engine: Engine, options: DashOptions, global: &GlobalArgs) -> a
             if dash.handle(msgs) {
                 break;
             }
+        }
+        if let Some(target) = dash.take_switch() {
+            switches += 1;
+            let (seq, current, tx) = (switches, dash.engine(), built_tx.clone());
+            tokio::spawn(async move {
+                let engine = target::engine_for(&current, &target, timeout).await;
+                let _ = tx.send((seq, target, engine));
+            });
         }
     }
     Ok(())

@@ -25,6 +25,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model) -> Option<Position> {
         Mode::Confirm(confirm) => return dialog(buf, area, model, confirm),
         Mode::Nodes => panels::nodes(buf, area, model),
         Mode::Incidents => panels::incidents(buf, area, model),
+        Mode::Picker(picker) => panels::picker(buf, area, model, picker),
         Mode::Normal | Mode::Filter(_) | Mode::Command(_) => {}
     }
     None
@@ -365,6 +366,7 @@ fn dialog(buf: &mut Buffer, area: Rect, model: &Model, confirm: &Confirm) -> Opt
             format!("Cancel '{what}'? Steps under way stop; what exists stays.")
         }
         Subject::Act(action) => question(action),
+        Subject::Switch(target) => format!("Switch to {target}?"),
     };
     let mut text = vec![(question, theme::title())];
     text.extend(confirm.plan.iter().map(|l| (l.clone(), Style::new())));

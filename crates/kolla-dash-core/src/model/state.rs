@@ -11,6 +11,7 @@ use crate::model::input::TextInput;
 use crate::model::log::{Entry, LogPane, NoteLevel};
 use crate::model::msg::{Action, Connection};
 use crate::model::store::{Store, Sync};
+use crate::model::switch::{Picker, Target};
 use crate::model::workflow::{CellStep, WorkflowView};
 use crate::status::CellStatus;
 use crate::summary::{EventSummary, NodeReady, NodeSummary, ObjKind, ObjectSummary};
@@ -72,6 +73,8 @@ pub enum Pane {
 pub enum Subject {
     Act(Action),
     CancelWorkflow,
+    /// Switching context or namespace away from a running deploy or actions under way.
+    Switch(Target),
 }
 
 /// A name the operator must type to confirm (data loss), and what is typed so far.
@@ -117,6 +120,8 @@ pub enum Mode {
     Nodes,
     /// The session's incidents and their timelines.
     Incidents,
+    /// Choosing a context or namespace to switch to (`:ctx`, `:ns`).
+    Picker(Picker),
 }
 
 /// The last thing worth telling the operator, at the bottom of the screen.
