@@ -225,8 +225,10 @@ fn print_plan(plan: &Plan, output: Output) -> anyhow::Result<()> {
             None => "",
         };
         println!("#{:<3} {step}  [{after}]{skip}", step.id);
-        // What the step changes (or why it leaves the cell), as `diff` shows it.
-        for line in step.drift.iter().flat_map(|d| d.lines()) {
+        // What the step changes in what exists (or why it leaves the cell), as `diff`
+        // shows it; a step that only creates says so itself.
+        let changes = step.drift.iter().filter(|d| !d.only_missing());
+        for line in changes.flat_map(|d| d.lines()) {
             println!("       {line}");
         }
     }

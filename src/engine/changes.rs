@@ -52,24 +52,20 @@ impl Engine {
                 difference: Difference::Changed(changes),
             });
         }
-        let jobs = objects
-            .iter()
-            .filter(|o| o.obj.kind == ObjKind::Job)
-            .map(|o| o.obj.name.clone())
-            .collect();
+        // A Job that completed is never applied again (it runs once), whatever else the
+        // cell's verdict is.
+        let ran: Vec<&ObjRef> = complete.iter().filter(|o| o.kind == ObjKind::Job).collect();
+        let note = (!ran.is_empty()).then(|| {
+            Outcome::Noted(format!(
+                "not run again: {}",
+                drift::ran(service, kind, &ran)
+            ))
+        });
+        let leave = ran.iter().map(|o| o.name.clone()).collect();
         let judged = CellDrift::judge(service, kind, objects, |o| complete.contains(o));
-        match judged.map(|d| d.verdict) {
-            Some(Verdict::Held(why)) => {
-                anyhow::bail!("{service} {kind} left as it is: {why}")
-            }
-            Some(Verdict::Ran(why)) => Ok(Judged {
-                leave: jobs,
-                note: Some(Outcome::Noted(format!("not run again: {why}"))),
-            }),
-            _ => Ok(Judged {
-                leave: Vec::new(),
-                note: None,
-            }),
+        if let Some(Verdict::Held(why)) = judged.map(|d| d.verdict) {
+            anyhow::bail!("{service} {kind} left as it is: {why}")
         }
+        Ok(Judged { leave, note })
     }
 }

@@ -19,7 +19,7 @@ mod verdict;
 pub use compare::{Change, compare};
 pub use live::{Live, digest};
 pub use path::{FieldPath, Seg};
-pub use verdict::{CellDrift, Difference, ObjectDrift, Verdict, in_place};
+pub use verdict::{CellDrift, Difference, ObjectDrift, Verdict, in_place, ran};
 
 use crate::render::Manifest;
 use crate::summary::{ObjRef, Owner};

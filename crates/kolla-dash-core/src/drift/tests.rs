@@ -388,3 +388,28 @@ fn a_changed_file_shows_its_first_differing_line() {
         "data[\"keystone.conf\"]: line 2: use_stderr = true → use_stderr = false"
     );
 }
+
+#[test]
+fn a_job_that_did_not_complete_takes_changes_in_place_but_not_to_its_template() {
+    let limit = change(&["spec", "backoffLimit"], 0.into(), 10.into());
+    let job = one(ObjKind::Job, "keystone-create-db", vec![limit]);
+    let open = CellDrift::judge("keystone", Kind::Bootstrap, job.clone(), |_| false);
+    assert!(open.expect("drifts").applies());
+    // Once it completed it is left as it ran, whatever changed.
+    let done = CellDrift::judge("keystone", Kind::Bootstrap, job.clone(), |_| true);
+    assert!(matches!(done.expect("drifts").verdict, Verdict::Ran(_)));
+
+    // A completed Job beside something deploy creates: the cell applies, the Job is left.
+    let mut cell = job;
+    cell.push(ObjectDrift {
+        obj: crate::summary::ObjRef {
+            kind: ObjKind::ConfigMap,
+            name: "keystone".into(),
+        },
+        difference: Difference::Missing,
+    });
+    let mixed = CellDrift::judge("keystone", Kind::Bootstrap, cell, |o| {
+        o.kind == ObjKind::Job
+    });
+    assert!(mixed.expect("drifts").applies());
+}

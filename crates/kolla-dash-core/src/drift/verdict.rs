@@ -100,39 +100,55 @@ impl CellDrift {
         if objects.is_empty() {
             return None;
         }
-        let changed = |o: &&ObjectDrift| matches!(o.difference, Difference::Changed(_));
-        let jobs: Vec<&ObjRef> = objects
+        // Jobs run once: one that completed is left as it ran, whatever changed; one that
+        // did not can take changes in place, but not to its template.
+        let ran_jobs: Vec<&ObjRef> = objects
             .iter()
-            .filter(changed)
-            .filter(|o| o.obj.kind == ObjKind::Job)
+            .filter(|o| o.obj.kind == ObjKind::Job && completed(&o.obj))
+            .filter(|o| matches!(o.difference, Difference::Changed(_)))
             .map(|o| &o.obj)
             .collect();
-        let stuck: Vec<String> = objects
-            .iter()
-            .filter_map(|o| match &o.difference {
-                Difference::Changed(changes) if o.obj.kind != ObjKind::Job => {
-                    let paths: Vec<String> = changes
-                        .iter()
-                        .filter(|c| !in_place(o.obj.kind, &c.path))
-                        .map(|c| c.path.to_string())
-                        .collect();
-                    (!paths.is_empty())
-                        .then(|| format!("{}/{} {}", o.obj.kind, o.obj.name, paths.join(", ")))
-                }
-                _ => None,
-            })
-            .collect();
-        let verdict = if !jobs.is_empty() && jobs.iter().all(|j| completed(j)) {
-            Verdict::Ran(ran(service, kind, &jobs))
-        } else if !jobs.is_empty() {
-            Verdict::Held(unfinished(service, kind, &jobs))
+        let mut open_jobs = Vec::new();
+        let mut stuck = Vec::new();
+        for o in &objects {
+            let Difference::Changed(changes) = &o.difference else {
+                continue;
+            };
+            if ran_jobs.contains(&&o.obj) {
+                continue;
+            }
+            let paths: Vec<String> = changes
+                .iter()
+                .filter(|c| !in_place(o.obj.kind, &c.path))
+                .map(|c| c.path.to_string())
+                .collect();
+            if paths.is_empty() {
+                continue;
+            }
+            if o.obj.kind == ObjKind::Job {
+                open_jobs.push(&o.obj);
+            } else {
+                stuck.push(format!(
+                    "{}/{} {}",
+                    o.obj.kind,
+                    o.obj.name,
+                    paths.join(", ")
+                ));
+            }
+        }
+        let applies = objects.iter().any(|o| match o.difference {
+            Difference::Missing => true,
+            Difference::Changed(_) => !ran_jobs.contains(&&o.obj),
+            Difference::Unrendered => false,
+        });
+        let verdict = if !open_jobs.is_empty() {
+            Verdict::Held(unfinished(service, kind, &open_jobs))
         } else if !stuck.is_empty() {
             Verdict::Held(cannot_change(service, kind, &stuck))
-        } else if objects
-            .iter()
-            .any(|o| o.difference != Difference::Unrendered)
-        {
+        } else if applies {
             Verdict::Apply
+        } else if !ran_jobs.is_empty() {
+            Verdict::Ran(ran(service, kind, &ran_jobs))
         } else {
             Verdict::Leftover
         };
@@ -142,6 +158,13 @@ impl CellDrift {
             objects,
             verdict,
         })
+    }
+
+    /// Whether the cell only lacks objects: deploy creates them, nothing there changes.
+    pub fn only_missing(&self) -> bool {
+        self.objects
+            .iter()
+            .all(|o| o.difference == Difference::Missing)
     }
 
     /// Whether deploy creates or changes something in the cell.
@@ -263,8 +286,8 @@ fn names(objs: &[&ObjRef]) -> String {
         .join(", ")
 }
 
-/// Completed Jobs whose rendering changed since.
-fn ran(service: &str, kind: Kind, jobs: &[&ObjRef]) -> String {
+/// Completed Jobs whose rendering changed since: why they are left, what to do.
+pub fn ran(service: &str, kind: Kind, jobs: &[&ObjRef]) -> String {
     let jobs = names(jobs);
     match kind {
         Kind::Bootstrap => format!(
