@@ -102,7 +102,6 @@ fn diff_names_config_changes_and_deploy_converges_then_touches_nothing() {
         out.contains("2025.1-ubuntu-noble → …:2025.2-ubuntu-noble"),
         "{out}"
     );
-    println!("{out}");
     // A bootstrap Job whose rendering changed is reported, never run again.
     assert!(out.contains("keystone bootstrap (reported only)"), "{out}");
     assert!(out.contains("a bootstrap runs once"), "{out}");
@@ -167,6 +166,42 @@ fn diff_names_config_changes_and_deploy_converges_then_touches_nothing() {
         cluster.versions(ns),
         "a deploy with nothing to change changed a resourceVersion"
     );
+
+    // A change that cannot be made in place on what holds data: named, never forced.
+    let embedded = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/templates/storage/pvc.yml.j2"),
+    )
+    .expect("the embedded claim template");
+    let bigger = embedded.replacen("{{ volume.size | tojson }}", "\"20Gi\"", 1);
+    assert_ne!(bigger, embedded, "the template names the claim's size");
+    let overrides = config.path().join("templates/storage");
+    std::fs::create_dir_all(&overrides).expect("override directory");
+    std::fs::write(overrides.join("pvc.yml.j2"), bigger).expect("write the override");
+    let (code, out) = diff(&kolla, "mariadb");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("mariadb pvc (not applied)"), "{out}");
+    assert!(
+        out.contains("spec.resources.requests.storage: 10Gi → 20Gi"),
+        "{out}"
+    );
+    assert!(out.contains("never recreates what holds data"), "{out}");
+    let run = kolla.run("deploy");
+    assert!(
+        !run.success,
+        "deploy must not call a held change done:\n{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("still differs from the config")
+            && run.stderr.contains("PersistentVolumeClaim/mariadb"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        settled,
+        cluster.versions(ns),
+        "the held claim (or anything else) was changed"
+    );
 }
 
 /// The screen line of a grid row.
@@ -218,6 +253,22 @@ fn the_dashboard_shows_drift_behind_its_back_and_follows_config_edits() {
         .expect("scale horizon");
     app.wait_for("horizon's pod cell to drift", WAIT, |s| {
         row(s, "horizon").contains("Δ")
+    });
+    // `=` on the cell shows the change; `D` shows the plan before anything runs.
+    app.send("jjjj"); // ceph → horizon
+    app.send("llllll"); // disk → pod
+    app.send("=");
+    app.wait_for("horizon's diff", WAIT, |s| {
+        s.contains("horizon / pod: diff against the config") && s.contains("spec.replicas: 1 → 3")
+    });
+    app.send("q"); // closes the diff
+    app.send("D");
+    app.wait_for("the deploy plan in the dialog", WAIT, |s| {
+        s.contains("1. horizon pod: Deployment/horizon spec.replicas: 1 → 3")
+    });
+    app.send("n");
+    app.wait_for("the dialog to close", WAIT, |s| {
+        !s.contains("1. horizon pod")
     });
 
     // A broken edit: its place is named, nothing else changes.
