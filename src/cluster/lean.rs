@@ -10,10 +10,12 @@ use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::core::v1::PodStatus;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
-/// A pod: its identity, where it runs and what runs in it, and its status.
-#[derive(Clone, Debug, Deserialize)]
+/// A pod: its identity, where it runs and what runs in it, and its status. (Serialize
+/// only because every summarized type can be; pods are not rendered, so drift never reads
+/// one.)
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct LeanPod {
     #[serde(deserialize_with = "lean_meta")]
     pub metadata: ObjectMeta,
@@ -23,7 +25,7 @@ pub struct LeanPod {
     pub status: Option<PodStatus>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LeanPodSpec {
     pub node_name: Option<String>,
@@ -32,14 +34,14 @@ pub struct LeanPodSpec {
     pub containers: Vec<LeanContainer>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct LeanContainer {
     pub name: String,
     pub image: Option<String>,
     pub resources: Option<LeanResources>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct LeanResources {
     pub limits: Option<BTreeMap<String, Quantity>>,
 }

@@ -228,6 +228,8 @@ where
 #[derive(Debug)]
 pub struct Run {
     pub success: bool,
+    /// The exit code (`None`: killed by a signal).
+    pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
 }
@@ -291,6 +293,7 @@ impl Kolla {
         let out = cmd.output().expect("run kolla-dash");
         let run = Run {
             success: out.status.success(),
+            code: out.status.code(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         };
