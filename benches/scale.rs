@@ -470,6 +470,26 @@ async fn change_to_screen(
     Ok((p50_p99(from_ack), n, writes.len()))
 }
 
+/// What one pod update costs the model alone (reducer, cell status, drift, incidents): each
+/// of the pod cell's objects applied again, one message at a time, in microseconds.
+fn update_cost(dash: &mut Dashboard) -> f64 {
+    let pods: Vec<_> = dash
+        .model
+        .store()
+        .row_of_service("memcached")
+        .map(|row| dash.model.store().cell_objects(row, Kind::Pod))
+        .unwrap_or_default()
+        .into_iter()
+        .cloned()
+        .collect();
+    let n = pods.len().max(1);
+    let t = Instant::now();
+    for pod in pods {
+        dash.handle(vec![Msg::Applied(pod)]);
+    }
+    t.elapsed().as_secs_f64() * 1e6 / n as f64
+}
+
 /// p50 and p99 of drawing the current screen 300 times.
 fn frame_times(dash: &Dashboard) -> anyhow::Result<(f64, f64)> {
     let mut terminal = Terminal::new(TestBackend::new(200, 50))?;
@@ -552,6 +572,8 @@ struct Measured {
     at200: (f64, f64),
     at1000: (f64, f64),
     seen: String,
+    /// Microseconds of model work per pod update.
+    update: f64,
     grid_frame: (f64, f64),
     nodes_frame: (f64, f64),
 }
@@ -562,6 +584,7 @@ async fn measure(cluster: &DevCluster, size: Size, setup: Duration) -> anyhow::R
     let (mut dash, mut inbox, sync) = synced(&client).await?;
     // The event backlog and late updates in, before anything is timed.
     settle(&mut dash, &mut inbox, Duration::from_secs(3)).await;
+    let update = update_cost(&mut dash);
     let grid_frame = frame_times(&dash)?;
     dash.handle(vec![Msg::Key(Key::Char('N'))]);
     let nodes_frame = frame_times(&dash)?;
@@ -586,6 +609,7 @@ async fn measure(cluster: &DevCluster, size: Size, setup: Duration) -> anyhow::R
         at200,
         at1000,
         seen: format!("{n200}/{of200}, {n1000}/{of1000}"),
+        update,
         grid_frame,
         nodes_frame,
     })
@@ -594,12 +618,12 @@ async fn measure(cluster: &DevCluster, size: Size, setup: Duration) -> anyhow::R
 fn print_table(rows: &[Measured]) {
     println!();
     println!(
-        "| size | setup | first synced grid | floor, whole pods: paged / streaming | floor, lean pods: paged / streaming | RSS | change-to-screen @200/s p50 / p99 | @1000/s p50 / p99 | writes seen | grid frame p50 / p99 | nodes view frame p50 / p99 |"
+        "| size | setup | first synced grid | floor, whole pods: paged / streaming | floor, lean pods: paged / streaming | RSS | change-to-screen @200/s p50 / p99 | @1000/s p50 / p99 | writes seen | model per pod update | grid frame p50 / p99 | nodes view frame p50 / p99 |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for r in rows {
         println!(
-            "| {} | {:.0} s | {:.0} ms | {:.0} / {:.0} ms | {:.0} / {:.0} ms | {:.1} MiB | {:.1} / {:.1} ms | {:.1} / {:.1} ms | {} | {:.2} / {:.2} ms | {:.2} / {:.2} ms |",
+            "| {} | {:.0} s | {:.0} ms | {:.0} / {:.0} ms | {:.0} / {:.0} ms | {:.1} MiB | {:.1} / {:.1} ms | {:.1} / {:.1} ms | {} | {:.0} µs | {:.2} / {:.2} ms | {:.2} / {:.2} ms |",
             r.size.label(),
             r.setup.as_secs_f64(),
             ms(r.sync),
@@ -613,6 +637,7 @@ fn print_table(rows: &[Measured]) {
             r.at1000.0,
             r.at1000.1,
             r.seen,
+            r.update,
             r.grid_frame.0,
             r.grid_frame.1,
             r.nodes_frame.0,

@@ -342,7 +342,8 @@ impl Store {
         }
         let old = self.remove_object(&obj.obj);
         let new = self.insert_object(obj);
-        for (row, kind) in old.into_iter().chain(new) {
+        // An update mostly stays in its cell: judge that cell once.
+        for (row, kind) in old.into_iter().filter(|cell| Some(*cell) != new).chain(new) {
             self.refresh(row, kind);
         }
     }
