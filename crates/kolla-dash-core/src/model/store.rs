@@ -53,6 +53,9 @@ pub struct Store {
     warnings: HashMap<ObjRef, EventSummary>,
     /// Kinds whose first list is under way: objects arrived so far.
     listing: BTreeMap<ObjKind, usize>,
+    /// While a run of watch messages is folded in (`hold`): the cells they changed, judged
+    /// once when it ends (`release`) instead of once per message.
+    held: Option<BTreeSet<(usize, Kind)>>,
     /// What the config renders, once given (`set_desired`): drift is judged against it.
     desired: Option<Rendering>,
     /// Per layout row, per `Kind::index`, how the cell differs from `desired`.
@@ -84,6 +87,7 @@ impl Store {
             pods_on: BTreeMap::new(),
             warnings: HashMap::new(),
             listing: BTreeMap::new(),
+            held: None,
             row_of: rows
                 .iter()
                 .enumerate()
@@ -633,7 +637,24 @@ impl Store {
     }
 
     /// Recomputes a cell: its drift, then its status (drifting only when otherwise ready).
+    /// Defers judging changed cells until `release`: a burst of updates to one cell of
+    /// thousands of pods is then judged once. Statuses read meanwhile are the last judged.
+    pub fn hold(&mut self) {
+        self.held.get_or_insert_with(BTreeSet::new);
+    }
+
+    /// Judges every cell changed since `hold`, and judges at once again from now on.
+    pub fn release(&mut self) {
+        for (row, kind) in self.held.take().unwrap_or_default() {
+            self.refresh(row, kind);
+        }
+    }
+
     fn refresh(&mut self, row: usize, kind: Kind) {
+        if let Some(held) = &mut self.held {
+            held.insert((row, kind));
+            return;
+        }
         let drift = self.judge_drift(row, kind);
         let status = self.compute(row, kind);
         self.statuses[row][kind.index()] = match &drift {
@@ -945,6 +966,45 @@ mod tests {
         assert_eq!(
             s.condition(WaitFor::PodsReady, "keystone", Kind::Pod, &expected),
             Readiness::Ready
+        );
+    }
+
+    #[test]
+    fn a_held_run_of_updates_is_judged_once_at_its_end_as_if_judged_one_by_one() {
+        let updates = [
+            workload(ObjKind::Deployment, "keystone", 3, 0),
+            workload(ObjKind::Deployment, "keystone", 3, 2),
+        ];
+        let row = rows()
+            .iter()
+            .position(|r| r.service == "keystone")
+            .unwrap_or(0);
+        let mut one_by_one = store(Vec::new());
+        let mut held = store(Vec::new());
+        held.hold();
+        for u in updates.clone() {
+            one_by_one.apply(u.clone());
+            held.apply(u);
+        }
+        // Meanwhile the cell keeps what was last judged.
+        assert_eq!(*held.status(row, Kind::Pod), CellStatus::Absent);
+        held.release();
+        assert_eq!(
+            held.status(row, Kind::Pod),
+            one_by_one.status(row, Kind::Pod)
+        );
+        assert!(matches!(
+            held.status(row, Kind::Pod),
+            CellStatus::Pending { .. }
+        ));
+        // Released, it judges at once again.
+        let done = workload(ObjKind::Deployment, "keystone", 3, 3);
+        held.apply(done);
+        assert_eq!(
+            *held.status(row, Kind::Pod),
+            CellStatus::Ready {
+                count: Some((3, 3))
+            }
         );
     }
 }
