@@ -8,13 +8,14 @@ use std::fmt::Debug;
 use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service,
+    ConfigMap, Node, PersistentVolume, PersistentVolumeClaim, Secret, Service,
 };
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::storage::v1::StorageClass;
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
 
+use super::lean::LeanPod;
 use super::summarize::Summarize;
 use crate::labels;
 use crate::summary::ObjKind;
@@ -64,7 +65,8 @@ pub fn with_type<F: ForKind>(
     let shared = narrowed(labels::cluster_scoped_selector(namespace));
     let c = client.clone();
     match kind {
-        ObjKind::Pod => f.run::<Pod>(Api::namespaced(c, namespace), managed),
+        // Lean: the namespace's biggest list by far, read with only what summaries use.
+        ObjKind::Pod => f.run::<LeanPod>(Api::namespaced(c, namespace), managed),
         ObjKind::Job => f.run::<Job>(Api::namespaced(c, namespace), managed),
         ObjKind::Deployment => f.run::<Deployment>(Api::namespaced(c, namespace), managed),
         ObjKind::StatefulSet => f.run::<StatefulSet>(Api::namespaced(c, namespace), managed),

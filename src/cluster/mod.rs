@@ -6,6 +6,7 @@ pub mod apply;
 pub mod client;
 pub mod foreign;
 pub mod kinds;
+pub mod lean;
 pub mod list;
 pub mod liveness;
 pub mod logs;

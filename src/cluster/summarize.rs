@@ -8,14 +8,15 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Container, ContainerStateTerminated, ContainerStatus, Node, PersistentVolume,
-    PersistentVolumeClaim, Pod, Secret, Service,
+    ConfigMap, ContainerStateTerminated, ContainerStatus, Node, PersistentVolume,
+    PersistentVolumeClaim, Secret, Service,
 };
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::events::v1::Event;
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use super::lean::{LeanContainer, LeanPod};
 use crate::drift::Live;
 use crate::kind::Kind;
 use crate::labels;
@@ -103,7 +104,7 @@ fn volume_phase(phase: Option<&str>) -> VolumePhase {
     }
 }
 
-impl Summarize for Pod {
+impl Summarize for LeanPod {
     const KIND: ObjKind = ObjKind::Pod;
     fn meta(&self) -> &ObjectMeta {
         &self.metadata
@@ -189,7 +190,7 @@ fn controller_of(meta: &ObjectMeta) -> Option<ObjRef> {
 }
 
 /// One container: its spec (image, memory limit) and its status (state, last exit).
-fn container(spec: &Container, status: Option<&ContainerStatus>) -> ContainerSummary {
+fn container(spec: &LeanContainer, status: Option<&ContainerStatus>) -> ContainerSummary {
     let state = status.and_then(|s| s.state.as_ref());
     let exit = |t: &ContainerStateTerminated| Exit {
         reason: t.reason.clone().unwrap_or_else(|| "Error".into()),
@@ -534,7 +535,7 @@ mod tests {
 
     #[test]
     fn pod_owned_by_replicaset_is_attributed_to_its_deployment() {
-        let pod: Pod = from(json!({
+        let pod: LeanPod = from(json!({
             "metadata": {"name": "keystone-7d9f-abcde",
                 "labels": {"kolla-dash/service": "keystone", "kolla-dash/kind": "pod"},
                 "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
@@ -576,7 +577,7 @@ mod tests {
 
     #[test]
     fn pod_reason_prefers_waiting_container_then_unschedulable() {
-        let waiting: Pod = from(json!({
+        let waiting: LeanPod = from(json!({
             "metadata": {"name": "p"},
             "spec": {"containers": [{"name": "c", "image": "i",
                 "resources": {"limits": {"memory": "512Mi"}}}]},
@@ -587,13 +588,13 @@ mod tests {
                         "message": "Back-off pulling image \"i\""}},
                     "lastState": {"terminated": {"exitCode": 137, "reason": "OOMKilled"}}}]}
         }));
-        let unschedulable: Pod = from(json!({
+        let unschedulable: LeanPod = from(json!({
             "metadata": {"name": "p"},
             "status": {"phase": "Pending",
                 "conditions": [{"type": "PodScheduled", "status": "False",
                     "reason": "Unschedulable", "message": "0/3 nodes are available"}]}
         }));
-        let detail = |p: &Pod| match p.state() {
+        let detail = |p: &LeanPod| match p.state() {
             ObjState::Pod { detail, .. } => *detail,
             other => panic!("not a pod state: {other:?}"),
         };

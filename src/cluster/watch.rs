@@ -31,6 +31,8 @@ use super::summarize::summarize_event;
 use crate::model::{Liveness, Msg};
 use crate::summary::ObjKind;
 
+/// A long first list reports how far it got every this many objects (a list page).
+const PROGRESS_EVERY: usize = 500;
 const BACKOFF_MIN: Duration = Duration::from_millis(250);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
 
@@ -233,7 +235,10 @@ async fn watch_kind<K>(
                 }
                 Some(Ok(watcher::Event::InitApply(obj))) => {
                     listing.push(obj.summarize());
-                    continue;
+                    if !listing.len().is_multiple_of(PROGRESS_EVERY) {
+                        continue;
+                    }
+                    Msg::Listing(K::KIND, listing.len())
                 }
                 Some(Ok(watcher::Event::InitDone)) => {
                     backoff.reset();

@@ -206,6 +206,13 @@ impl Dashboard {
         let mut queue = VecDeque::from(msgs);
         queue.push_front(Msg::NowMs(now_ms()));
         while let Some(msg) = queue.pop_front() {
+            // Runs of watch messages are judged once per run; anything else (a key, an
+            // action's result) sees every cell judged.
+            if msg.is_watch() {
+                self.model.hold_judgement();
+            } else {
+                self.model.judge_held();
+            }
             if let Some(change) = self.link.observe(&msg, now()) {
                 queue.push_back(change);
             }
@@ -222,6 +229,7 @@ impl Dashboard {
                 self.workflow = None;
             }
         }
+        self.model.judge_held();
         quit
     }
 

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Widget};
 use super::theme::CellText;
 use super::{put_n, theme};
 use crate::kind::Kind;
-use crate::model::{Model, Msg, Pane};
+use crate::model::{CellStatus, Model, Msg, Pane};
 
 /// Where things are inside the grid's box; shared by drawing and hit-testing.
 struct Geometry {
@@ -113,9 +113,14 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model) {
         );
         for kind in Kind::ALL {
             let status = model.status(row, kind);
-            let (text, mut style) = match model.running_step(row, kind) {
-                Some(step) => (CellText::of_step(step), theme::step_style(&step.state)),
-                None => (CellText::of_status(status), theme::status_style(status)),
+            let so_far = (*status == CellStatus::Unknown)
+                .then(|| model.store().listing(kind))
+                .flatten()
+                .map(theme::so_far);
+            let (text, mut style) = match (model.running_step(row, kind), &so_far) {
+                (Some(step), _) => (CellText::of_step(step), theme::step_style(&step.state)),
+                (None, Some(n)) => (CellText::listing(n), theme::status_style(status)),
+                (None, None) => (CellText::of_status(status), theme::status_style(status)),
             };
             if stale {
                 style = style.patch(theme::dim());

@@ -501,3 +501,24 @@ fn trust_snapshots_80x24_and_160x48() {
         }
     }
 }
+
+#[test]
+fn a_long_first_list_shows_how_far_it_got_in_the_cells_it_holds_back() {
+    // Every kind listed but pods, of which 3,500 arrived so far.
+    let mut m = model(false);
+    for kind in ObjKind::WATCHED.into_iter().filter(|k| *k != ObjKind::Pod) {
+        update(&mut m, Msg::Resynced(kind, Vec::new()));
+    }
+    update(&mut m, Msg::Listing(ObjKind::Pod, 3_500));
+    let text = screen(&m, 160, 30).backend().to_string();
+    let memcached = text
+        .lines()
+        .find(|l| l.trim_start_matches(['"', '│']).starts_with("memcached"))
+        .unwrap_or_default();
+    assert!(memcached.contains("listing 3,500…"), "{text}");
+    // A cell no pod list holds back is drawn at once.
+    assert!(memcached.contains("absent"), "{memcached}");
+    update(&mut m, Msg::Resynced(ObjKind::Pod, Vec::new()));
+    let text = screen(&m, 160, 30).backend().to_string();
+    assert!(!text.contains("listing"), "{text}");
+}

@@ -51,6 +51,17 @@ impl<'a> CellText<'a> {
         }
     }
 
+    /// A cell whose objects are still being listed: how many arrived so far.
+    pub fn listing(count: &'a str) -> Self {
+        CellText {
+            symbol: "◌",
+            word: "listing",
+            short: "list",
+            counts: None,
+            reason: count,
+        }
+    }
+
     /// A workflow step overlaid on the cell while the workflow runs.
     pub fn of_step(step: &'a CellStep) -> Self {
         let (symbol, word, short) = step_words(step);
@@ -69,6 +80,20 @@ impl<'a> CellText<'a> {
             reason,
         }
     }
+}
+
+/// "3,200…": a count in progress, with thousands separated.
+pub fn so_far(count: usize) -> String {
+    let digits = count.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
 }
 
 /// The symbol, full word and short word of a status.

@@ -16,6 +16,12 @@ use crate::model::disruption::{self, Evictions};
 use crate::model::msg::{Connection, Msg};
 use crate::summary::{NodeReady, ObjKind, ObjRef, ObjState, ObjectSummary, PodPhase};
 
+/// Incidents kept for a session that runs for days: the oldest closed ones go first.
+pub const MAX_INCIDENTS: usize = 100;
+/// Steps kept per incident: its first ones (what went down, and how) and the latest.
+pub const MAX_STEPS: usize = 1_000;
+const FIRST_STEPS: usize = 100;
+
 /// How far back a node's return is still news when kolla-dash starts.
 const RECENT_MS: i64 = 60 * 60 * 1000;
 
@@ -527,7 +533,12 @@ impl IncidentTracker {
 
     /// A new, empty incident; returns its index.
     fn open(&mut self, now: i64) -> usize {
-        let id = u32::try_from(self.incidents.len() + 1).unwrap_or(u32::MAX);
+        let id = self.incidents.last().map_or(1, |i| i.id.saturating_add(1));
+        if self.incidents.len() >= MAX_INCIDENTS
+            && let Some(oldest) = self.incidents.iter().position(|i| !i.is_open())
+        {
+            self.incidents.remove(oldest);
+        }
         self.incidents.push(Incident {
             id,
             nodes: BTreeMap::new(),
@@ -789,6 +800,10 @@ fn record(incident: &mut Incident, at_ms: i64, step: Step, out: &mut Vec<Inciden
         step: step.clone(),
         reconstructed: incident.reconstructed,
     });
+    if incident.timeline.len() >= MAX_STEPS {
+        // Keep how it started; the middle of a long churn goes.
+        incident.timeline.remove(FIRST_STEPS);
+    }
     incident.timeline.push(Timed { at_ms, step });
 }
 
@@ -1600,5 +1615,58 @@ mod tests {
         assert!(incident.reconstructed && !incident.is_open());
         assert!(matches!(incident.timeline[0].step, Step::NodeUp { .. }));
         assert_eq!(incident.timeline[0].at_ms, 1_700_002_000_000);
+    }
+
+    #[test]
+    fn a_long_session_keeps_a_bounded_number_of_incidents_and_steps() {
+        let mut t = IncidentTracker::default();
+        t.observe(
+            &Msg::Resynced(
+                ObjKind::Node,
+                vec![node_state("node-1", NodeReady::True, false, &[])],
+            ),
+            0,
+        );
+        for round in 0..(MAX_INCIDENTS as i64 + 20) {
+            let at = round * 10_000;
+            let down = node_state("node-1", NodeReady::False, false, &[]);
+            t.observe(&Msg::Applied(down), at);
+            let up = node_state("node-1", NodeReady::True, false, &[]);
+            t.observe(&Msg::Applied(up), at + 5_000);
+        }
+        let all = t.incidents();
+        assert_eq!(all.len(), MAX_INCIDENTS);
+        assert_eq!(
+            all.last().map(|i| i.id),
+            Some(MAX_INCIDENTS as u32 + 20),
+            "ids go on"
+        );
+        // One incident whose node flaps for ever keeps its first and latest steps.
+        let mut t = IncidentTracker::default();
+        t.observe(
+            &Msg::Resynced(
+                ObjKind::Node,
+                vec![node_state("node-1", NodeReady::True, false, &[])],
+            ),
+            0,
+        );
+        let other = node_state("node-2", NodeReady::True, false, &[]);
+        t.observe(&Msg::Applied(other), 0);
+        t.observe(
+            &Msg::Applied(node_state("node-2", NodeReady::False, false, &[])),
+            1,
+        );
+        for i in 0..(MAX_STEPS as i64 * 2) {
+            let taint = format!("flap/{i}:NoSchedule");
+            let flapping = node_state("node-2", NodeReady::False, false, &[taint.as_str()]);
+            t.observe(&Msg::Applied(flapping), 2 + i);
+        }
+        let timeline = &t.incidents()[0].timeline;
+        assert_eq!(timeline.len(), MAX_STEPS);
+        assert!(matches!(timeline[0].step, Step::NodeDown { .. }));
+        assert_eq!(
+            timeline.last().map(|s| s.at_ms),
+            Some(1 + MAX_STEPS as i64 * 2)
+        );
     }
 }

@@ -77,6 +77,9 @@ pub enum Msg {
     Deleted(ObjRef),
     /// A relist: replaces every object of that kind.
     Resynced(ObjKind, Vec<ObjectSummary>),
+    /// A first list under way: how many objects of the kind have arrived so far (a big
+    /// namespace's pods take a while; their cells say so).
+    Listing(ObjKind, usize),
     /// The watch failed; cells depending on the kind show unknown until `Resynced`.
     WatchLost(ObjKind),
     /// RBAC refuses listing the kind.
@@ -175,6 +178,7 @@ impl Msg {
             Msg::Applied(_)
                 | Msg::Deleted(_)
                 | Msg::Resynced(..)
+                | Msg::Listing(..)
                 | Msg::WatchLost(_)
                 | Msg::Forbidden(_)
                 | Msg::ForeignResynced(..)

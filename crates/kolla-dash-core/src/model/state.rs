@@ -215,6 +215,16 @@ impl Model {
         &self.store
     }
 
+    /// A run of watch messages begins: cells are judged when it ends (`Store::hold`).
+    pub fn hold_judgement(&mut self) {
+        self.store.hold();
+    }
+
+    /// The run ended: every cell it changed is judged (`Store::release`).
+    pub fn judge_held(&mut self) {
+        self.store.release();
+    }
+
     pub fn grid(&self) -> &Grid {
         &self.grid
     }

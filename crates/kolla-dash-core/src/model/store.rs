@@ -51,6 +51,11 @@ pub struct Store {
     /// The latest Warning event about each known object (diagnosis reads them); dropped
     /// with the object.
     warnings: HashMap<ObjRef, EventSummary>,
+    /// Kinds whose first list is under way: objects arrived so far.
+    listing: BTreeMap<ObjKind, usize>,
+    /// While a run of watch messages is folded in (`hold`): the cells they changed, judged
+    /// once when it ends (`release`) instead of once per message.
+    held: Option<BTreeSet<(usize, Kind)>>,
     /// What the config renders, once given (`set_desired`): drift is judged against it.
     desired: Option<Rendering>,
     /// Per layout row, per `Kind::index`, how the cell differs from `desired`.
@@ -81,6 +86,8 @@ impl Store {
             nodes: BTreeMap::new(),
             pods_on: BTreeMap::new(),
             warnings: HashMap::new(),
+            listing: BTreeMap::new(),
+            held: None,
             row_of: rows
                 .iter()
                 .enumerate()
@@ -291,8 +298,17 @@ impl Store {
         match msg {
             Msg::Applied(o) => self.apply(o),
             Msg::Deleted(r) => self.delete(&r),
-            Msg::Resynced(kind, objs) => self.resync(kind, objs),
-            Msg::WatchLost(kind) => self.set_sync(kind, Sync::Lost),
+            Msg::Resynced(kind, objs) => {
+                self.listing.remove(&kind);
+                self.resync(kind, objs);
+            }
+            Msg::Listing(kind, count) => {
+                self.listing.insert(kind, count);
+            }
+            Msg::WatchLost(kind) => {
+                self.listing.remove(&kind);
+                self.set_sync(kind, Sync::Lost);
+            }
             Msg::Forbidden(kind) => self.set_sync(kind, Sync::Forbidden),
             Msg::ForeignResynced(kind, found) => {
                 self.foreign.retain(|r, _| r.kind != kind);
@@ -330,7 +346,8 @@ impl Store {
         }
         let old = self.remove_object(&obj.obj);
         let new = self.insert_object(obj);
-        for (row, kind) in old.into_iter().chain(new) {
+        // An update mostly stays in its cell: judge that cell once.
+        for (row, kind) in old.into_iter().filter(|cell| Some(*cell) != new).chain(new) {
             self.refresh(row, kind);
         }
     }
@@ -432,6 +449,16 @@ impl Store {
                 status::why_not_ready(kind, &self.cell_objects(row, kind), &self.facts())
             }
         }
+    }
+
+    /// How many objects a still-unknown cell's lists have brought so far (the largest of
+    /// its source kinds' counts), while one of them is being listed.
+    pub fn listing(&self, kind: Kind) -> Option<usize> {
+        status::sources(kind)
+            .iter()
+            .filter_map(|k| self.listing.get(k))
+            .max()
+            .copied()
     }
 
     /// What diagnosis knows besides a cell's objects.
@@ -610,7 +637,24 @@ impl Store {
     }
 
     /// Recomputes a cell: its drift, then its status (drifting only when otherwise ready).
+    /// Defers judging changed cells until `release`: a burst of updates to one cell of
+    /// thousands of pods is then judged once. Statuses read meanwhile are the last judged.
+    pub fn hold(&mut self) {
+        self.held.get_or_insert_with(BTreeSet::new);
+    }
+
+    /// Judges every cell changed since `hold`, and judges at once again from now on.
+    pub fn release(&mut self) {
+        for (row, kind) in self.held.take().unwrap_or_default() {
+            self.refresh(row, kind);
+        }
+    }
+
     fn refresh(&mut self, row: usize, kind: Kind) {
+        if let Some(held) = &mut self.held {
+            held.insert((row, kind));
+            return;
+        }
         let drift = self.judge_drift(row, kind);
         let status = self.compute(row, kind);
         self.statuses[row][kind.index()] = match &drift {
@@ -922,6 +966,45 @@ mod tests {
         assert_eq!(
             s.condition(WaitFor::PodsReady, "keystone", Kind::Pod, &expected),
             Readiness::Ready
+        );
+    }
+
+    #[test]
+    fn a_held_run_of_updates_is_judged_once_at_its_end_as_if_judged_one_by_one() {
+        let updates = [
+            workload(ObjKind::Deployment, "keystone", 3, 0),
+            workload(ObjKind::Deployment, "keystone", 3, 2),
+        ];
+        let row = rows()
+            .iter()
+            .position(|r| r.service == "keystone")
+            .unwrap_or(0);
+        let mut one_by_one = store(Vec::new());
+        let mut held = store(Vec::new());
+        held.hold();
+        for u in updates.clone() {
+            one_by_one.apply(u.clone());
+            held.apply(u);
+        }
+        // Meanwhile the cell keeps what was last judged.
+        assert_eq!(*held.status(row, Kind::Pod), CellStatus::Absent);
+        held.release();
+        assert_eq!(
+            held.status(row, Kind::Pod),
+            one_by_one.status(row, Kind::Pod)
+        );
+        assert!(matches!(
+            held.status(row, Kind::Pod),
+            CellStatus::Pending { .. }
+        ));
+        // Released, it judges at once again.
+        let done = workload(ObjKind::Deployment, "keystone", 3, 3);
+        held.apply(done);
+        assert_eq!(
+            *held.status(row, Kind::Pod),
+            CellStatus::Ready {
+                count: Some((3, 3))
+            }
         );
     }
 }

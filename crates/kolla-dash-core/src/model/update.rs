@@ -36,6 +36,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Applied(_)
         | Msg::Deleted(_)
         | Msg::Resynced(..)
+        | Msg::Listing(..)
         | Msg::WatchLost(_)
         | Msg::Forbidden(_)
         | Msg::ForeignResynced(..)
