@@ -8,17 +8,15 @@
 //! It drives the same `Dashboard` core, `update` and `ui::draw` as the terminal loop, with a
 //! TestBackend instead of a terminal, and the same frame coalescing.
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt as _, stream};
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use k8s_openapi::api::events::v1::Event;
-use kolla_dash::cli::GlobalArgs;
-use kolla_dash::cluster::client::Cluster;
-use kolla_dash::devcluster::{DevCluster, StartOptions};
-use kolla_dash::engine::{Engine, load_config};
 use kolla_dash::model::Msg;
 use kolla_dash::tui::{DashOptions, Dashboard, FRAME, Inbox};
 use kube::api::{Patch, PatchParams, PostParams};
@@ -26,29 +24,15 @@ use kube::{Api, Client};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
+use support::cluster::TestCluster;
+use support::dash::engine_in;
+use support::pty::PtyApp;
 
 const NS: &str = "bench";
 const PODS: usize = 5_000;
 const EVENTS: usize = 20_000;
 const UPDATES_PER_SEC: u64 = 200;
 const UPDATE_SECS: u64 = 10;
-
-fn engine(client: &Client) -> anyhow::Result<Engine> {
-    let global = GlobalArgs {
-        config_dir: None,
-        context: None,
-        namespace: Some(NS.into()),
-        log_file: None,
-        request_timeout: Default::default(),
-        no_color: false,
-    };
-    let (catalog, config) = load_config(&global)?;
-    let connection = Cluster {
-        client: client.clone(),
-        context: "bench".into(),
-    };
-    Ok(Engine::new(catalog, config, connection))
-}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
@@ -63,7 +47,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn synced(client: &Client) -> anyhow::Result<(Dashboard, Inbox, Duration, String)> {
     let t = Instant::now();
     let (mut dash, mut inbox) = Dashboard::start(
-        engine(client)?,
+        engine_in(client.clone(), NS),
         DashOptions {
             readonly: true,
             local_cluster: true,
@@ -86,56 +70,34 @@ async fn synced(client: &Client) -> anyhow::Result<(Dashboard, Inbox, Duration, 
 }
 
 /// Resident memory of the real binary showing the dashboard on this cluster.
-fn binary_rss_mib(kubeconfig: &std::path::Path) -> anyhow::Result<f64> {
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-    let pair = native_pty_system().openpty(PtySize {
-        rows: 50,
-        cols: 200,
-        pixel_width: 0,
-        pixel_height: 0,
-    })?;
-    let log = std::env::temp_dir().join("kolla-dash-bench.log");
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_kolla-dash"));
-    cmd.args(["--namespace", NS, "--log-file"]);
-    cmd.arg(&log);
-    cmd.args(["dash", "--readonly"]);
-    cmd.env("KUBECONFIG", kubeconfig);
-    cmd.env("TERM", "xterm-256color");
-    let mut child = pair.slave.spawn_command(cmd)?;
-    let mut reader = pair.master.try_clone_reader()?;
-    // Keep the terminal drained so the dashboard never blocks on output; keep the tail of
-    // it to explain an early exit.
-    let screen = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&screen);
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n @ 1..) = std::io::Read::read(&mut reader, &mut buf) {
-            if let Ok(mut s) = sink.lock() {
-                s.extend_from_slice(&buf[..n]);
-                let excess = s.len().saturating_sub(4096);
-                s.drain(..excess);
-            }
-        }
-    });
+fn binary_rss_mib(cluster: &TestCluster) -> anyhow::Result<f64> {
+    let log = cluster.scratch().join("kolla-dash-bench.log");
+    let kubeconfig = cluster.kubeconfig_path();
+    let mut app = PtyApp::spawn(
+        &[
+            "--namespace",
+            NS,
+            "--log-file",
+            log.to_str().unwrap_or_default(),
+            "dash",
+            "--readonly",
+        ],
+        &[("KUBECONFIG", kubeconfig.as_path())],
+        200,
+        50,
+    );
     // Time for the lists, the event backlog and a few redraws.
     std::thread::sleep(Duration::from_secs(10));
-    if let Ok(Some(status)) = child.try_wait() {
-        let tail = screen
-            .lock()
-            .map(|s| String::from_utf8_lossy(&s).into_owned())
-            .unwrap_or_default();
-        anyhow::bail!("kolla-dash exited early ({status:?}): {tail}");
-    }
-    let pid = child
-        .process_id()
-        .ok_or_else(|| anyhow::anyhow!("no pid"))?;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let pid = app.pid();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .map_err(|e| anyhow::anyhow!("kolla-dash exited early ({e}):\n{}", app.text()))?;
     let kb: f64 = status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .ok_or_else(|| anyhow::anyhow!("no VmRSS for {pid}"))?;
-    child.kill()?;
+    app.send("q");
+    app.exit_status(Duration::from_secs(10));
     Ok(kb / 1024.0)
 }
 
@@ -269,10 +231,17 @@ fn summary(label: &str, mut v: Vec<Duration>) {
     );
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     println!("kolla-dash dashboard benchmark");
-    let cluster = DevCluster::start(StartOptions::default()).await?;
+    let cluster = TestCluster::start();
+    cluster.block_on(measure(&cluster))?;
+    let rss = binary_rss_mib(&cluster)?;
+    println!("resident memory of `kolla-dash` with {PODS} pods and {EVENTS} events: {rss:.1} MiB");
+    println!("targets: synced grid < 300 ms after connecting, p99 < 100 ms, frame < 2 ms, < 80 MB");
+    Ok(())
+}
+
+async fn measure(cluster: &TestCluster) -> anyhow::Result<()> {
     let client = cluster.client();
     Api::<Namespace>::all(client.clone())
         .create(
@@ -392,11 +361,5 @@ async fn main() -> anyhow::Result<()> {
         percentile(&frames, 0.5).as_secs_f64() * 1e3,
         percentile(&frames, 0.99).as_secs_f64() * 1e3
     );
-    drop(dash);
-    let kubeconfig = cluster.kubeconfig_path();
-    let rss = tokio::task::spawn_blocking(move || binary_rss_mib(&kubeconfig)).await??;
-    println!("resident memory of `kolla-dash` with {PODS} pods and {EVENTS} events: {rss:.1} MiB");
-    println!("targets: synced grid < 300 ms after connecting, p99 < 100 ms, frame < 2 ms, < 80 MB");
-    drop(cluster);
     Ok(())
 }

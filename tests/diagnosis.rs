@@ -1,6 +1,7 @@
 //! Every stuck pod explains itself (issue 12), on a local control plane: each rehearsed
 //! failure reaches keystone's why-line with its cause and its pod; a replacement pod that
-//! admission refuses is named with the refusal; `l` follows a pod's container log.
+//! admission refuses is named with the refusal; `l` follows a pod's container log; a node
+//! down before the dashboard started gets its incident.
 
 mod support;
 
@@ -51,7 +52,7 @@ async fn settle_ready(dash: &mut Dashboard, inbox: &mut Inbox, what: &str) {
 
 #[test]
 fn every_rehearsed_failure_names_its_cause_and_pod_in_the_why_line() {
-    let cluster = TestCluster::start();
+    let cluster = TestCluster::shared();
     let kolla = cluster.kolla("diag");
     kolla.ok("deploy keystone");
     let client = cluster.client();
@@ -103,7 +104,7 @@ fn every_rehearsed_failure_names_its_cause_and_pod_in_the_why_line() {
 
 #[test]
 fn a_replacement_pod_admission_refuses_is_named_with_the_refusal() {
-    let cluster = TestCluster::start();
+    let cluster = TestCluster::shared();
     let kolla = cluster.kolla("quota");
     kolla.ok("deploy keystone");
     let client = cluster.client();
@@ -146,23 +147,10 @@ fn a_replacement_pod_admission_refuses_is_named_with_the_refusal() {
 
 #[test]
 fn l_follows_a_pods_log_and_shows_lines_written_after_it_started() {
-    let cluster = TestCluster::start();
+    let cluster = TestCluster::shared();
     let kolla = cluster.kolla("logs");
     kolla.ok("deploy memcached");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let log = dir.path().join("kolla-dash.log");
-    let kubeconfig = cluster.kubeconfig_path();
-    let mut app = PtyApp::spawn(
-        &[
-            "--namespace",
-            "logs",
-            "--log-file",
-            log.to_str().expect("utf-8 path"),
-        ],
-        &[("KUBECONFIG", kubeconfig.as_path())],
-        120,
-        40,
-    );
+    let mut app = PtyApp::dashboard(&cluster, "logs", &[]);
     app.wait_for("memcached's pod ready on screen", WAIT, |s| {
         s.lines()
             .any(|l| l.trim_start_matches('│').starts_with("memcached") && l.contains("1/1"))
@@ -188,6 +176,7 @@ fn l_follows_a_pods_log_and_shows_lines_written_after_it_started() {
 fn a_node_down_before_the_dashboard_started_gets_a_reconstructed_incident() {
     use kolla_dash::summary::NodeReady;
 
+    // Fails a node: every other test would see it.
     let cluster = TestCluster::start();
     cluster.fail_node("kolla-node-2");
     let client = cluster.client();

@@ -11,6 +11,7 @@ use crate::summary::{
     ContainerSummary, EventSummary, Exit, JobState, NodeReady, NodeSummary, ObjKind, ObjRef,
     ObjState, ObjectSummary, Owner, PodDetail, PodPhase, Reason, VolumePhase,
 };
+use crate::workflow::plan::ServiceSpec;
 
 /// The guide's four services.
 pub fn rows() -> Vec<Row> {
@@ -392,7 +393,7 @@ pub fn mid_deploy() -> Model {
     m
 }
 
-/// mariadb's bootstrap Job failed; the operator has keystone's row selected.
+/// mariadb's bootstrap Job failed; the operator has its bootstrap cell selected.
 pub fn failed_job() -> Model {
     let mut m = synced(false);
     update(&mut m, Msg::Now(1_700_000_300));
@@ -691,18 +692,29 @@ pub fn provider_config(provider: StorageProvider) -> (Catalog, Config) {
     (catalog, config)
 }
 
-/// The grid's rows as the dashboard builds them for `provider`: every service of the
-/// catalog with the kinds that render objects (ceph's row is empty unless storage is ceph).
-pub fn catalog_rows(provider: StorageProvider) -> Vec<Row> {
+/// The services as the workflow planner sees them for `provider`: every service of the
+/// catalog with the kinds that render objects (ceph's has none unless storage is ceph) and
+/// what it depends on.
+pub fn catalog_specs(provider: StorageProvider) -> Vec<ServiceSpec> {
     let (catalog, config) = provider_config(provider);
     let renderer = Renderer::new(&config, &catalog).expect("templates compile");
     catalog
         .services()
         .iter()
-        .map(|s| {
-            let kinds = renderer.active_kinds(&s.name).expect("renders");
-            Row::new(s.name.clone(), kinds)
+        .map(|s| ServiceSpec {
+            name: s.name.clone(),
+            kinds: renderer.active_kinds(&s.name).expect("renders"),
+            depends_on: s.depends_on.clone(),
         })
+        .collect()
+}
+
+/// The grid's rows as the dashboard builds them for `provider`: one per service of
+/// [`catalog_specs`].
+pub fn catalog_rows(provider: StorageProvider) -> Vec<Row> {
+    catalog_specs(provider)
+        .into_iter()
+        .map(|s| Row::new(s.name, s.kinds))
         .collect()
 }
 
