@@ -175,7 +175,7 @@ pub struct BootstrapArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Service names from the catalog (see `kolla-dash resource map`)
-    #[arg(required = true, value_name = "SERVICE")]
+    #[arg(required = true, value_name = "SERVICE", add = ArgValueCompleter::new(services))]
     pub services: Vec<String>,
     #[command(flatten)]
     pub adopt: AdoptArg,

@@ -1,15 +1,17 @@
 //! Shell completion: clap's dynamic completion (the shell asks the binary itself), so
-//! service names come from the catalog the binary really uses, and the man page.
+//! service names come from the catalog the binary really uses (the operator's overrides
+//! included), and the man page.
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::io::Write as _;
+use std::path::PathBuf;
 
 use clap::CommandFactory as _;
 use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::{Bash, EnvCompleter, Fish, Zsh};
 
-use crate::catalog::Catalog;
 use crate::cli::{Cli, Shell};
+use crate::engine::load_catalog;
 use crate::kind::Kind;
 
 /// The environment variable the registration script sets when it asks for candidates.
@@ -55,10 +57,34 @@ fn matching<'a>(
         .collect()
 }
 
+/// The catalog's services as the command being completed would see them: with the
+/// operator's overrides from its `--config-dir`, else `KOLLA_DASH_CONFIG_DIR`, else ./etc.
+/// A broken override offers nothing (running the command then says what is wrong).
 fn service_names() -> Vec<String> {
-    Catalog::builtin()
+    let dir = config_dir_of(std::env::args_os()).or_else(|| {
+        std::env::var_os("KOLLA_DASH_CONFIG_DIR")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+    });
+    load_catalog(dir.as_deref())
         .map(|c| c.service_names())
         .unwrap_or_default()
+}
+
+/// `--config-dir DIR` (or `=DIR`) among the words of the command line being completed:
+/// the arguments after the `--` the completion script passes.
+fn config_dir_of(args: impl IntoIterator<Item = OsString>) -> Option<PathBuf> {
+    let mut words = args.into_iter().skip_while(|a| a != "--").skip(1);
+    let mut found = None;
+    while let Some(word) = words.next() {
+        let text = word.to_string_lossy();
+        if text == "--config-dir" {
+            found = words.next().map(PathBuf::from);
+        } else if let Some(dir) = text.strip_prefix("--config-dir=") {
+            found = Some(PathBuf::from(dir));
+        }
+    }
+    found
 }
 
 /// The catalog's services.
@@ -78,4 +104,35 @@ pub fn services_or_kinds(current: &OsStr) -> Vec<CompletionCandidate> {
     let mut all = services(current);
     all.extend(kinds(current));
     all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_config_dir_is_read_from_the_completed_line_only() {
+        let args = |words: &[&str]| words.iter().map(OsString::from).collect::<Vec<_>>();
+        let line = args(&[
+            "kolla-dash",
+            "--",
+            "kolla-dash",
+            "--config-dir",
+            "/x",
+            "run",
+            "",
+        ]);
+        assert_eq!(config_dir_of(line), Some(PathBuf::from("/x")));
+        let line = args(&["kolla-dash", "--", "kolla-dash", "--config-dir=/y", "run"]);
+        assert_eq!(config_dir_of(line), Some(PathBuf::from("/y")));
+        let line = args(&[
+            "kolla-dash",
+            "--config-dir",
+            "/z",
+            "--",
+            "kolla-dash",
+            "run",
+        ]);
+        assert_eq!(config_dir_of(line), None);
+    }
 }

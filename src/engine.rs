@@ -2,7 +2,8 @@
 //! render a (service, kind) and apply or delete it, with the safety rules: only
 //! kolla-dash's own objects are changed or deleted, data kinds only with consent.
 
-use anyhow::Context as _;
+use std::path::Path;
+
 use tokio::sync::OnceCell;
 
 use crate::access::{self, Need};
@@ -12,9 +13,10 @@ use crate::cluster::access::Access;
 use crate::cluster::apply::{Applier, Deleted, Found};
 use crate::cluster::client::{Cluster, connect};
 use crate::cluster::namespace;
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::kind::Kind;
 use crate::model::Consent;
+use crate::overrides;
 use crate::ownership::{self, Meeting};
 use crate::render::{Manifest, PASSWORDS_SECRET, Renderer};
 use crate::workflow::plan::StepAction;
@@ -123,9 +125,16 @@ pub struct Engine {
     prepared: OnceCell<()>,
 }
 
-/// Reads the catalog and the operator config, with `--namespace` applied.
+/// The catalog in use: the built-in one with the operator's overrides from the config
+/// directory (`--config-dir`, else ./etc).
+pub fn load_catalog(config_dir: Option<&Path>) -> anyhow::Result<Catalog> {
+    overrides::load(config::config_dir(config_dir).as_deref())
+}
+
+/// Reads the catalog (with the operator's overrides) and the operator config, with
+/// `--namespace` applied.
 pub fn load_config(global: &GlobalArgs) -> anyhow::Result<(Catalog, Config)> {
-    let catalog = Catalog::builtin().context("the built-in service catalog is invalid")?;
+    let catalog = load_catalog(global.config_dir.as_deref())?;
     let mut config = Config::load(global.config_dir.as_deref(), &catalog)?;
     if let Some(ns) = &global.namespace {
         config.set_namespace(ns)?;

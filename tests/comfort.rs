@@ -1,6 +1,7 @@
 //! At home for a k9s and kubectl user (issue 13): shell completion of the catalog's names,
-//! the man page, the version's commit, and a screen without colours under NO_COLOR. None of
-//! it needs a cluster.
+//! the man page, the version's commit, a screen without colours under NO_COLOR, and the
+//! operator's overrides as `resource map`, `resource template` and completion see them.
+//! None of it needs a cluster (tests/overrides.rs and tests/switch.rs do).
 
 mod support;
 
@@ -146,4 +147,140 @@ fn no_color_leaves_no_colour_on_screen() {
         "without NO_COLOR the screen has colours (else this test could not fail)"
     );
     assert_eq!(screen_colours(Some("1")), 0, "NO_COLOR=1: no coloured cell");
+}
+
+/// The README's worked example of overrides: rabbitmq added, memcached's pod changed.
+fn example() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/overrides")
+}
+
+/// `kolla-dash ARGS` without a cluster: (success, stdout, stderr).
+fn kolla(args: &[&str]) -> (bool, String, String) {
+    let logs = tempfile::tempdir().expect("temp dir");
+    let out = Command::new(BIN)
+        .arg("--log-file")
+        .arg(logs.path().join("kolla-dash.log"))
+        .args(args)
+        .env_remove("KOLLA_DASH_CONFIG_DIR")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run kolla-dash");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).trim().to_string(),
+    )
+}
+
+#[test]
+fn overrides_show_in_the_map_and_in_completion() {
+    let dir = example();
+    let dir_arg = dir.to_str().expect("utf-8 path");
+    let (ok, map, err) = kolla(&["--config-dir", dir_arg, "resource", "map"]);
+    assert!(ok, "{err}");
+    let line = |template: &str| {
+        map.lines()
+            .find(|l| l.contains(template))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let overridden = dir.join("templates/memcached/pod.yml.j2");
+    assert!(
+        line("memcached/pod.yml.j2").ends_with(&format!("override {}", overridden.display())),
+        "{map}"
+    );
+    assert!(line("memcached/svc.yml.j2").ends_with("embedded"), "{map}");
+    assert!(
+        line("rabbitmq  [defined in ").contains("catalog.yml"),
+        "{map}"
+    );
+    let (ok, yaml, err) = kolla(&[
+        "--config-dir",
+        dir_arg,
+        "resource",
+        "template",
+        "memcached",
+        "pod",
+    ]);
+    assert!(
+        ok && yaml.contains("example.com/owner: cloud-team"),
+        "{err}{yaml}"
+    );
+
+    let offered = bash_completes(&format!("kolla-dash --config-dir {dir_arg} run "));
+    assert!(offered.contains(&"rabbitmq".to_string()), "{offered:?}");
+    let offered = bash_completes("kolla-dash run ");
+    assert!(
+        !offered.contains(&"rabbitmq".to_string()),
+        "./etc adds no service: {offered:?}"
+    );
+}
+
+/// A copy of the worked example whose `file` reads `text`.
+fn broken_example(file: &str, text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let copy = |rel: &str| {
+        let to = dir.path().join(rel);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(example().join(rel), to).expect("copy the example");
+    };
+    for rel in [
+        "catalog.yml",
+        "templates/rabbitmq/svc.yml.j2",
+        "templates/rabbitmq/configmap.yml.j2",
+        "templates/rabbitmq/pod.yml.j2",
+        "templates/memcached/pod.yml.j2",
+    ] {
+        copy(rel);
+    }
+    std::fs::write(dir.path().join(file), text).expect("break the file");
+    dir
+}
+
+#[test]
+fn a_broken_override_is_named_by_file_line_and_column() {
+    let template = "templates/rabbitmq/svc.yml.j2";
+    let dir = broken_example(
+        template,
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: rabbitmq\nspec:\n  selector: {{ selector | tojson }\n",
+    );
+    let (ok, _, err) = kolla(&[
+        "--config-dir",
+        dir.path().to_str().expect("utf-8 path"),
+        "resource",
+        "template",
+        "rabbitmq",
+        "svc",
+    ]);
+    let file = dir.path().join(template).display().to_string();
+    assert!(!ok, "a broken template is refused");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!("kolla-dash: {file}:6:")),
+        "file:line:column: {err}"
+    );
+    let column: &str = err
+        .trim_start_matches(&format!("kolla-dash: {file}:6:"))
+        .split(':')
+        .next()
+        .unwrap_or_default();
+    assert!(column.parse::<u32>().is_ok_and(|c| c > 0), "{err}");
+    assert!(err.contains("syntax error"), "{err}");
+
+    let dir = broken_example(
+        "catalog.yml",
+        "services:\n  - name: rabbitmq\n    role: controller\n    kinds:\n      - {kind: pods, template: rabbitmq/pod.yml.j2}\n",
+    );
+    let (ok, _, err) = kolla(&[
+        "--config-dir",
+        dir.path().to_str().expect("utf-8 path"),
+        "resource",
+        "map",
+    ]);
+    let file = dir.path().join("catalog.yml").display().to_string();
+    assert!(!ok);
+    assert!(
+        err.starts_with(&format!("kolla-dash: {file}:5:16: unknown variant `pods`")),
+        "{err}"
+    );
 }

@@ -324,7 +324,7 @@ fn passwords_only_arrive_through_the_passwords_secret() {
 }
 
 #[test]
-fn template_errors_name_the_template_and_line() {
+fn template_errors_name_the_template_line_and_column() {
     let templates = vec![(
         "bad/svc.yml.j2".to_string(),
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ no_such_value }}\n".to_string(),
@@ -338,7 +338,7 @@ fn template_errors_name_the_template_and_line() {
         .unwrap_err();
     let err = err.to_string();
     assert!(
-        err.starts_with("assets/templates/bad/svc.yml.j2:4: undefined value"),
+        err.starts_with("assets/templates/bad/svc.yml.j2:4:12: undefined value"),
         "{err}"
     );
 }
@@ -646,4 +646,26 @@ fn rbac_output_is_pinned() {
     let docs = kolla_dash::yaml::parse_all("rbac", &full).unwrap();
     let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
     assert_eq!(kinds, ["Namespace", "Role", "ClusterRole"]);
+}
+
+#[test]
+fn a_misspelt_name_is_an_error_not_a_null() {
+    let templates = vec![(
+        "bad/svc.yml.j2".to_string(),
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: bad\nspec:\n  selector: {{ selectr | tojson }}\n"
+            .to_string(),
+    )];
+    let text = "services:\n- {name: bad, role: controller, kinds: [{kind: svc, template: bad/svc.yml.j2}]}\n";
+    let catalog = Catalog::parse("c.yml", text, templates).unwrap();
+    let config = Config::parse(None, None, Path::new("."), &catalog).unwrap();
+    let err = Renderer::new(&config, &catalog)
+        .unwrap()
+        .render("bad", Kind::Svc)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("assets/templates/bad/svc.yml.j2:6:")
+            && err.contains("undefined value: tojson was given a name that is not defined"),
+        "{err}"
+    );
 }

@@ -219,6 +219,13 @@ pub async fn connect(context: Option<&str>, timeout: RequestTimeout) -> anyhow::
     }
 }
 
+/// The kubeconfig's context names, as kubectl reads them (KUBECONFIG or ~/.kube/config).
+pub fn contexts() -> anyhow::Result<Vec<String>> {
+    let kubeconfig = Kubeconfig::read()
+        .context("no kubeconfig to list contexts from (KUBECONFIG or ~/.kube/config)")?;
+    Ok(kubeconfig.contexts.into_iter().map(|c| c.name).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

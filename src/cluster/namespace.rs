@@ -1,17 +1,18 @@
 //! What a namespace needs before kolla-dash creates anything in it: the namespace itself and
 //! the Secret of generated passwords. Existing passwords are never changed or read back
-//! (only the Secret's key names are looked at).
+//! (only the Secret's key names are looked at). Also the namespaces `:ns` offers.
 
 use std::collections::BTreeMap;
 
 use anyhow::Context as _;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
-use kube::api::{Api, Patch, PatchParams, PostParams};
+use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
 use kube::{Client, ResourceExt as _};
 use rand::distr::{Alphanumeric, SampleString};
 
 use super::apply::{Applier, explain_what, owners_of};
 use crate::labels;
+use crate::model::switch::Choice;
 use crate::ownership::{self, Claim, Foreign, Meeting};
 use crate::summary::{ObjKind, ObjRef};
 
@@ -33,6 +34,28 @@ pub async fn ensure_namespace(applier: &Applier, ns: &str) -> anyhow::Result<()>
         "metadata": {"name": ns, "labels": {labels::MANAGED_BY: labels::MANAGED_BY_VALUE}},
     });
     applier.apply(&obj, false).await
+}
+
+/// Every namespace these credentials may list, each marked when kolla-dash created it
+/// (its managed-by label): what `:ns` offers. One list of names and labels, no watch.
+pub async fn list(client: &Client) -> anyhow::Result<Vec<Choice>> {
+    let api: Api<Namespace> = Api::all(client.clone());
+    let list = match api.list_metadata(&ListParams::default()).await {
+        Ok(list) => list,
+        Err(kube::Error::Api(s)) if s.is_forbidden() => {
+            anyhow::bail!("these credentials may not list namespaces (RBAC)")
+        }
+        Err(e) => return Err(explain_what(e, "list", "namespaces")),
+    };
+    Ok(list
+        .items
+        .into_iter()
+        .map(|ns| Choice {
+            kolla: ns.labels().get(labels::MANAGED_BY).map(String::as_str)
+                == Some(labels::MANAGED_BY_VALUE),
+            name: ns.name_any(),
+        })
+        .collect())
 }
 
 /// The passwords Secret of one deployment.

@@ -5,7 +5,7 @@ use anyhow::Context;
 use crate::catalog::Catalog;
 use crate::cli::{GlobalArgs, ResourceArgs};
 use crate::config::Config;
-use crate::engine::load_config;
+use crate::engine::{load_catalog, load_config};
 use crate::render::{Manifest, Renderer};
 use crate::summary::ObjKind;
 
@@ -18,9 +18,9 @@ pub fn template(global: &GlobalArgs, args: &ResourceArgs) -> anyhow::Result<()> 
     Ok(())
 }
 
-pub fn map(_global: &GlobalArgs) -> anyhow::Result<()> {
-    let catalog = Catalog::builtin().context("the built-in service catalog is broken")?;
-    print!("{catalog}");
+/// The catalog in use, each template marked embedded or overridden (and by which file).
+pub fn map(global: &GlobalArgs) -> anyhow::Result<()> {
+    print!("{}", load_catalog(global.config_dir.as_deref())?);
     Ok(())
 }
 

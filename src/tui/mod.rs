@@ -5,6 +5,7 @@
 mod actions;
 mod keys;
 pub mod link;
+pub mod target;
 mod terminal;
 mod workflow;
 
@@ -21,10 +22,12 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
 use crate::access;
+use crate::cli::RequestTimeout;
 use crate::cluster::logs;
 use crate::engine::Engine;
 use crate::executor as run;
 use crate::model::state::{Model, ModelConfig};
+use crate::model::switch::Target;
 use crate::model::{Action, Effect, Msg, update};
 use crate::summary::ObjKind;
 
@@ -73,12 +76,16 @@ fn now_ms() -> i64 {
 pub struct Dashboard {
     pub model: Model,
     engine: Arc<Engine>,
+    options: DashOptions,
     tx: mpsc::UnboundedSender<Msg>,
     log_tx: mpsc::UnboundedSender<logs::LogMsg>,
     follower: Option<JoinHandle<()>>,
     next_action: u64,
     link: link::Link,
     workflow: Option<workflow::Running>,
+    /// A context or namespace the model asked to switch to, for the event loop to build
+    /// (`take_switch`, then `retarget`).
+    switch: Option<Target>,
     _watchers: JoinSet<()>,
 }
 
@@ -88,29 +95,94 @@ pub struct Inbox {
     pub logs: mpsc::UnboundedReceiver<logs::LogMsg>,
 }
 
+/// One target's model and the watchers feeding it, with their channels.
+struct Wiring {
+    model: Model,
+    watchers: JoinSet<()>,
+    tx: mpsc::UnboundedSender<Msg>,
+    log_tx: mpsc::UnboundedSender<logs::LogMsg>,
+    inbox: Inbox,
+}
+
+/// Starts the watchers of `engine`'s cluster and namespace on fresh channels, and the model
+/// they feed (one row per service of its catalog).
+fn wire(engine: &Arc<Engine>, options: DashOptions) -> anyhow::Result<Wiring> {
+    let (tx, msgs) = mpsc::unbounded_channel::<Msg>();
+    let (log_tx, logs) = mpsc::unbounded_channel::<logs::LogMsg>();
+    let (mut watchers, foreign_watched) = run::start_watches(engine, &tx)?;
+    let model = initial_model(engine, options, foreign_watched)?;
+    if !options.readonly {
+        watchers.spawn(probe_writes(Arc::clone(engine), tx.clone()));
+    }
+    Ok(Wiring {
+        model,
+        watchers,
+        tx,
+        log_tx,
+        inbox: Inbox { msgs, logs },
+    })
+}
+
 impl Dashboard {
     /// Builds the model and starts the watchers.
     pub fn start(engine: Engine, options: DashOptions) -> anyhow::Result<(Dashboard, Inbox)> {
         let engine = Arc::new(engine);
-        let (tx, msgs) = mpsc::unbounded_channel::<Msg>();
-        let (log_tx, logs) = mpsc::unbounded_channel::<logs::LogMsg>();
-        let (mut watchers, foreign_watched) = run::start_watches(&engine, &tx)?;
-        let model = initial_model(&engine, options, foreign_watched)?;
-        if !options.readonly {
-            watchers.spawn(probe_writes(Arc::clone(&engine), tx.clone()));
-        }
+        let wiring = wire(&engine, options)?;
         let dash = Dashboard {
-            model,
+            model: wiring.model,
             engine,
-            tx,
-            log_tx,
+            options,
+            tx: wiring.tx,
+            log_tx: wiring.log_tx,
             follower: None,
             next_action: 0,
             link: link::Link::default(),
             workflow: None,
-            _watchers: watchers,
+            switch: None,
+            _watchers: wiring.watchers,
         };
-        Ok((dash, Inbox { msgs, logs }))
+        Ok((dash, wiring.inbox))
+    }
+
+    /// Points the dashboard at `engine`: another context, namespace, or config. The one
+    /// place where what the dashboard looks at changes (`:ctx`, `:ns`; a config reload can
+    /// use it too). The new watchers and a fresh model (the new catalog's rows) are set up
+    /// first, so a failure leaves everything as it was; then the old watchers, the log
+    /// follower and a running workflow are stopped (the model asked before leaving one
+    /// behind). Returns the new inbox: the caller drops the old one, so nothing queued
+    /// from the old target reaches the new model, and its senders are all gone once the old
+    /// tasks are.
+    pub fn retarget(&mut self, engine: Engine) -> anyhow::Result<Inbox> {
+        let engine = Arc::new(engine);
+        let wiring = wire(&engine, self.options)?;
+        self.stop_logs();
+        if let Some(mut running) = self.workflow.take() {
+            running.cancel();
+        }
+        self.engine = engine;
+        self.model = wiring.model;
+        self.tx = wiring.tx;
+        self.log_tx = wiring.log_tx;
+        self.link = link::Link::default();
+        // Dropping the old set aborts the old supervisor, which owns every old watcher.
+        self._watchers = wiring.watchers;
+        Ok(wiring.inbox)
+    }
+
+    /// The engine of what the dashboard looks at now (the base of a switch).
+    pub fn engine(&self) -> Arc<Engine> {
+        Arc::clone(&self.engine)
+    }
+
+    /// `context/namespace`, as the header shows them.
+    pub fn target(&self) -> String {
+        let header = self.model.header();
+        format!("{}/{}", header.context, header.namespace)
+    }
+
+    /// The switch the model asked for since the last call, if any.
+    pub fn take_switch(&mut self) -> Option<Target> {
+        self.switch.take()
     }
 
     /// Whether the connection is lost (the clock should tick for the header's ages).
@@ -196,6 +268,14 @@ impl Dashboard {
                 )));
             }
             Effect::StopLogs => self.stop_logs(),
+            Effect::ListChoices(pick) => {
+                let (engine, tx) = (Arc::clone(&self.engine), self.tx.clone());
+                tokio::spawn(async move {
+                    let result = target::choices(&engine, pick).await;
+                    let _ = tx.send(Msg::Choices { pick, result });
+                });
+            }
+            Effect::Switch(target) => self.switch = Some(target),
         }
         false
     }
@@ -250,10 +330,20 @@ async fn probe_writes(engine: Arc<Engine>, tx: mpsc::UnboundedSender<Msg>) {
     let _ = tx.send(Msg::MayWrite(engine.access.allows_any(&writes).await));
 }
 
-/// Runs the dashboard until the operator quits or a SIGTERM/SIGHUP arrives.
-pub async fn run(engine: Engine, options: DashOptions) -> anyhow::Result<()> {
+/// An engine built for a switch, with the switch it answers (only the latest counts).
+type Built = (u64, Target, anyhow::Result<Engine>);
+
+/// Runs the dashboard until the operator quits or a SIGTERM/SIGHUP arrives. `timeout` is
+/// `--request-timeout`, for the clients of contexts switched to.
+pub async fn run(
+    engine: Engine,
+    options: DashOptions,
+    timeout: RequestTimeout,
+) -> anyhow::Result<()> {
     let no_color = options.no_color;
     let (mut dash, mut inbox) = Dashboard::start(engine, options)?;
+    let (built_tx, mut built) = mpsc::unbounded_channel::<Built>();
+    let mut switches: u64 = 0;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
 
@@ -290,6 +380,19 @@ pub async fn run(engine: Engine, options: DashOptions) -> anyhow::Result<()> {
                 }
             }
             Some(log) = inbox.logs.recv() => msgs.push(log_msg(log)),
+            Some((seq, target, engine)) = built.recv() => {
+                // A newer switch was asked for meanwhile: this one is moot.
+                if seq == switches {
+                    let from = dash.target();
+                    match engine.and_then(|engine| dash.retarget(engine)) {
+                        Ok(new) => {
+                            inbox = new;
+                            msgs.push(Msg::Switched { from });
+                        }
+                        Err(e) => msgs.push(Msg::SwitchFailed { target, error: format!("{e:#}") }),
+                    }
+                }
+            }
             _ = clock.tick(), if dash.disconnected() => msgs.push(Msg::Now(now())),
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
@@ -311,6 +414,14 @@ pub async fn run(engine: Engine, options: DashOptions) -> anyhow::Result<()> {
             if dash.handle(msgs) {
                 break;
             }
+        }
+        if let Some(target) = dash.take_switch() {
+            switches += 1;
+            let (seq, current, tx) = (switches, dash.engine(), built_tx.clone());
+            tokio::spawn(async move {
+                let engine = target::engine_for(&current, &target, timeout).await;
+                let _ = tx.send((seq, target, engine));
+            });
         }
     }
     Ok(())

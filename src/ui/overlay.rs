@@ -23,6 +23,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model) -> Option<Position> {
         Mode::Confirm(confirm) => return dialog(buf, area, model, confirm),
         Mode::Nodes => panels::nodes(buf, area, model),
         Mode::Incidents => panels::incidents(buf, area, model),
+        Mode::Picker(picker) => panels::picker(buf, area, model, picker),
         Mode::Normal | Mode::Filter(_) | Mode::Command(_) => {}
     }
     None
@@ -310,6 +311,7 @@ fn dialog(buf: &mut Buffer, area: Rect, model: &Model, confirm: &Confirm) -> Opt
             format!("Cancel '{what}'? Steps under way stop; what exists stays.")
         }
         Subject::Act(action) => question(action),
+        Subject::Switch(target) => format!("Switch to {target}?"),
     };
     let mut text = vec![(question, theme::title())];
     // Against a silent API server the action would only queue up: say so before the yes.

@@ -1,5 +1,5 @@
-//! Full-screen panels over the grid: the nodes view (state, taints, cordon, the catalog's
-//! pods on each) and the incidents view (timelines and time-to-heal).
+//! Panels over the grid: the nodes view (state, taints, cordon, the catalog's pods on
+//! each), the incidents view (timelines and time-to-heal), the context/namespace picker.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -7,15 +7,79 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::overlay::large_window;
+use super::overlay::{large_window, window};
 use super::theme;
 use crate::model::incident::{Incident, seconds};
 use crate::model::log::NoteLevel;
 use crate::model::store::Sync;
+use crate::model::switch::{self, Pick, Picker};
 use crate::model::{Model, Tally};
 use crate::status::{forbidden_note, object_status};
 use crate::summary::NodeReady;
 use crate::summary::ObjKind;
+
+/// The context or namespace picker: kolla-dash's namespaces marked, the current one said.
+pub fn picker(buf: &mut Buffer, area: Rect, model: &Model, picker: &Picker) {
+    let (plural, verb) = match picker.pick {
+        Pick::Context => ("contexts", "ctx"),
+        Pick::Namespace => ("namespaces", "ns"),
+    };
+    let here = switch::current(model, picker.pick);
+    let mut lines = Vec::new();
+    match &picker.choices {
+        None => lines.push(Line::styled(format!("listing {plural}…"), theme::dim())),
+        Some(Err(why)) => {
+            lines.push(Line::styled(
+                why.clone(),
+                theme::level_style(NoteLevel::Error),
+            ));
+            lines.push(Line::styled(
+                format!(":{verb} NAME switches to one by name"),
+                theme::dim(),
+            ));
+        }
+        Some(Ok(choices)) if choices.is_empty() => {
+            lines.push(Line::styled(format!("no {plural} listed"), theme::dim()));
+        }
+        Some(Ok(choices)) => {
+            let width = choices
+                .iter()
+                .map(|c| c.name.chars().count())
+                .max()
+                .unwrap_or(0);
+            for (i, choice) in choices.iter().enumerate() {
+                let selected = i == picker.cursor;
+                let name_style = if selected {
+                    theme::title().patch(theme::selected())
+                } else {
+                    theme::title()
+                };
+                let mut spans = vec![
+                    Span::raw(if selected { "▸ " } else { "  " }),
+                    Span::styled(format!("{:<width$}", choice.name), name_style),
+                ];
+                if choice.kolla {
+                    spans.push(Span::styled("  kolla-dash's", theme::accent()));
+                }
+                if choice.name == here {
+                    spans.push(Span::styled("  (current)", theme::dim()));
+                }
+                lines.push(Line::from(spans));
+            }
+        }
+    }
+    let height = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(2)
+        .min(area.height.saturating_sub(2));
+    let title = format!(" {plural} (Enter switches, Esc closes) ");
+    let inner = window(buf, area, 60, height, title);
+    // Stateless scrolling: the selected name stays in view.
+    let scroll = (picker.cursor + 1).saturating_sub(usize::from(inner.height));
+    Paragraph::new(lines)
+        .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
+        .render(inner, buf);
+}
 
 fn ready_words(ready: NodeReady) -> (&'static str, &'static str, Style) {
     match ready {

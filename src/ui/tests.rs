@@ -94,6 +94,53 @@ fn heal_snapshots_80x24_and_160x48() {
     }
 }
 
+/// The namespace picker (kolla-dash's namespaces first, the current one said) and the
+/// question before switching away from a running deploy.
+fn switch_scenes() -> Vec<(&'static str, Model)> {
+    use crate::model::switch::{Choice, Pick};
+    let mut picker = synced(false);
+    press(
+        &mut picker,
+        &[Key::Char(':'), Key::Char('n'), Key::Char('s'), Key::Enter],
+    );
+    let choice = |name: &str, kolla| Choice {
+        name: name.into(),
+        kolla,
+    };
+    update(
+        &mut picker,
+        Msg::Choices {
+            pick: Pick::Namespace,
+            result: Ok(vec![
+                choice("default", false),
+                choice("kube-system", false),
+                choice("kolla", true),
+                choice("staging", true),
+            ]),
+        },
+    );
+    press(&mut picker, &[Key::Down]);
+    let mut leave = mid_workflow();
+    press(&mut leave, &[Key::Char(':')]);
+    for c in "ns staging".chars() {
+        press(&mut leave, &[Key::Char(c)]);
+    }
+    press(&mut leave, &[Key::Enter]);
+    vec![
+        ("namespace_picker", picker),
+        ("switch_during_deploy", leave),
+    ]
+}
+
+#[test]
+fn switch_snapshots_80x24_and_160x48() {
+    for (name, model) in switch_scenes() {
+        for (w, h) in [(80, 24), (160, 48)] {
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen(&model, w, h).backend());
+        }
+    }
+}
+
 #[test]
 fn detail_and_status_line_name_the_cells_step() {
     let mut m = mid_workflow();

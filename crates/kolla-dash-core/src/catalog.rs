@@ -1,22 +1,37 @@
 //! The service catalog (assets/catalog.yml, embedded): services in deployment order, their
 //! resource kinds in creation order, the template of each kind, dependencies, node role and
-//! password keys. Data only; this module parses and checks it and answers lookups.
+//! password keys. Data only; this module parses and checks it and answers lookups. The
+//! operator's overrides (`overrides.rs`) are laid over it here: their services and templates
+//! pass the same checks.
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::path::PathBuf;
 
-use anyhow::{Context, bail};
 use serde::Deserialize;
+use serde_saphyr::Spanned;
 
 use crate::kind::Kind;
-use crate::yaml;
+use crate::yaml::{self, YamlError};
 
 /// Where the built-in catalog comes from, for messages.
 pub const CATALOG_FILE: &str = "assets/catalog.yml";
+/// Where the built-in templates come from, for messages.
+pub const TEMPLATES_DIR: &str = "assets/templates";
 const CATALOG_SOURCE: &str = include_str!("../../../assets/catalog.yml");
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/templates.rs"));
+}
+
+/// Where a template or a service definition comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// Built into the binary from assets/.
+    #[default]
+    Embedded,
+    /// The operator's file beside the config, which takes precedence.
+    Override(PathBuf),
 }
 
 /// The node role a service runs on; it picks the node label its pods select.
@@ -54,7 +69,7 @@ impl Verb {
 #[serde(deny_unknown_fields)]
 pub struct KindDef {
     pub kind: Kind,
-    /// Path under assets/templates/.
+    /// Path under a templates directory (the operator's, else assets/templates/).
     pub template: String,
 }
 
@@ -76,6 +91,18 @@ pub struct ServiceDef {
     #[serde(default)]
     pub volume_size: Option<String>,
     kinds: Vec<KindDef>,
+    /// The catalog file that defines it and where, for messages and `resource map`.
+    #[serde(skip)]
+    defined: Defined,
+}
+
+/// Where a service is defined.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Defined {
+    file: String,
+    origin: Origin,
+    line: u64,
+    column: u64,
 }
 
 impl ServiceDef {
@@ -88,7 +115,7 @@ impl ServiceDef {
         self.kinds().any(|k| k == kind)
     }
 
-    /// The template (path under assets/templates/) of one of the service's kinds.
+    /// The template (path under a templates directory) of one of the service's kinds.
     pub fn template(&self, kind: Kind) -> Option<&str> {
         self.kinds
             .iter()
@@ -121,6 +148,21 @@ impl ServiceDef {
     /// The service's kinds that hold data (deleting them needs `--delete-data`).
     pub fn data_kinds(&self) -> impl Iterator<Item = Kind> + '_ {
         self.kinds().filter(|k| k.holds_data())
+    }
+
+    /// Whether the operator's catalog defines it (added, or replacing the built-in one).
+    pub fn origin(&self) -> &Origin {
+        &self.defined.origin
+    }
+
+    /// A problem with this service's definition, at its place in its catalog file.
+    fn problem(&self, message: String) -> YamlError {
+        YamlError {
+            file: self.defined.file.clone(),
+            line: self.defined.line,
+            column: self.defined.column,
+            message,
+        }
     }
 }
 
@@ -158,80 +200,198 @@ fn join_kinds(kinds: &[Kind]) -> String {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CatalogFile {
-    services: Vec<ServiceDef>,
+    services: Vec<Spanned<ServiceDef>>,
+}
+
+/// One template: its path under a templates directory, its text, and where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    pub name: String,
+    pub source: String,
+    pub origin: Origin,
+}
+
+impl Template {
+    pub fn embedded(name: &str, source: &str) -> Template {
+        Template {
+            name: name.to_string(),
+            source: source.to_string(),
+            origin: Origin::Embedded,
+        }
+    }
+
+    /// The file messages name: the operator's file, or its place under assets/templates/.
+    pub fn file(&self) -> String {
+        match &self.origin {
+            Origin::Embedded => format!("{TEMPLATES_DIR}/{}", self.name),
+            Origin::Override(path) => path.display().to_string(),
+        }
+    }
+}
+
+/// A catalog file's text, with its name for messages and where it comes from.
+#[derive(Debug, Clone)]
+pub struct CatalogText {
+    pub file: String,
+    pub text: String,
+    pub origin: Origin,
 }
 
 /// The parsed, checked catalog and the templates it names.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     services: Vec<ServiceDef>,
-    templates: Vec<(String, String)>,
+    templates: Vec<Template>,
 }
 
 impl Catalog {
     /// The catalog and templates built into the binary.
     pub fn builtin() -> anyhow::Result<Catalog> {
-        let templates = embedded::TEMPLATES
-            .iter()
-            .map(|(name, src)| (name.to_string(), src.to_string()))
-            .collect();
-        Catalog::parse(CATALOG_FILE, CATALOG_SOURCE, templates)
+        Catalog::layered(None, Vec::new())
     }
 
-    /// Parses and checks a catalog; `templates` are (path under assets/templates/, source).
+    /// The built-in catalog with the operator's on top: `operator`'s services are added
+    /// after the built-in ones, or replace the built-in service of the same name in its
+    /// place; `templates` replace the embedded template of the same path, or add one. The
+    /// result is checked as a whole, and a template no service uses is refused (a misspelt
+    /// override would otherwise change nothing, silently).
+    pub fn layered(
+        operator: Option<CatalogText>,
+        templates: Vec<Template>,
+    ) -> anyhow::Result<Catalog> {
+        let mut all: Vec<Template> = embedded::TEMPLATES
+            .iter()
+            .map(|(name, src)| Template::embedded(name, src))
+            .collect();
+        for template in templates {
+            match all.iter_mut().find(|t| t.name == template.name) {
+                Some(same) => *same = template,
+                None => all.push(template),
+            }
+        }
+        let builtin = CatalogText {
+            file: CATALOG_FILE.to_string(),
+            text: CATALOG_SOURCE.to_string(),
+            origin: Origin::Embedded,
+        };
+        let mut services = parse_services(&builtin)?;
+        if let Some(operator) = &operator {
+            for service in parse_services(operator)? {
+                match services.iter_mut().find(|s| s.name == service.name) {
+                    Some(same) => *same = service,
+                    None => services.push(service),
+                }
+            }
+        }
+        let catalog = Catalog {
+            services,
+            templates: all,
+        };
+        catalog.check()?;
+        catalog.check_overrides_used()?;
+        Ok(catalog)
+    }
+
+    /// Parses and checks one catalog; `templates` are (path under assets/templates/, source).
     pub fn parse(
         file: &str,
         text: &str,
         templates: Vec<(String, String)>,
     ) -> anyhow::Result<Catalog> {
-        let parsed: CatalogFile = yaml::parse(file, text)?;
-        let catalog = Catalog {
-            services: parsed.services,
-            templates,
+        let source = CatalogText {
+            file: file.to_string(),
+            text: text.to_string(),
+            origin: Origin::Embedded,
         };
-        catalog
-            .check()
-            .with_context(|| format!("invalid catalog {file}"))?;
+        let catalog = Catalog {
+            services: parse_services(&source)?,
+            templates: templates
+                .into_iter()
+                .map(|(name, source)| Template::embedded(&name, &source))
+                .collect(),
+        };
+        catalog.check()?;
         Ok(catalog)
     }
 
-    fn check(&self) -> anyhow::Result<()> {
+    /// Every service in an order its dependencies allow, kinds unique, templates present;
+    /// a problem names the service's place in its catalog file.
+    fn check(&self) -> Result<(), YamlError> {
         let mut seen: Vec<&str> = Vec::new();
         for service in &self.services {
             let name = service.name.as_str();
+            let bad = |message: String| Err(service.problem(message));
             if seen.contains(&name) {
-                bail!("service '{name}' is listed twice");
+                return bad(format!("service '{name}' is listed twice"));
             }
             if name.parse::<Kind>().is_ok() {
-                bail!(
+                return bad(format!(
                     "service '{name}' has the name of a kind; service and kind names must differ"
-                );
+                ));
             }
             for dep in &service.depends_on {
                 if !seen.contains(&dep.as_str()) {
-                    bail!(
+                    return bad(format!(
                         "service '{name}' depends on '{dep}', which is not a service listed before it"
-                    );
+                    ));
                 }
             }
             let mut kinds: Vec<Kind> = Vec::new();
             for def in &service.kinds {
                 if kinds.contains(&def.kind) {
-                    bail!("service '{name}' lists kind '{}' twice", def.kind);
+                    return bad(format!("service '{name}' lists kind '{}' twice", def.kind));
                 }
                 kinds.push(def.kind);
-                if self.template_source(&def.template).is_none() {
-                    bail!(
-                        "service '{name}' kind '{}' names template '{}', which is not under assets/templates/",
-                        def.kind,
-                        def.template
+                if self.template(&def.template).is_none() {
+                    let mut message = format!(
+                        "service '{name}' kind '{}' names template '{}', which is neither an \
+                         override (templates/ beside the config) nor under {TEMPLATES_DIR}/",
+                        def.kind, def.template
                     );
+                    if let Some(near) = yaml::closest(&def.template, self.template_names()) {
+                        message.push_str(&format!("; did you mean '{near}'?"));
+                    }
+                    return bad(message);
                 }
             }
             if service.data_kinds().next().is_some() && service.volume_size.is_none() {
-                bail!("service '{name}' has data kinds but no volume_size");
+                return bad(format!(
+                    "service '{name}' has data kinds but no volume_size"
+                ));
             }
             seen.push(name);
+        }
+        Ok(())
+    }
+
+    /// Every operator template is named by some service's kind.
+    fn check_overrides_used(&self) -> Result<(), YamlError> {
+        let used: BTreeSet<&str> = self
+            .services
+            .iter()
+            .flat_map(|s| s.kinds.iter().map(|k| k.template.as_str()))
+            .collect();
+        for template in &self.templates {
+            if matches!(template.origin, Origin::Override(_))
+                && !used.contains(template.name.as_str())
+            {
+                let mut message = format!(
+                    "no service's kind uses the template '{}', so this file would change nothing",
+                    template.name
+                );
+                match yaml::closest(&template.name, used.iter().copied()) {
+                    Some(near) => message.push_str(&format!("; did you mean '{near}'?")),
+                    None => message.push_str(
+                        "; name it in a service's kinds in catalog.yml beside the config",
+                    ),
+                }
+                return Err(YamlError {
+                    file: template.file(),
+                    line: 0,
+                    column: 0,
+                    message,
+                });
+            }
         }
         Ok(())
     }
@@ -288,28 +448,68 @@ impl Catalog {
             .collect()
     }
 
-    /// Every template, as (path under assets/templates/, source).
+    /// Every template, as (path under its templates directory, source).
     pub fn templates(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.templates.iter().map(|(n, s)| (n.as_str(), s.as_str()))
+        self.templates
+            .iter()
+            .map(|t| (t.name.as_str(), t.source.as_str()))
     }
 
-    fn template_source(&self, name: &str) -> Option<&str> {
-        self.templates().find(|(n, _)| *n == name).map(|(_, s)| s)
+    /// A template by its path under the templates directories.
+    pub fn template(&self, name: &str) -> Option<&Template> {
+        self.templates.iter().find(|t| t.name == name)
+    }
+
+    fn template_names(&self) -> impl Iterator<Item = &str> {
+        self.templates.iter().map(|t| t.name.as_str())
     }
 }
 
+/// The services of one catalog file, each knowing where it is defined.
+fn parse_services(source: &CatalogText) -> Result<Vec<ServiceDef>, YamlError> {
+    let parsed: CatalogFile = yaml::parse(&source.file, &source.text)?;
+    Ok(parsed
+        .services
+        .into_iter()
+        .map(|spanned| {
+            let mut service = spanned.value;
+            service.defined = Defined {
+                file: source.file.clone(),
+                origin: source.origin.clone(),
+                line: spanned.referenced.line(),
+                column: spanned.referenced.column(),
+            };
+            service
+        })
+        .collect())
+}
+
 impl fmt::Display for Catalog {
-    /// The `resource map` tree: service -> kind -> template.
+    /// The `resource map` tree: service -> kind -> template, each template embedded or the
+    /// operator's override, each service from the built-in catalog or the operator's.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let width = self
+            .services
+            .iter()
+            .flat_map(|s| s.kinds.iter().map(|k| k.template.chars().count()))
+            .max()
+            .unwrap_or(0);
         for service in &self.services {
             write!(f, "{}", service.name)?;
             if !service.depends_on.is_empty() {
                 write!(f, " (after {})", service.depends_on.join(", "))?;
             }
+            if let Origin::Override(_) = service.origin() {
+                write!(f, "  [defined in {}]", service.defined.file)?;
+            }
             writeln!(f)?;
             let last = service.kinds.len().saturating_sub(1);
             for (i, def) in service.kinds.iter().enumerate() {
                 let branch = if i == last { "└──" } else { "├──" };
+                let origin = match self.template(&def.template).map(|t| &t.origin) {
+                    Some(Origin::Override(path)) => format!("override {}", path.display()),
+                    _ => "embedded".to_string(),
+                };
                 let data = if def.kind.holds_data() {
                     "  [data]"
                 } else {
@@ -317,7 +517,7 @@ impl fmt::Display for Catalog {
                 };
                 writeln!(
                     f,
-                    "  {branch} {:<9} {}{data}",
+                    "  {branch} {:<9} {:<width$}  {origin}{data}",
                     def.kind.as_str(),
                     def.template
                 )?;
@@ -428,7 +628,7 @@ mod tests {
             ),
             (
                 "services:\n- {name: a, role: controller, kinds: [{kind: svc, template: nope.j2}]}\n",
-                "not under assets/templates/",
+                "neither an override (templates/ beside the config) nor under assets/templates/",
             ),
             (
                 "services:\n- {name: a, role: controller, kinds: [{kind: pv, template: x.j2}]}\n",
@@ -441,6 +641,7 @@ mod tests {
                 Catalog::parse("c.yml", text, t("x.j2")).unwrap_err()
             );
             assert!(err.contains(want), "{err}");
+            assert!(err.starts_with("c.yml:2:3: service"), "{err}");
         }
         let err = Catalog::parse(
             "c.yml",

@@ -209,11 +209,7 @@ impl Config {
     /// exists, else only the built-in defaults. A file missing from the directory means its
     /// built-in defaults; keys a file leaves out take theirs too.
     pub fn load(dir: Option<&Path>, catalog: &Catalog) -> Result<Config, ConfigError> {
-        let dir = match dir {
-            Some(dir) => Some(dir.to_path_buf()),
-            None => Some(PathBuf::from("etc")).filter(|d| d.is_dir()),
-        };
-        let Some(dir) = dir else {
+        let Some(dir) = config_dir(dir) else {
             return Config::parse(None, None, Path::new("."), catalog);
         };
         if !dir.is_dir() {
@@ -338,6 +334,15 @@ impl Config {
             Role::Controller => &self.node_labels.controller,
             Role::Compute => &self.node_labels.compute,
         }
+    }
+}
+
+/// The config directory: `dir` when given (`--config-dir`), else ./etc when it exists;
+/// `None` means the built-in defaults alone. The operator's overrides live there too.
+pub fn config_dir(dir: Option<&Path>) -> Option<PathBuf> {
+    match dir {
+        Some(dir) => Some(dir.to_path_buf()),
+        None => Some(PathBuf::from("etc")).filter(|d| d.is_dir()),
     }
 }
 

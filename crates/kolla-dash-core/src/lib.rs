@@ -5,7 +5,8 @@
 //! Layers, each using only those above it:
 //! - `kind`, `labels`, `values`, `yaml`: names, value grammars and parsing shared by
 //!   everything;
-//! - `catalog`, `config`, `render`: services, the operator's config, manifests from templates;
+//! - `catalog`, `overrides`, `config`, `render`: services, the operator's overrides and config,
+//!   manifests from templates;
 //! - `summary`: the compact objects the cluster side hands in;
 //! - `ownership`, `record`, `drain`: what is kolla-dash's to touch, the bootstrap record on
 //!   a service's data, what draining a node would lose;
@@ -23,6 +24,7 @@ pub mod drain;
 pub mod kind;
 pub mod labels;
 pub mod model;
+pub mod overrides;
 pub mod ownership;
 pub mod record;
 pub mod render;

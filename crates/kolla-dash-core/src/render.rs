@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use minijinja::value::{Serde, Value};
+use minijinja::value::{Kwargs, Serde, Value};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, context};
 use serde_json::Map;
 
@@ -21,8 +21,6 @@ use crate::yaml::{self, YamlError};
 pub const PASSWORDS_SECRET: &str = "kolla-passwords";
 /// Where host storage keeps each namespace's service data directories (`<dir>/<namespace>/<service>`).
 pub const HOST_VOLUMES_DIR: &str = "/var/lib/kolla/volumes";
-/// Where messages place templates.
-const TEMPLATES_DIR: &str = "assets/templates";
 
 /// The object kinds a template may produce (all of them watched by the dashboard).
 const MANIFEST_KINDS: [ObjKind; 9] = [
@@ -59,17 +57,20 @@ pub struct Manifest {
 pub enum RenderError {
     #[error(transparent)]
     Lookup(#[from] LookupError),
-    #[error("{TEMPLATES_DIR}/{template}:{line}: {message}")]
+    /// `file` is the template's file (the operator's override, or under assets/templates/);
+    /// line and column count from 1, 0 when unknown.
+    #[error("{file}:{line}{}: {message}", column_suffix(*.column))]
     Template {
-        template: String,
+        file: String,
         line: usize,
+        column: usize,
         message: String,
     },
     #[error("{0}")]
     Yaml(YamlError),
-    #[error("{TEMPLATES_DIR}/{template}: document {index}: {message}")]
+    #[error("{file}: document {index}: {message}")]
     Object {
-        template: String,
+        file: String,
         index: usize,
         message: String,
     },
@@ -87,12 +88,28 @@ impl<'a> Renderer<'a> {
     pub fn new(config: &'a Config, catalog: &'a Catalog) -> Result<Self, RenderError> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // Errors say what was undefined in release builds too (the operator's overrides).
+        env.set_debug(true);
+        // Strict mode still hands an undefined value to a filter, and `tojson` would write
+        // it as `null`: a misspelt name (`{{ selectr | tojson }}`) is an error instead.
+        env.add_filter(
+            "tojson",
+            |value: &Value, indent: Option<Value>, args: Kwargs| {
+                if value.is_undefined() {
+                    return Err(minijinja::Error::new(
+                        minijinja::ErrorKind::UndefinedError,
+                        "tojson was given a name that is not defined",
+                    ));
+                }
+                minijinja::filters::tojson(value, indent, args)
+            },
+        );
         // minijinja strips `.j2` and would JSON-escape `*.yml` output (`{{ x }}-disk` ->
         // `"x"-disk`); templates quote where YAML needs it and use `tojson` for structures.
         env.set_auto_escape_callback(|_| AutoEscape::None);
         for (name, source) in catalog.templates() {
             env.add_template(name, source)
-                .map_err(|e| template_error(name, &e))?;
+                .map_err(|e| template_error(catalog, name, &e))?;
         }
         let images = config.images.clone();
         env.add_function("image", move |name: String| {
@@ -147,15 +164,16 @@ impl<'a> Renderer<'a> {
             .env
             .get_template(template)
             .and_then(|t| t.render(self.context(def, kind)))
-            .map_err(|e| template_error(template, &e))?;
-        let docs = yaml::parse_all(&format!("{TEMPLATES_DIR}/{template} (rendered)"), &text)
-            .map_err(RenderError::Yaml)?;
+            .map_err(|e| template_error(self.catalog, template, &e))?;
+        let file = template_file(self.catalog, template);
+        let docs =
+            yaml::parse_all(&format!("{file} (rendered)"), &text).map_err(RenderError::Yaml)?;
         docs.into_iter()
             .enumerate()
             .map(|(i, doc)| {
                 self.finish(def, kind, doc)
                     .map_err(|message| RenderError::Object {
-                        template: template.to_string(),
+                        file: file.clone(),
                         index: i + 1,
                         message,
                     })
@@ -289,14 +307,48 @@ fn str_field<'m>(obj: &'m Map<String, serde_json::Value>, key: &str) -> Result<&
         .ok_or_else(|| format!("has no string `{key}`"))
 }
 
-fn template_error(template: &str, err: &minijinja::Error) -> RenderError {
+/// The file messages name for a template: the operator's override, or its place under
+/// assets/templates/.
+fn template_file(catalog: &Catalog, name: &str) -> String {
+    catalog
+        .template(name)
+        .map_or_else(|| name.to_string(), |t| t.file())
+}
+
+/// A minijinja error at file:line:column of the template it happened in (an included
+/// template's own, if that is where).
+fn template_error(catalog: &Catalog, template: &str, err: &minijinja::Error) -> RenderError {
     let message = match err.detail() {
         Some(detail) => format!("{}: {detail}", err.kind()),
         None => err.kind().to_string(),
     };
+    let name = err.name().unwrap_or(template);
+    let column = match (err.range(), catalog.template(name)) {
+        (Some(range), Some(t)) => column_at(&t.source, range.start),
+        _ => 0,
+    };
     RenderError::Template {
-        template: err.name().unwrap_or(template).to_string(),
+        file: template_file(catalog, name),
         line: err.line().unwrap_or(0),
+        column,
         message,
+    }
+}
+
+/// The 1-based column (in characters) of byte `offset` in `source`; 0 if it is not a
+/// character boundary of it.
+fn column_at(source: &str, offset: usize) -> usize {
+    let Some(before) = source.get(..offset) else {
+        return 0;
+    };
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    before[line_start..].chars().count() + 1
+}
+
+fn column_suffix(column: usize) -> String {
+    if column == 0 {
+        String::new()
+    } else {
+        format!(":{column}")
     }
 }

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use crate::kind::Kind;
 use crate::model::grid::Row;
 use crate::model::msg::{Action, Consent};
+use crate::model::switch::{Pick, Target};
 
 /// The verbs `:` understands; each is also a CLI command.
 pub const VERBS: [&str; 7] = [
@@ -34,6 +35,10 @@ pub enum Request {
     },
     /// `export incidents FILE` (the dashboard's own verb).
     ExportIncidents(PathBuf),
+    /// `ctx NAME`, `ns NAME` (the dashboard's own verbs): look there instead.
+    Switch(Target),
+    /// `ctx`, `ns` without a name: the picker.
+    Pick(Pick),
 }
 
 /// A command line split into its words and the flags each verb allows.
@@ -54,6 +59,12 @@ pub fn parse(line: &str, rows: &[Row]) -> Result<Request, String> {
     };
     if verb == "export" {
         return export(words);
+    }
+    if let Some(pick) = [Pick::Context, Pick::Namespace]
+        .into_iter()
+        .find(|p| p.verb() == verb)
+    {
+        return switch(pick, words);
     }
     let shell_resource =
         verb == "resource" && matches!(line.split_whitespace().nth(1), Some("template" | "map"));
@@ -139,12 +150,14 @@ fn flags(words: Vec<&str>) -> Result<Words<'_>, String> {
                 _ => return Err("-o takes json or table".to_string()),
             },
             "-ojson" | "--output=json" => out.json = true,
-            w if ["-n", "--namespace", "--context"].contains(&w)
-                || w.starts_with("--namespace=")
-                || w.starts_with("--context=") =>
-            {
+            w if ["-n", "--namespace"].contains(&w) || w.starts_with("--namespace=") => {
                 return Err(format!(
-                    "{w} cannot be used inside the dashboard: it shows one namespace and context (restart kolla-dash with {w} to change them)"
+                    "{w} cannot be used inside the dashboard: `:ns NAME` switches the namespace (`:ns` lists them)"
+                ));
+            }
+            w if w == "--context" || w.starts_with("--context=") => {
+                return Err(format!(
+                    "{w} cannot be used inside the dashboard: `:ctx NAME` switches the context (`:ctx` lists them)"
                 ));
             }
             w if w.starts_with('-') => {
@@ -213,6 +226,21 @@ fn shell_only(dry_run: bool, json: bool) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// `ctx [NAME]` or `ns [NAME]`; `words` follow the verb.
+fn switch<'a>(pick: Pick, mut words: impl Iterator<Item = &'a str>) -> Result<Request, String> {
+    match (words.next(), words.next()) {
+        (None, _) => Ok(Request::Pick(pick)),
+        (Some(name), None) if !name.starts_with('-') => Ok(Request::Switch(Target {
+            pick,
+            name: name.to_string(),
+        })),
+        _ => Err(format!(
+            "usage: {} [NAME] (without NAME: pick from a list)",
+            pick.verb()
+        )),
+    }
 }
 
 /// `export incidents FILE`; `words` follow the word `export`.
@@ -423,6 +451,28 @@ mod tests {
             parse("export nodes x", &rows()),
             Err("usage: export incidents FILE".into())
         );
+    }
+
+    #[test]
+    fn ctx_and_ns_switch_or_pick_and_the_flags_point_at_them() {
+        let target = |pick, name: &str| {
+            Ok(Request::Switch(Target {
+                pick,
+                name: name.into(),
+            }))
+        };
+        assert_eq!(parse("ns other", &rows()), target(Pick::Namespace, "other"));
+        assert_eq!(parse("ctx prod", &rows()), target(Pick::Context, "prod"));
+        assert_eq!(parse("ns", &rows()), Ok(Request::Pick(Pick::Namespace)));
+        assert_eq!(parse(" ctx ", &rows()), Ok(Request::Pick(Pick::Context)));
+        assert_eq!(
+            parse("ns a b", &rows()),
+            Err("usage: ns [NAME] (without NAME: pick from a list)".into())
+        );
+        let e = act("run mariadb -n other").unwrap_err();
+        assert!(e.contains("`:ns NAME` switches the namespace"), "{e}");
+        let e = act("deploy --context=prod").unwrap_err();
+        assert!(e.contains("`:ctx NAME` switches the context"), "{e}");
     }
 
     #[test]

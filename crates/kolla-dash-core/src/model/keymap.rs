@@ -25,6 +25,8 @@ pub enum KeyMode {
     Filter,
     /// The `:` command line (other keys edit it).
     Command,
+    /// The context or namespace picker (`:ctx`, `:ns`).
+    Picker,
 }
 
 /// A condition on the screen that changes what a key means.
@@ -157,6 +159,9 @@ const ANSWER: &str = "y / n";
 const ANSWER_WHAT: &str = "answer a confirmation";
 const IN_NODES: &str = "in nodes";
 const IN_INCIDENTS: &str = "in incidents";
+const COMMAND_LINE: &str = "CLI verbs (run keystone), :ctx/:ns [NAME], export incidents FILE";
+const PICKER: &str = ":ctx / :ns";
+const PICKER_WHAT: &str = "switch context / namespace (no NAME: pick from a list)";
 
 /// The keymap, in the order help lists it.
 pub const KEYMAP: &[Binding] = &[
@@ -253,7 +258,7 @@ pub const KEYMAP: &[Binding] = &[
         &[K::Char(':')],
         C::CommandLine,
         ":",
-        "CLI verbs (run keystone), export incidents FILE (JSON lines)",
+        COMMAND_LINE,
     )
     .hint(":", "cmd"),
     row(M::Normal, &[K::Char('N')], C::Nodes, VIEWS, VIEWS_WHAT).hint("N", "nodes"),
@@ -539,22 +544,32 @@ pub const KEYMAP: &[Binding] = &[
         "filter rows by service name",
     )
     .hint("Esc", "clear filter"),
+    row(M::Command, &[K::Enter], C::Accept, ":", COMMAND_LINE).hint("Enter", "run"),
+    row(M::Command, &[K::Esc], C::Back, ":", COMMAND_LINE).hint("Esc", "cancel"),
     row(
-        M::Command,
-        &[K::Enter],
-        C::Accept,
-        ":",
-        "CLI verbs (run keystone), export incidents FILE (JSON lines)",
+        M::Picker,
+        &[K::Up, K::Char('k')],
+        C::MoveUp,
+        PICKER,
+        "select the name above",
     )
-    .hint("Enter", "run"),
+    .hint("↑↓", "select"),
     row(
-        M::Command,
-        &[K::Esc],
+        M::Picker,
+        &[K::Down, K::Char('j')],
+        C::MoveDown,
+        PICKER,
+        "select the name below",
+    ),
+    row(M::Picker, &[K::Enter], C::Accept, PICKER, PICKER_WHAT).hint("Enter", "switch"),
+    row(
+        M::Picker,
+        &[K::Esc, K::Char('q')],
         C::Back,
-        ":",
-        "CLI verbs (run keystone), export incidents FILE (JSON lines)",
+        PICKER,
+        "close the picker, staying where you are",
     )
-    .hint("Esc", "cancel"),
+    .hint("Esc", "close"),
     row(
         M::Any,
         &[K::Ctrl('c')],
@@ -599,7 +614,7 @@ pub fn help() -> Vec<HelpLine> {
     for b in KEYMAP {
         if matches!(
             b.mode,
-            KeyMode::Incidents | KeyMode::Filter | KeyMode::Command
+            KeyMode::Incidents | KeyMode::Filter | KeyMode::Command | KeyMode::Picker
         ) || b.label == IN_NODES
         {
             // These views teach their keys in their own footers.
@@ -667,6 +682,7 @@ pub enum FooterContext {
     TypedConfirm,
     Filter,
     Command,
+    Picker,
 }
 
 /// One footer hint: a key of the keymap, or an example.
@@ -753,8 +769,14 @@ pub fn footer(
         F::Command => vec![
             Hint::Key(KeyMode::Command, C::Accept),
             Hint::Key(KeyMode::Command, C::Back),
-            Hint::Example("e.g.", "deploy · run keystone · export incidents FILE"),
+            Hint::Example(
+                "e.g.",
+                "deploy · run keystone · ns other · export incidents FILE",
+            ),
         ],
+        F::Picker => [C::MoveUp, C::Accept, C::Back]
+            .map(|c| Hint::Key(KeyMode::Picker, c))
+            .to_vec(),
     };
     hints
         .into_iter()
@@ -871,6 +893,7 @@ mod tests {
             F::TypedConfirm,
             F::Filter,
             F::Command,
+            F::Picker,
         ] {
             assert!(!footer(context, false, true).is_empty(), "{context:?}");
         }

@@ -12,6 +12,7 @@ pub mod log;
 pub mod msg;
 pub mod state;
 pub mod store;
+pub mod switch;
 mod update;
 pub mod workflow;
 

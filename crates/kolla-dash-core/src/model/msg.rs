@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use crate::kind::Kind;
 use crate::model::store::Sync;
+use crate::model::switch::{Choice, Pick, Target};
 use crate::ownership::Foreign;
 use crate::summary::{EventSummary, ObjKind, ObjRef, ObjectSummary};
 use crate::workflow::plan::StepAction;
@@ -138,6 +139,21 @@ pub enum Msg {
     WorkflowFinished {
         ok: bool,
         summary: String,
+    },
+    /// The names a picker offers (`Effect::ListChoices`), or why they could not be listed.
+    Choices {
+        pick: Pick,
+        result: Result<Vec<Choice>, String>,
+    },
+    /// This model is the new target's (`Effect::Switch`); `from` is `context/namespace`
+    /// the dashboard showed before.
+    Switched {
+        from: String,
+    },
+    /// `Effect::Switch` could not be carried out: the dashboard stays where it is.
+    SwitchFailed {
+        target: Target,
+        error: String,
     },
 }
 
@@ -355,5 +371,10 @@ pub enum Effect {
     ExportIncidents {
         path: PathBuf,
     },
+    /// List the contexts or namespaces a picker offers; answered with `Msg::Choices`.
+    ListChoices(Pick),
+    /// Look at another context or namespace: new engine, watchers and model (answered with
+    /// `Msg::Switched` in the new model, or `Msg::SwitchFailed`).
+    Switch(Target),
     Quit,
 }

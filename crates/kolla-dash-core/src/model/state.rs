@@ -10,6 +10,7 @@ use crate::model::input::TextInput;
 use crate::model::log::{Entry, LogPane, NoteLevel};
 use crate::model::msg::{Action, Connection};
 use crate::model::store::{Store, Sync};
+use crate::model::switch::{Picker, Target};
 use crate::model::workflow::{CellStep, WorkflowView};
 use crate::status::CellStatus;
 use crate::summary::{EventSummary, NodeReady, NodeSummary, ObjKind, ObjectSummary};
@@ -65,6 +66,8 @@ pub enum Pane {
 pub enum Subject {
     Act(Action),
     CancelWorkflow,
+    /// Switching context or namespace away from a running deploy or actions under way.
+    Switch(Target),
 }
 
 /// A name the operator must type to confirm (data loss), and what is typed so far.
@@ -103,6 +106,8 @@ pub enum Mode {
     Nodes,
     /// The session's incidents and their timelines.
     Incidents,
+    /// Choosing a context or namespace to switch to (`:ctx`, `:ns`).
+    Picker(Picker),
 }
 
 /// The last thing worth telling the operator, at the bottom of the screen.

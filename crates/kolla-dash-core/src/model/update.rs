@@ -10,6 +10,7 @@ use crate::model::keymap::{self, Command, KeyMode};
 use crate::model::log::{LogSource, NoteLevel};
 use crate::model::msg::{Action, Connection, Consent, Effect, Key, Liveness, Msg, NodeOp};
 use crate::model::state::{Confirm, Mode, Model, Pane, StatusLine, Subject, Typed};
+use crate::model::switch;
 use crate::model::workflow::{WorkflowView, describe, step_label};
 use crate::status::CellStatus;
 use crate::status::{PodHealth, pod_health};
@@ -145,6 +146,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 warning: Some(warning),
             });
         }
+        Msg::Choices { pick, result } => switch::listed(model, pick, result),
+        Msg::Switched { from } => switch::arrived(model, &from),
+        Msg::SwitchFailed { target, error } => switch::failed(model, &target, &error),
         Msg::WorkflowFinished { ok, summary } => {
             let what = model
                 .workflow
@@ -274,6 +278,7 @@ fn key_mode(mode: &Mode) -> KeyMode {
         Mode::Detail { .. } => KeyMode::Detail,
         Mode::Nodes => KeyMode::Nodes,
         Mode::Incidents => KeyMode::Incidents,
+        Mode::Picker(_) => KeyMode::Picker,
         Mode::Filter(_) => KeyMode::Filter,
         Mode::Command(_) => KeyMode::Command,
         Mode::Confirm(Confirm { typed: Some(_), .. }) => KeyMode::TypedConfirm,
@@ -301,6 +306,7 @@ fn on_key(model: &mut Model, key: Key) -> Vec<Effect> {
         }
         Mode::Nodes => nodes_command(model, command),
         Mode::Incidents => incidents_command(model, command),
+        Mode::Picker(picker) => switch::key(model, picker, command),
         Mode::Filter(input) => filter_key(model, input, command, key),
         Mode::Command(input) => command_key(model, input, command, key),
         Mode::Confirm(confirm) => confirm_key(model, confirm, command, key),
@@ -662,6 +668,8 @@ fn command_key(
                 set_status(model, NoteLevel::Info, text);
                 vec![Effect::ExportIncidents { path }]
             }
+            Ok(Request::Switch(target)) => switch::switch(model, target),
+            Ok(Request::Pick(pick)) => switch::open(model, pick),
             Ok(Request::Show { row, kind }) => {
                 let kind = kind.unwrap_or(model.grid.selected_kind());
                 model.grid.select(row, kind);
@@ -726,5 +734,6 @@ fn confirmed(model: &mut Model, subject: Subject) -> Vec<Effect> {
             set_status(model, NoteLevel::Progress, "cancelling…".to_string());
             vec![Effect::CancelWorkflow]
         }
+        Subject::Switch(target) => switch::go(model, target),
     }
 }
