@@ -8,7 +8,7 @@
 
 mod support;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -409,53 +409,48 @@ fn two_nodes_failing_two_seconds_apart_are_one_incident_judged_against_both() {
 
         // Every time a service is judged healed, none of the replicas that count may be on a
         // dead node: check it on every message, against the dashboard's own view of the pods.
-        let mut judged: BTreeMap<String, u32> = BTreeMap::new();
-        let deadline = tokio::time::Instant::now() + support::dash::WAIT;
-        loop {
-            let incidents = dash.model.incidents().incidents();
-            if let Some(incident) = incidents.first() {
-                for (service, heal) in &incident.services {
-                    if heal.healed_after_ms.is_none() || judged.contains_key(service) {
-                        continue;
-                    }
-                    let row = dash.model.store().row_of_service(service).expect("a row");
-                    let off_dead_nodes = dash
-                        .model
-                        .cell_objects(row, Kind::Pod)
-                        .into_iter()
-                        .filter(|o| !o.deleting)
-                        .filter(|o| match &o.state {
-                            ObjState::Pod {
-                                ready: true,
-                                node: Some(node),
-                                ..
-                            } => !dead.contains(&node.as_str()),
-                            _ => false,
-                        })
-                        .count();
-                    let off = u32::try_from(off_dead_nodes).unwrap_or(u32::MAX);
-                    assert!(
-                        off >= heal.replicas,
-                        "{service} judged healed with {off} of {} replicas off the dead nodes",
-                        heal.replicas
-                    );
-                    judged.insert(service.clone(), off);
+        let judged: RefCell<BTreeMap<String, u32>> = RefCell::default();
+        let every_service_judged = |d: &Dashboard| {
+            let Some(incident) = d.model.incidents().incidents().first() else {
+                return false;
+            };
+            let mut judged = judged.borrow_mut();
+            for (service, heal) in &incident.services {
+                if heal.healed_after_ms.is_none() || judged.contains_key(service) {
+                    continue;
                 }
-                if !incident.services.is_empty() && judged.len() == incident.services.len() {
-                    break;
-                }
+                let row = d.model.store().row_of_service(service).expect("a row");
+                let off_dead_nodes = d
+                    .model
+                    .cell_objects(row, Kind::Pod)
+                    .into_iter()
+                    .filter(|o| !o.deleting)
+                    .filter(|o| match &o.state {
+                        ObjState::Pod {
+                            ready: true,
+                            node: Some(node),
+                            ..
+                        } => !dead.contains(&node.as_str()),
+                        _ => false,
+                    })
+                    .count();
+                let off = u32::try_from(off_dead_nodes).unwrap_or(u32::MAX);
+                assert!(
+                    off >= heal.replicas,
+                    "{service} judged healed with {off} of {} replicas off the dead nodes",
+                    heal.replicas
+                );
+                judged.insert(service.clone(), off);
             }
-            match tokio::time::timeout_at(deadline, inbox.msgs.recv()).await {
-                Ok(Some(msg)) => {
-                    dash.handle(vec![msg]);
-                }
-                Ok(None) => panic!("the watchers stopped"),
-                Err(_) => panic!(
-                    "timed out waiting for every service to heal: {:#?}",
-                    dash.model.incidents().incidents()
-                ),
-            }
-        }
+            !incident.services.is_empty() && judged.len() == incident.services.len()
+        };
+        pump(
+            &mut dash,
+            &mut inbox,
+            "every service of the incident to heal",
+            every_service_judged,
+        )
+        .await;
         let incident = the_incident(&dash);
         assert_eq!(
             incident
