@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
+use kolla_dash::devcluster::Component;
 use kolla_dash::kind::Kind;
 use kolla_dash::model::incident::{Incident, Step};
 use kolla_dash::model::store::Sync;
@@ -134,6 +135,13 @@ fn a_paused_api_server_is_noticed_blamed_for_the_node_failures_and_healed_withou
         // Kubernetes writes whole seconds; nothing can change while the server is frozen.
         let paused_at = jiff::Timestamp::now();
         dev_cluster(&cluster, &["pause-apiserver"]);
+        // The simulated kubelets fall silent too, as kubelets behind the same outage would,
+        // until the node lifecycle controller has judged their stale leases: a kubelet
+        // renewing its lease the moment the server is back would make the drill a race.
+        cluster
+            .dev_cluster()
+            .pause_component(Component::Kwok)
+            .expect("pause the simulated kubelets");
         let paused = Instant::now();
         pump(&mut dash, &mut inbox, "the server called silent", |d| {
             matches!(d.model.connection(), Connection::Silent { .. })
@@ -191,6 +199,10 @@ fn a_paused_api_server_is_noticed_blamed_for_the_node_failures_and_healed_withou
             .cloned()
             .expect("blamed");
         let outage = incident.api_outage.expect("blamed");
+        cluster
+            .dev_cluster()
+            .resume_component(Component::Kwok)
+            .expect("resume the simulated kubelets");
         assert!(
             incident
                 .timeline
