@@ -19,11 +19,11 @@ use std::time::{Duration, Instant};
 
 use kolla_dash::devcluster::Component;
 use kolla_dash::model::Connection;
-use kolla_dash::tui::{DashOptions, Dashboard};
+use kolla_dash::tui::Dashboard;
 use kube::client::ClientBuilder;
 use rand::Rng as _;
 use support::cluster::TestCluster;
-use support::dash::{engine_in, feed_for, pump};
+use support::dash::{engine_in, feed_for, pump, readonly};
 use tower::{Layer, Service};
 
 const NS: &str = "bench";
@@ -91,12 +91,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn run(cluster: &TestCluster) -> anyhow::Result<()> {
     let counts = Counts::default();
     let client = counting_client(&cluster.kubeconfig_path(), &counts).await?;
-    let options = DashOptions {
-        readonly: true,
-        local_cluster: true,
-        no_color: false,
-    };
-    let (mut dash, mut inbox) = Dashboard::start(engine_in(client, NS), options)?;
+    let (mut dash, mut inbox) = Dashboard::start(engine_in(client, NS), readonly())?;
     pump(&mut dash, &mut inbox, "the first sync", |d| {
         d.model.store().all_synced()
     })

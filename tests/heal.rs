@@ -23,7 +23,9 @@ use kolla_dash::tui::Dashboard;
 use kube::Api;
 use kube::api::{DeleteParams, ListParams, PostParams};
 use support::cluster::TestCluster;
-use support::dash::{Headless, WAIT, converge, engine_in, pump, pump_seeing, synced_in};
+use support::dash::{
+    Headless, WAIT, converge, engine_in, pump, pump_seeing, readonly, start_in, synced_in,
+};
 use support::proxy::Proxy;
 use support::wait::wait_for_async;
 
@@ -194,7 +196,8 @@ fn every_watch_relists_after_an_error_and_events_are_shown_once() {
             .expect("record an event");
 
         let proxy = Proxy::to_apiserver(&kubeconfig).await;
-        let (mut dash, mut inbox) = synced_in(proxy.client(&kubeconfig).await, ns).await;
+        // Not `synced_in`: every message counts, the first list's too.
+        let (mut dash, mut inbox) = start_in(proxy.client(&kubeconfig).await, ns, readonly());
         // How many times each event's note reached the dashboard.
         let shown: RefCell<BTreeMap<String, usize>> = RefCell::default();
         let count = |msg: &Msg| {
@@ -219,9 +222,13 @@ fn every_watch_relists_after_an_error_and_events_are_shown_once() {
         pump_seeing(
             &mut dash,
             &mut inbox,
-            "the node, the PV, the slice and the first event",
+            "the first sync with the node, the PV, the slice and the first event",
             count,
-            |d| knows(d) == (true, true, true) && shown.borrow().contains_key(before),
+            |d| {
+                d.model.store().all_synced()
+                    && knows(d) == (true, true, true)
+                    && shown.borrow().contains_key(before)
+            },
         )
         .await;
 

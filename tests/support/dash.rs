@@ -43,14 +43,18 @@ pub fn start_in(client: kube::Client, namespace: &str, options: DashOptions) -> 
     Dashboard::start(engine_in(client, namespace), options).expect("dashboard")
 }
 
-/// A read-only dashboard core on `client` in `namespace`, once every watched kind is listed.
-pub async fn synced_in(client: kube::Client, namespace: &str) -> (Dashboard, Inbox) {
-    let options = DashOptions {
+/// How the drills watch: read-only, on the local cluster.
+pub fn readonly() -> DashOptions {
+    DashOptions {
         readonly: true,
         local_cluster: true,
         no_color: false,
-    };
-    let (mut dash, mut inbox) = start_in(client, namespace, options);
+    }
+}
+
+/// A read-only dashboard core on `client` in `namespace`, once every watched kind is listed.
+pub async fn synced_in(client: kube::Client, namespace: &str) -> (Dashboard, Inbox) {
+    let (mut dash, mut inbox) = start_in(client, namespace, readonly());
     pump(&mut dash, &mut inbox, "the first sync", |d| {
         d.model.store().all_synced()
     })
