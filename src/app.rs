@@ -62,11 +62,14 @@ pub fn main(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // `diff` speaks like `kubectl diff`: 1 means "differs", so its errors exit 2.
+    let diff = matches!(cli.command, Some(Command::Diff(_)));
     match runtime.block_on(dispatch(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<crate::commands::diff::Differs>() => ExitCode::from(1),
         Err(e) => {
             eprintln!("kolla-dash: {e:#}");
-            ExitCode::FAILURE
+            ExitCode::from(if diff { 2 } else { 1 })
         }
     }
 }
@@ -74,7 +77,7 @@ pub fn main(cli: Cli) -> ExitCode {
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     use crate::catalog::Verb;
     use crate::cli::ResourceCommand;
-    use crate::commands::{dash, incidents, rbac, template, verbs, workflow};
+    use crate::commands::{dash, diff, incidents, rbac, template, verbs, workflow};
     use crate::model::Consent;
 
     let global = cli.global;
@@ -105,6 +108,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Dash(a)) => dash::dash(&global, &a).await,
         Some(Command::Demo(a)) => dash::demo(&global, &a).await,
         Some(Command::Deploy(a)) => workflow::deploy(&global, &a).await,
+        Some(Command::Diff(a)) => diff::diff(&global, &a).await,
         Some(Command::Incidents(a)) => incidents::incidents(&global, &a).await,
         Some(Command::Rbac(a)) => rbac::rbac(&global, &a),
         Some(Command::Teardown(a)) => workflow::teardown(&global, &a).await,

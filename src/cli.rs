@@ -15,6 +15,7 @@ Examples:
   kolla-dash demo                         start a local cluster and open the dashboard on it
   kolla-dash                              open the dashboard on the current kubeconfig context
   kolla-dash deploy                       deploy the whole stack in dependency order
+  kolla-dash diff                         what deploy would change (exit 1 if anything)
   kolla-dash bootstrap mariadb            the guide's verbs, one service at a time
   kolla-dash resource create mariadb pvc  ... or one resource kind at a time
   kolla-dash resource status mariadb      what exists and what is ready
@@ -112,6 +113,10 @@ pub enum Command {
 
     /// Remove services (default: all) in reverse dependency order
     Teardown(TeardownArgs),
+
+    /// Print what `deploy` would change, cell by cell: exit 0 when nothing, 1 when the
+    /// cluster differs from the config, 2 when it cannot tell
+    Diff(DiffArgs),
 
     /// Print the Role and ClusterRole kolla-dash needs in the namespace, as YAML for
     /// `kubectl apply -f -` (no cluster needed)
@@ -318,7 +323,8 @@ pub struct DeployArgs {
     /// Services to deploy, with their dependencies [default: every service]
     #[arg(value_name = "SERVICE", add = ArgValueCompleter::new(services))]
     pub services: Vec<String>,
-    /// Print the plan (steps, waits, order) without touching the cluster
+    /// Print the plan (steps, waits, order, what each step changes) without touching the
+    /// cluster
     #[arg(long)]
     pub dry_run: bool,
     /// Per-step timeout in seconds
@@ -328,6 +334,18 @@ pub struct DeployArgs {
     pub output: Output,
     #[command(flatten)]
     pub adopt: AdoptArg,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Services to compare, with their dependencies, as `deploy SERVICE...` would deploy
+    /// them [default: every service]
+    #[arg(value_name = "SERVICE", add = ArgValueCompleter::new(services))]
+    pub services: Vec<String>,
+    /// `json`: the cells that differ, each with its objects and changed fields (a Secret's
+    /// values as null)
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: Output,
 }
 
 #[derive(Debug, Args)]

@@ -21,6 +21,7 @@ use crate::ownership::{self, Meeting};
 use crate::render::{Manifest, PASSWORDS_SECRET, Renderer};
 use crate::workflow::plan::StepAction;
 
+mod changes;
 mod data;
 
 /// One thing the engine did, for the status line, the log pane and the CLI's output.
@@ -211,7 +212,8 @@ impl Engine {
 
     /// Creates (server-side applies) every object of one kind. Idempotent. Every object is
     /// looked at first: one that is not kolla-dash's stops the create before anything
-    /// changes, unless `consent.adopt` takes it over.
+    /// changes, unless `consent.adopt` takes it over; so does a change that cannot be made
+    /// in place (`judge_changes`), and a Job that ran with an earlier rendering is left.
     pub async fn create(
         &self,
         service: &str,
@@ -251,8 +253,12 @@ impl Engine {
             }
             found.push(f);
         }
+        let judged = self.judge_changes(service, kind, &manifests, &found)?;
+        done.extend(judged.note);
         for (m, f) in manifests.iter().zip(found) {
-            done.push(self.apply_judged(m, f, consent).await?);
+            if !judged.leave.contains(&m.name) {
+                done.push(self.apply_judged(m, f, consent).await?);
+            }
         }
         Ok(done)
     }

@@ -11,14 +11,14 @@ use tokio::time::Instant;
 
 use crate::access;
 use crate::cluster::{foreign, watch};
-use crate::config::StorageProvider;
+use crate::drift::Desired;
 use crate::engine::{Engine, ForeignObjects, Outcome};
 use crate::kind::Kind;
 use crate::model::store::{Store, Sync};
-use crate::model::{CellStatus, Consent, Msg, Row};
+use crate::model::{Consent, Msg, Row};
 use crate::ownership::Meeting;
 use crate::summary::{ObjKind, ObjRef, Owner};
-use crate::workflow::plan::{self, Cells, DeployOptions, Plan, ServiceSpec, Step, StepAction};
+use crate::workflow::plan::{self, DeployOptions, Plan, ServiceSpec, Step, StepAction};
 use crate::workflow::schedule::{Readiness, Schedule, StepState};
 
 /// How long the first list of every watched kind may take.
@@ -45,7 +45,7 @@ pub fn service_specs(engine: &Engine) -> anyhow::Result<Vec<ServiceSpec>> {
 pub fn rows(specs: &[ServiceSpec]) -> Vec<Row> {
     specs
         .iter()
-        .map(|s| Row::new(s.name.clone(), s.kinds.iter().copied()))
+        .map(|s| Row::new(s.name.clone(), s.kinds.iter().copied()).after(&s.depends_on))
         .collect()
 }
 
@@ -86,9 +86,26 @@ pub fn start_watches(
     Ok((watchers, kinds))
 }
 
+/// Everything the config renders, with its cell: what drift compares the cluster with.
+pub fn desired(engine: &Engine) -> anyhow::Result<Vec<Desired>> {
+    let mut out = Vec::new();
+    for service in engine.catalog.services() {
+        for kind in service.kinds() {
+            out.extend(
+                engine
+                    .render(&service.name, kind)?
+                    .iter()
+                    .map(Desired::from),
+            );
+        }
+    }
+    Ok(out)
+}
+
 /// Starts the watchers (the foreign watch too) and waits until every kind is listed once,
 /// or refused: what RBAC hides leaves its cells forbidden (`Store::unchecked` says which
-/// matter), and a step that needs it is stopped by `preflight`.
+/// matter), and a step that needs it is stopped by `preflight`. The store judges drift
+/// against what the engine's config renders.
 pub async fn synced_store(
     engine: &Engine,
     specs: &[ServiceSpec],
@@ -97,6 +114,7 @@ pub async fn synced_store(
     let (watchers, foreign_kinds) = start_watches(engine, &tx)?;
     let mut store = Store::new(&rows(specs), &ObjKind::WATCHED);
     store.watch_foreign(&foreign_kinds);
+    store.set_desired(desired(engine)?);
     let deadline = Instant::now() + SYNC_TIMEOUT;
     while !store.all_settled() {
         let msg = tokio::time::timeout_at(deadline, rx.recv())
@@ -133,42 +151,21 @@ pub async fn preflight(engine: &Engine, plan: &Plan, what: &str) -> anyhow::Resu
     engine.access.require(what, &needs).await
 }
 
-/// Cells whose status is ready or completed (a bootstrap also when the service's data
-/// records one: it runs once), and cells known to have no object at all (a cell RBAC
-/// hides is not known to be empty).
-pub fn cell_states(store: &Store, specs: &[ServiceSpec]) -> (Cells, Cells) {
-    let mut ready = Cells::new();
-    let mut absent = Cells::new();
-    for (row, spec) in specs.iter().enumerate() {
-        for &kind in &spec.kinds {
-            let key = (spec.name.clone(), kind);
-            let recorded = kind == Kind::Bootstrap && store.bootstrap_record(row).is_some();
-            if store.status(row, kind).is_ok() || recorded {
-                ready.insert(key.clone());
-            }
-            if *store.status(row, kind) == CellStatus::Absent {
-                absent.insert(key);
-            }
-        }
-    }
-    (ready, absent)
-}
-
-/// The deploy plan for the cluster as it is now.
+/// The deploy plan for the cluster as it is now: what is missing, and what differs from
+/// the config, in dependency order.
 pub fn deploy_plan(
     engine: &Engine,
     specs: &[ServiceSpec],
     store: &Store,
     targets: &[String],
 ) -> anyhow::Result<Plan> {
-    let (ready, _) = cell_states(store, specs);
-    let provider = engine.config.storage.provider;
-    let options = DeployOptions {
-        // Network volumes cannot be mounted by the pod while the bootstrap Job holds them.
-        delete_bootstrap_after: provider != StorageProvider::Host,
-        claims_bind_on_use: matches!(provider, StorageProvider::Gce | StorageProvider::Aws),
-    };
-    Ok(plan::deploy(specs, targets, &ready, options)?)
+    let options = DeployOptions::for_provider(engine.config.storage.provider);
+    Ok(plan::deploy(
+        specs,
+        targets,
+        &store.current(specs),
+        options,
+    )?)
 }
 
 pub fn teardown_plan(
@@ -177,7 +174,7 @@ pub fn teardown_plan(
     targets: &[String],
     delete_data: bool,
 ) -> anyhow::Result<Plan> {
-    let (_, absent) = cell_states(store, specs);
+    let absent = store.current(specs).absent;
     Ok(plan::teardown(specs, targets, delete_data, &absent)?)
 }
 

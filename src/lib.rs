@@ -7,8 +7,8 @@
 //! a local control plane for the demo and the tests. See docs/architecture.md.
 
 pub use kolla_dash_core::{
-    access, catalog, config, diagnosis, drain, kind, labels, model, overrides, ownership, record,
-    render, status, summary, values, workflow, yaml,
+    access, catalog, config, diagnosis, drain, drift, kind, labels, model, overrides, ownership,
+    record, render, status, summary, values, workflow, yaml,
 };
 
 pub mod app;

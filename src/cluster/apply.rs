@@ -15,6 +15,7 @@ use kube::core::GroupVersionKind;
 use kube::discovery::{ApiCapabilities, ApiResource, Scope};
 
 use super::client::no_answer;
+use crate::drift::Live;
 use crate::labels;
 use crate::ownership::{self, Claim, Foreign};
 use crate::render::Manifest;
@@ -36,6 +37,10 @@ pub enum Found {
         uid: String,
         resource_version: String,
         annotations: BTreeMap<String, String>,
+        /// What drift compares with the rendering.
+        live: Box<Live>,
+        /// It reports the condition Complete (a Job that ran to the end).
+        complete: bool,
     },
     Foreign(Foreign),
 }
@@ -150,6 +155,12 @@ impl Applier {
         let (labels, managers) = owners_of(&live.metadata);
         Ok(match ownership::judge(claim, &labels, &managers) {
             Ok(()) => Found::Ours {
+                complete: complete(&live.data),
+                live: Box::new(Live::new(
+                    m.obj_kind,
+                    serde_json::to_value(&live)
+                        .with_context(|| format!("cannot read {}/{}", m.obj_kind, m.name))?,
+                )),
                 uid: live.metadata.uid.unwrap_or_default(),
                 resource_version: live.metadata.resource_version.unwrap_or_default(),
                 annotations: live.metadata.annotations.unwrap_or_default(),
@@ -281,6 +292,15 @@ impl Applier {
         let (api, name) = self.api_for(obj).await?;
         api.get_opt(&name).await.map_err(|e| explain(e, "get", obj))
     }
+}
+
+/// Whether an object's status reports the condition Complete (a finished Job).
+fn complete(data: &serde_json::Value) -> bool {
+    data["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|c| c["type"] == "Complete" && c["status"] == "True")
 }
 
 /// Plain (merge) patches made as kolla-dash's field manager.

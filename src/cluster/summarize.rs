@@ -16,31 +16,51 @@ use k8s_openapi::api::events::v1::Event;
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use crate::drift::Live;
 use crate::kind::Kind;
 use crate::labels;
 use crate::record;
+use crate::render;
 use crate::summary::{
     ContainerSummary, EventSummary, Exit, JobState, NodeReady, NodeSummary, ObjKind, ObjRef,
     ObjState, ObjectSummary, Owner, PodDetail, PodPhase, Reason, VolumePhase,
 };
 
 /// A Kubernetes type kolla-dash summarizes.
-pub trait Summarize {
+pub trait Summarize: serde::Serialize {
     const KIND: ObjKind;
     fn meta(&self) -> &ObjectMeta;
     fn state(&self) -> ObjState;
 
     fn summarize(&self) -> ObjectSummary {
         let meta = self.meta();
+        let owner = owner_of(meta.labels.as_ref());
         ObjectSummary {
             obj: obj_ref(Self::KIND, meta),
-            owner: owner_of(meta.labels.as_ref()),
             deleting: meta.deletion_timestamp.is_some(),
             created: meta
                 .creation_timestamp
                 .as_ref()
                 .map_or(0, |t| t.0.as_second()),
             state: self.state(),
+            // Only what kolla-dash applies is compared with the rendering: a cell's own
+            // objects of the kinds templates produce, never pods or intermediates.
+            live: match owner {
+                Some(_) if render::MANIFEST_KINDS.contains(&Self::KIND) => live(self),
+                _ => None,
+            },
+            owner,
+        }
+    }
+}
+
+/// What drift compares of an applied object (`Live`); `None` if it cannot be read as JSON.
+fn live<T: Summarize + ?Sized>(obj: &T) -> Option<Box<Live>> {
+    match serde_json::to_value(obj) {
+        Ok(value) => Some(Box::new(Live::new(T::KIND, value))),
+        Err(e) => {
+            tracing::warn!(kind = %T::KIND, error = %e, "cannot read an object for drift");
+            None
         }
     }
 }
@@ -236,18 +256,24 @@ impl Summarize for Job {
     }
 }
 
-/// The replica counts of a Deployment or StatefulSet, and the conditions that say it is
-/// stuck.
-fn workload(
+/// The replica counts of a Deployment or StatefulSet, how far its rollout is, and the
+/// conditions that say it is stuck.
+struct Replicas {
     desired: Option<i32>,
     ready: Option<i32>,
     updated: Option<i32>,
-    problems: Vec<Reason>,
-) -> ObjState {
+    current: Option<i32>,
+    generation: Option<i64>,
+    observed_generation: Option<i64>,
+}
+
+fn workload(r: Replicas, problems: Vec<Reason>) -> ObjState {
     ObjState::Workload {
-        desired: count(Some(desired.unwrap_or(1))),
-        ready: count(ready),
-        updated: count(updated),
+        desired: count(Some(r.desired.unwrap_or(1))),
+        ready: count(r.ready),
+        updated: count(r.updated),
+        current: count(r.current),
+        observed: r.observed_generation.unwrap_or(0) >= r.generation.unwrap_or(0),
         problems,
     }
 }
@@ -281,10 +307,17 @@ macro_rules! workload_summary {
             fn state(&self) -> ObjState {
                 let status = self.status.as_ref();
                 let conditions = status.and_then(|s| s.conditions.as_deref()).unwrap_or(&[]);
+                let replicas = Replicas {
+                    desired: self.spec.as_ref().and_then(|s| s.replicas),
+                    ready: status.and_then(|s| s.ready_replicas),
+                    updated: status.and_then(|s| s.updated_replicas),
+                    // An Option on a Deployment, a number on a StatefulSet.
+                    current: status.and_then(|s| Option::<i32>::from(s.replicas)),
+                    generation: self.metadata.generation,
+                    observed_generation: status.and_then(|s| s.observed_generation),
+                };
                 workload(
-                    self.spec.as_ref().and_then(|s| s.replicas),
-                    status.and_then(|s| s.ready_replicas),
-                    status.and_then(|s| s.updated_replicas),
+                    replicas,
                     stuck(conditions.iter().map(|c| {
                         (
                             c.type_.as_str(),

@@ -20,7 +20,7 @@ pub async fn dash(global: &GlobalArgs, args: &DashArgs) -> anyhow::Result<()> {
             local_cluster: false,
             no_color: global.colour_off(),
         },
-        global.request_timeout,
+        global,
     )
     .await
 }
@@ -56,7 +56,7 @@ pub async fn demo(global: &GlobalArgs, args: &DemoArgs) -> anyhow::Result<()> {
             local_cluster: true,
             no_color: global.colour_off(),
         },
-        global.request_timeout,
+        global,
     )
     .await;
     eprintln!("stopping the demo cluster ...");

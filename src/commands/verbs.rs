@@ -106,6 +106,7 @@ pub async fn status(global: &GlobalArgs, args: &ResourceStatusArgs) -> anyhow::R
     .await?;
     let specs = executor::service_specs(&engine)?;
     let mut store = Store::new(&executor::rows(&specs), &ObjKind::WATCHED);
+    store.set_desired(executor::desired(&engine)?);
     let only_service = format!("{}={service}", labels::SERVICE);
     let client = &engine.cluster.client;
     for (kind, listed) in list_all(client, engine.namespace(), Some(&only_service)).await? {

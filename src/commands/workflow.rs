@@ -171,6 +171,12 @@ async fn execute(
         }
         return Ok(());
     }
+    if finished.only_held() {
+        anyhow::bail!(
+            "{what} finished in {secs:.1} s, but the cluster still differs from the config: \
+             {outcome}"
+        )
+    }
     anyhow::bail!("{what} did not finish ({secs:.1} s): {outcome}")
 }
 
@@ -190,6 +196,7 @@ fn state_text(state: &StepState) -> String {
         StepState::Waiting(why) => format!("waiting: {why}"),
         StepState::Done => "done".into(),
         StepState::Skipped => "already in place".into(),
+        StepState::Held(why) => format!("not applied: {why}"),
         StepState::Failed(why) => format!("failed: {why}"),
         StepState::Blocked(why) => format!("blocked by {why}"),
         StepState::Cancelled => "cancelled".into(),
@@ -212,12 +219,18 @@ fn print_plan(plan: &Plan, output: Output) -> anyhow::Result<()> {
         } else {
             format!("after {}", after.join(", "))
         };
-        let skip = if step.skip {
-            "  (already in place)"
-        } else {
-            ""
+        let skip = match step.held() {
+            Some(_) => "  (not applied)",
+            None if step.skip => "  (already in place)",
+            None => "",
         };
         println!("#{:<3} {step}  [{after}]{skip}", step.id);
+        // What the step changes in what exists (or why it leaves the cell), as `diff`
+        // shows it; a step that only creates says so itself.
+        let changes = step.drift.iter().filter(|d| !d.only_missing());
+        for line in changes.flat_map(|d| d.lines()) {
+            println!("       {line}");
+        }
     }
     Ok(())
 }
@@ -239,7 +252,7 @@ impl LiveList {
         for (id, (step, state)) in s.plan.steps.iter().zip(&s.states).enumerate() {
             let mark = match state {
                 StepState::Done | StepState::Skipped => "✓",
-                StepState::Failed(_) | StepState::Blocked(_) => "✗",
+                StepState::Failed(_) | StepState::Blocked(_) | StepState::Held(_) => "✗",
                 StepState::Acting | StepState::Waiting(_) => "…",
                 StepState::Queued | StepState::Cancelled => " ",
             };

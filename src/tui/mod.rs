@@ -3,6 +3,7 @@
 //! ~30 frames a second. Nothing here polls the cluster.
 
 mod actions;
+mod config_watch;
 mod keys;
 pub mod link;
 pub mod target;
@@ -22,14 +23,16 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
 use crate::access;
-use crate::cli::RequestTimeout;
+use crate::cli::GlobalArgs;
 use crate::cluster::logs;
-use crate::engine::Engine;
+use crate::drift::Desired;
+use crate::engine::{Engine, load_config};
 use crate::executor as run;
 use crate::model::state::{Model, ModelConfig};
 use crate::model::switch::Target;
 use crate::model::{Action, Effect, Msg, update};
 use crate::summary::ObjKind;
+use crate::workflow::plan::DeployOptions;
 
 /// The shortest time between two frames (~30 frames a second).
 pub const FRAME: Duration = Duration::from_millis(33);
@@ -45,7 +48,7 @@ pub struct DashOptions {
 }
 
 /// The model's starting state for this engine's catalog and cluster: one row per service,
-/// with the kinds that render objects under the current config.
+/// with the kinds that render objects under the current config, and what they render.
 pub fn initial_model(
     engine: &Engine,
     options: DashOptions,
@@ -60,6 +63,8 @@ pub fn initial_model(
         watched: ObjKind::WATCHED.to_vec(),
         foreign_watched,
         local_cluster: options.local_cluster,
+        desired: run::desired(engine)?,
+        deploy: DeployOptions::for_provider(engine.config.storage.provider),
     }))
 }
 
@@ -86,6 +91,9 @@ pub struct Dashboard {
     /// A context or namespace the model asked to switch to, for the event loop to build
     /// (`take_switch`, then `retarget`).
     switch: Option<Target>,
+    /// The namespace the config (or `--namespace`) named at start: a save that names
+    /// another is refused (`:ns` switches), one that does not keeps the current one.
+    config_namespace: String,
     _watchers: JoinSet<()>,
 }
 
@@ -130,6 +138,7 @@ impl Dashboard {
         let wiring = wire(&engine, options)?;
         let dash = Dashboard {
             model: wiring.model,
+            config_namespace: engine.namespace().to_string(),
             engine,
             options,
             tx: wiring.tx,
@@ -280,6 +289,50 @@ impl Dashboard {
         false
     }
 
+    /// Reads the config again (after it changed on disk) as the command line asked for it,
+    /// in the namespace the dashboard looks at: a good one replaces the engine's, so
+    /// actions, deploys and switches use it, and the model judges drift against what it
+    /// renders. One that cannot be read, or that would change what the watches look at
+    /// (the namespace, the grid, the objects' names), is refused and the last good one
+    /// stays.
+    pub fn reload_config(&mut self, global: &GlobalArgs) -> Msg {
+        match self.read_config(global) {
+            Ok((engine, rendered)) => {
+                self.engine = Arc::new(engine);
+                Msg::ConfigLoaded { rendered }
+            }
+            Err(e) => Msg::ConfigRejected {
+                reason: format!("{e:#}"),
+            },
+        }
+    }
+
+    fn read_config(&self, global: &GlobalArgs) -> anyhow::Result<(Engine, Vec<Desired>)> {
+        let (catalog, mut config) = load_config(global)?;
+        // The namespace is switched with `:ns`, never by a save: the config keeps the one
+        // the dashboard looks at now, unless the save names another.
+        if config.namespace != self.config_namespace {
+            anyhow::bail!(
+                "it changes the namespace to {} (the dashboard watches {}): `:ns {}` switches                  to it",
+                config.namespace,
+                self.engine.namespace(),
+                config.namespace
+            );
+        }
+        config.set_namespace(self.engine.namespace())?;
+        let engine = Engine::new(catalog, config, self.engine.cluster.clone());
+        let restart =
+            |what: &str| anyhow::anyhow!("it changes {what}; restart kolla-dash to use it");
+        if run::rows(&run::service_specs(&engine)?) != self.model.grid().rows() {
+            return Err(restart("the grid's services or kinds"));
+        }
+        if run::expected_names(&engine)? != run::expected_names(&self.engine)? {
+            return Err(restart("the names of the objects kolla-dash renders"));
+        }
+        let rendered = run::desired(&engine)?;
+        Ok((engine, rendered))
+    }
+
     fn next_id(&mut self) -> u64 {
         self.next_action += 1;
         self.next_action
@@ -333,17 +386,23 @@ async fn probe_writes(engine: Arc<Engine>, tx: mpsc::UnboundedSender<Msg>) {
 /// An engine built for a switch, with the switch it answers (only the latest counts).
 type Built = (u64, Target, anyhow::Result<Engine>);
 
-/// Runs the dashboard until the operator quits or a SIGTERM/SIGHUP arrives. `timeout` is
-/// `--request-timeout`, for the clients of contexts switched to.
-pub async fn run(
-    engine: Engine,
-    options: DashOptions,
-    timeout: RequestTimeout,
-) -> anyhow::Result<()> {
+/// Runs the dashboard until the operator quits or a SIGTERM/SIGHUP arrives. `global` says
+/// where the config comes from (it is read again whenever it changes on disk) and the
+/// request timeout for the clients of contexts switched to.
+pub async fn run(engine: Engine, options: DashOptions, global: &GlobalArgs) -> anyhow::Result<()> {
     let no_color = options.no_color;
+    let timeout = global.request_timeout;
     let (mut dash, mut inbox) = Dashboard::start(engine, options)?;
     let (built_tx, mut built) = mpsc::unbounded_channel::<Built>();
     let mut switches: u64 = 0;
+    let (changed_tx, mut config_changed) = mpsc::unbounded_channel::<()>();
+    let _config_watch = config_watch::config_dir(global.config_dir.as_deref())
+        .map(|dir| config_watch::start(&dir, changed_tx))
+        .transpose()
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the config is not watched");
+            None
+        });
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
 
@@ -393,6 +452,7 @@ pub async fn run(
                     }
                 }
             }
+            Some(()) = config_changed.recv() => msgs.push(dash.reload_config(global)),
             _ = clock.tick(), if dash.disconnected() => msgs.push(Msg::Now(now())),
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,

@@ -151,7 +151,7 @@ pub fn footer(buf: &mut Buffer, area: Rect, model: &Model) {
         Mode::Nodes => F::Nodes,
         Mode::Incidents => F::Incidents,
         Mode::Help => F::Help,
-        Mode::Detail { .. } => F::Detail,
+        Mode::Detail { .. } | Mode::Diff { .. } => F::Detail,
         Mode::Picker(_) => F::Picker,
     };
     let hints = keymap::footer(context, model.header().readonly, model.local_cluster());

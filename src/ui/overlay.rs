@@ -7,12 +7,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use super::{panels, theme};
+use crate::drift::CellDrift;
 use crate::kind::Kind;
 use crate::model::keymap;
 use crate::model::workflow::{describe, step_label};
 use crate::model::{Action, Confirm, Consent, Mode, Model, NodeOp, Subject};
 use crate::record;
-use crate::status::object_status;
+use crate::status::{object_status, rolling};
 use crate::summary::{JobState, ObjState, ObjectSummary, Reason};
 
 /// Draws the overlay of the current mode; returns where the cursor goes.
@@ -20,6 +21,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model) -> Option<Position> {
     match model.mode() {
         Mode::Help => help(buf, area, model),
         Mode::Detail { row, kind } => detail(buf, area, model, *row, *kind),
+        Mode::Diff { row, kind } => diff(buf, area, model, *row, *kind),
         Mode::Confirm(confirm) => return dialog(buf, area, model, confirm),
         Mode::Nodes => panels::nodes(buf, area, model),
         Mode::Incidents => panels::incidents(buf, area, model),
@@ -121,6 +123,14 @@ fn detail(buf: &mut Buffer, area: Rect, model: &Model, row: usize, kind: Kind) {
             ]));
         }
     }
+    if let Some(drift) = model.store().drift(row, kind) {
+        lines.push(Line::styled("differs from the config", theme::title()));
+        lines.extend(
+            diff_text(drift)
+                .into_iter()
+                .map(|(t, s)| Line::styled(t, s)),
+        );
+    }
     let objects = model.cell_objects(row, kind);
     lines.push(Line::styled(
         format!("objects ({})", objects.len()),
@@ -176,6 +186,49 @@ fn detail(buf: &mut Buffer, area: Rect, model: &Model, row: usize, kind: Kind) {
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .render(inner, buf);
+}
+
+/// The diff view: what deploy would change in one cell, the compact diff `=` opens.
+fn diff(buf: &mut Buffer, area: Rect, model: &Model, row: usize, kind: Kind) {
+    let Some(service) = model.grid().rows().get(row).map(|r| r.service.as_str()) else {
+        return;
+    };
+    let text = match model.store().drift(row, kind) {
+        Some(drift) => diff_text(drift),
+        None if model.status(row, kind).is_ok() => vec![(
+            "as the config renders it: deploy changes nothing here".to_string(),
+            Style::new(),
+        )],
+        None => vec![(
+            model
+                .why_not_ready(row, kind)
+                .unwrap_or_else(|| format!("{service} has no {kind}")),
+            Style::new(),
+        )],
+    };
+    let width = area.width.saturating_sub(4);
+    let (lines, rows) = wrapped(text, width);
+    let title = format!(" {service} / {kind}: diff against the config (Esc closes) ");
+    let inner = window(buf, area, width, rows.saturating_add(2), title);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .render(inner, buf);
+}
+
+/// A cell's drift as lines: objects, their changed fields, what deploy does about them.
+fn diff_text(drift: &CellDrift) -> Vec<(String, Style)> {
+    drift
+        .lines()
+        .into_iter()
+        .map(|line| {
+            let style = if line.starts_with("not ") {
+                theme::warning_style()
+            } else {
+                Style::new()
+            };
+            (format!("  {line}"), style)
+        })
+        .collect()
 }
 
 /// `, bootstrapped at T by Job/x` for data that records its bootstrap.
@@ -259,8 +312,10 @@ fn facts(obj: &ObjectSummary) -> String {
             ready,
             updated,
             problems,
+            ..
         } => format!(
-            "replicas: {desired} desired, {ready} ready, {updated} updated{}",
+            "replicas: {desired} desired, {ready} ready, {updated} updated{}{}",
+            rolling(obj).map_or_else(String::new, |r| format!(", {}", r.short())),
             conditions(problems)
         ),
         ObjState::ReplicaSet {
@@ -314,6 +369,7 @@ fn dialog(buf: &mut Buffer, area: Rect, model: &Model, confirm: &Confirm) -> Opt
         Subject::Switch(target) => format!("Switch to {target}?"),
     };
     let mut text = vec![(question, theme::title())];
+    text.extend(confirm.plan.iter().map(|l| (l.clone(), Style::new())));
     // Against a silent API server the action would only queue up: say so before the yes.
     if let Some(age) = model.silent_for() {
         let silent = format!(
@@ -325,12 +381,17 @@ fn dialog(buf: &mut Buffer, area: Rect, model: &Model, confirm: &Confirm) -> Opt
     if let Some(warning) = &confirm.warning {
         text.push((warning.clone(), theme::warning_style()));
     }
+    // A plan's lines read better wide.
+    let width = match confirm.plan.is_empty() {
+        true => DIALOG_WIDTH,
+        false => area.width.saturating_sub(8).clamp(DIALOG_WIDTH, PLAN_WIDTH),
+    };
     let Some(typed) = &confirm.typed else {
         text.push(("y: yes   n or Esc: no".to_string(), Style::new()));
-        let (lines, height) = wrapped(text);
+        let (lines, height) = wrapped(text, width);
         // A spare row under a one-line question, as a yes/no dialog always had.
         let rows = (height + 2).max(5);
-        let inner = window(buf, area, DIALOG_WIDTH, rows, " confirm ".to_string());
+        let inner = window(buf, area, width, rows, " confirm ".to_string());
         Paragraph::new(lines)
             .wrap(Wrap { trim: true })
             .render(inner, buf);
@@ -341,11 +402,11 @@ fn dialog(buf: &mut Buffer, area: Rect, model: &Model, confirm: &Confirm) -> Opt
         Style::new(),
     ));
     text.push((format!("> {}", typed.input.value()), Style::new()));
-    let (lines, height) = wrapped(text);
+    let (lines, height) = wrapped(text, width);
     let inner = window(
         buf,
         area,
-        DIALOG_WIDTH,
+        width,
         height + 2,
         " confirm data loss ".to_string(),
     );
@@ -382,10 +443,12 @@ fn word_wrapped_rows(text: &str, width: usize) -> usize {
 
 /// Dialogs are this wide (borders included).
 const DIALOG_WIDTH: u16 = 64;
+/// A dialog showing a deploy's plan is at most this wide.
+const PLAN_WIDTH: u16 = 120;
 
 /// The dialog's lines and how many rows they take once wrapped inside its borders.
-fn wrapped(text: Vec<(String, Style)>) -> (Vec<Line<'static>>, u16) {
-    let width = usize::from(DIALOG_WIDTH - 2);
+fn wrapped(text: Vec<(String, Style)>, width: u16) -> (Vec<Line<'static>>, u16) {
+    let width = usize::from(width.saturating_sub(2));
     let rows: usize = text.iter().map(|(t, _)| word_wrapped_rows(t, width)).sum();
     let lines = text.into_iter().map(|(t, s)| Line::styled(t, s)).collect();
     (lines, u16::try_from(rows).unwrap_or(u16::MAX))

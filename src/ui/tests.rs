@@ -8,7 +8,7 @@ use super::{draw, hit_test};
 use crate::config::StorageProvider;
 use crate::kind::Kind;
 use crate::model::fixtures::{
-    deployed, failed_job, mid_deploy, mid_workflow, model, node, node_failure, synced,
+    deployed, drifted, failed_job, mid_deploy, mid_workflow, model, node, node_failure, synced,
 };
 use crate::model::{Connection, Key, Model, Msg, update};
 use crate::summary::{NodeReady, ObjKind};
@@ -476,6 +476,39 @@ fn trust_scenes() -> Vec<(&'static str, Model)> {
         ("adopt_foreign", adopt),
         ("bootstrap_recorded_data", rebootstrap),
     ]
+}
+
+/// A stack that differs from its config: the grid, the diff view (`=`), the detail view
+/// and the plan `D` shows before it runs.
+fn drift_scenes() -> Vec<(&'static str, Model)> {
+    let select = |m: &mut Model, row, kind| update(m, Msg::Select { row, kind });
+    let mut grid = drifted();
+    select(&mut grid, 3, Kind::Pod);
+    let mut diff = grid.clone();
+    press(&mut diff, &[Key::Char('=')]);
+    let mut detail = grid.clone();
+    press(&mut detail, &[Key::Enter]);
+    let mut plan = grid.clone();
+    press(&mut plan, &[Key::Char('D')]);
+    let mut held = drifted();
+    select(&mut held, 1, Kind::Pvc);
+    press(&mut held, &[Key::Char('=')]);
+    vec![
+        ("drift_grid", grid),
+        ("drift_diff", diff),
+        ("drift_detail", detail),
+        ("drift_deploy_plan", plan),
+        ("drift_held", held),
+    ]
+}
+
+#[test]
+fn drift_snapshots_80x24_and_160x48() {
+    for (name, model) in drift_scenes() {
+        for (w, h) in [(80, 24), (160, 48)] {
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen(&model, w, h).backend());
+        }
+    }
 }
 
 #[test]

@@ -33,7 +33,7 @@ impl<'a> CellText<'a> {
     pub fn of_status(status: &'a CellStatus) -> Self {
         let (symbol, word, short) = status_words(status);
         let (counts, reason) = match status {
-            CellStatus::Ready { count } => (*count, ""),
+            CellStatus::Ready { count } | CellStatus::Drift { count } => (*count, ""),
             CellStatus::Pending {
                 count: Some(count), ..
             } => (Some(*count), ""),
@@ -55,7 +55,10 @@ impl<'a> CellText<'a> {
     pub fn of_step(step: &'a CellStep) -> Self {
         let (symbol, word, short) = step_words(step);
         let reason = match &step.state {
-            StepState::Waiting(r) | StepState::Failed(r) | StepState::Blocked(r) => r.as_str(),
+            StepState::Waiting(r)
+            | StepState::Failed(r)
+            | StepState::Blocked(r)
+            | StepState::Held(r) => r.as_str(),
             _ => "",
         };
         CellText {
@@ -81,6 +84,7 @@ pub fn status_words(status: &CellStatus) -> (&'static str, &'static str, &'stati
         CellStatus::Failed { .. } => ("✗", "failed", "fail"),
         CellStatus::Terminating => ("⧖", "terminating", "term"),
         CellStatus::Foreign => ("≠", "foreign", "theirs"),
+        CellStatus::Drift { .. } => ("Δ", "drift", "drift"),
     }
 }
 
@@ -93,6 +97,7 @@ pub fn step_words(step: &CellStep) -> (&'static str, &'static str, &'static str)
         (StepState::Waiting(_), _) => ("◷", "waiting", "wait"),
         (StepState::Done, _) => ("●", "done", "done"),
         (StepState::Skipped, _) => ("●", "skipped", "skip"),
+        (StepState::Held(_), _) => ("‖", "not applied", "held"),
         (StepState::Failed(_), _) => ("✗", "failed", "fail"),
         (StepState::Blocked(_), _) => ("⊗", "blocked", "block"),
         (StepState::Cancelled, _) => ("×", "cancelled", "cancel"),
@@ -105,7 +110,7 @@ pub fn step_style(state: &StepState) -> Style {
         StepState::Queued | StepState::Cancelled => style.add_modifier(Modifier::DIM),
         StepState::Acting | StepState::Waiting(_) => style.fg(BUSY),
         StepState::Done | StepState::Skipped => style.fg(OK),
-        StepState::Failed(_) | StepState::Blocked(_) => bad(),
+        StepState::Failed(_) | StepState::Blocked(_) | StepState::Held(_) => bad(),
     }
 }
 
@@ -114,7 +119,7 @@ pub fn status_style(status: &CellStatus) -> Style {
     match status {
         CellStatus::Blank => style,
         CellStatus::Unknown | CellStatus::Absent => dim(),
-        CellStatus::Forbidden | CellStatus::Terminating => style.fg(ODD),
+        CellStatus::Forbidden | CellStatus::Terminating | CellStatus::Drift { .. } => style.fg(ODD),
         CellStatus::Pending { .. } => style.fg(BUSY),
         CellStatus::Ready { .. } | CellStatus::Completed => style.fg(OK),
         CellStatus::Failed { .. } => bad(),

@@ -373,6 +373,8 @@ pub async fn rendered_object(
 #[derive(Debug)]
 pub struct Run {
     pub success: bool,
+    /// The exit code (`None`: killed by a signal).
+    pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
 }
@@ -442,6 +444,7 @@ impl Kolla {
             .expect("run kolla-dash");
         let run = Run {
             success: out.status.success(),
+            code: out.status.code(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         };

@@ -10,6 +10,7 @@
 //! - `summary`: the compact objects the cluster side hands in;
 //! - `ownership`, `record`, `drain`: what is kolla-dash's to touch, the bootstrap record on
 //!   a service's data, what draining a node would lose;
+//! - `drift`: what deploy would change in the objects kolla-dash applies (desired vs live);
 //! - `status`: the one set of rules from summaries to a cell's status;
 //! - `diagnosis`: why a cell is not ready, one sentence per root cause;
 //! - `workflow`: the deploy/teardown plan and its schedule;
@@ -21,6 +22,7 @@ pub mod catalog;
 pub mod config;
 pub mod diagnosis;
 pub mod drain;
+pub mod drift;
 pub mod kind;
 pub mod labels;
 pub mod model;

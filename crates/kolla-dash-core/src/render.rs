@@ -22,8 +22,9 @@ pub const PASSWORDS_SECRET: &str = "kolla-passwords";
 /// Where host storage keeps each namespace's service data directories (`<dir>/<namespace>/<service>`).
 pub const HOST_VOLUMES_DIR: &str = "/var/lib/kolla/volumes";
 
-/// The object kinds a template may produce (all of them watched by the dashboard).
-const MANIFEST_KINDS: [ObjKind; 9] = [
+/// The object kinds a template may produce (all of them watched by the dashboard): what
+/// kolla-dash applies.
+pub const MANIFEST_KINDS: [ObjKind; 9] = [
     ObjKind::Job,
     ObjKind::Deployment,
     ObjKind::StatefulSet,

@@ -3,7 +3,7 @@
 
 use crate::diagnosis::{Facts, diagnose, why_line};
 use crate::kind::Kind;
-use crate::summary::{JobState, ObjKind, ObjState, ObjectSummary, PodPhase, VolumePhase};
+use crate::summary::{JobState, ObjKind, ObjRef, ObjState, ObjectSummary, PodPhase, VolumePhase};
 
 /// What one grid cell shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +27,12 @@ pub enum CellStatus {
     },
     /// Every Job of the cell completed.
     Completed,
+    /// Ready, but its objects differ from what the config renders now (`drift`): deploy
+    /// would change them, or a change waits for the operator. Only a cell that is
+    /// otherwise ready drifts: any other status says more and wins. `count` as for Ready.
+    Drift {
+        count: Option<(u32, u32)>,
+    },
     /// `reason` is short: a Job's failure reason, or ImagePullBackOff, CrashLoopBackOff,
     /// Unschedulable.
     Failed {
@@ -47,14 +53,28 @@ impl CellStatus {
             CellStatus::Terminating => 5,
             CellStatus::Pending { .. } => 4,
             CellStatus::Absent => 3,
-            CellStatus::Completed | CellStatus::Ready { .. } => 2,
+            CellStatus::Completed | CellStatus::Ready { .. } | CellStatus::Drift { .. } => 2,
             CellStatus::Unknown | CellStatus::Forbidden => 1,
             CellStatus::Blank => 0,
         }
     }
 
+    /// Usable: ready or completed, drifting included (it works, as it was applied).
     pub fn is_ok(&self) -> bool {
-        matches!(self, CellStatus::Ready { .. } | CellStatus::Completed)
+        matches!(
+            self,
+            CellStatus::Ready { .. } | CellStatus::Completed | CellStatus::Drift { .. }
+        )
+    }
+
+    /// This ready status as drifting from the config (a Job's completion keeps no count).
+    pub fn drifting(&self) -> CellStatus {
+        match self {
+            CellStatus::Ready { count } | CellStatus::Drift { count } => {
+                CellStatus::Drift { count: *count }
+            }
+            _ => CellStatus::Drift { count: None },
+        }
     }
 }
 
@@ -166,10 +186,13 @@ pub fn object_status(obj: &ObjectSummary) -> CellStatus {
             JobState::Complete => CellStatus::Completed,
             JobState::Failed { reason, .. } => failed(reason),
         },
-        ObjState::Workload { desired, ready, .. } if ready >= desired => {
-            ready_count(*ready, *desired)
+        ObjState::Workload { desired, ready, .. } if ready < desired => {
+            replicas_pending(*ready, *desired)
         }
-        ObjState::Workload { desired, ready, .. } => replicas_pending(*ready, *desired),
+        ObjState::Workload { desired, ready, .. } => match rolling(obj) {
+            Some(rollout) => pending(&rollout.short()),
+            None => ready_count(*ready, *desired),
+        },
         ObjState::ReplicaSet { desired, ready, .. } if ready >= desired => {
             ready_count(*ready, *desired)
         }
@@ -205,7 +228,10 @@ pub fn cell_status(kind: Kind, objs: &[&ObjectSummary]) -> CellStatus {
 pub fn why_not_ready(kind: Kind, objs: &[&ObjectSummary], facts: &Facts) -> Option<String> {
     match cell_status(kind, objs) {
         // Foreign objects are not among a cell's objects: the store says that line.
-        CellStatus::Blank | CellStatus::Ready { .. } | CellStatus::Completed => None,
+        CellStatus::Blank
+        | CellStatus::Ready { .. }
+        | CellStatus::Completed
+        | CellStatus::Drift { .. } => None,
         CellStatus::Foreign => None,
         CellStatus::Unknown => Some(format!("{kind}: waiting for the watch to sync")),
         CellStatus::Forbidden => Some(format!("{kind}: listing is forbidden by RBAC")),
@@ -218,11 +244,96 @@ pub fn why_not_ready(kind: Kind, objs: &[&ObjectSummary], facts: &Facts) -> Opti
             Some(format!("being deleted: waiting for {name} to go away"))
         }
         CellStatus::Failed { .. } | CellStatus::Pending { .. } => why_line(&diagnose(objs, facts))
+            .or_else(|| objs.iter().find_map(|o| rolling(o)).map(|r| r.sentence()))
             .or_else(|| match pod_counts(objs) {
                 Some((ready, desired)) => Some(format!("{ready}/{desired} replicas ready")),
                 None => Some(format!("{kind} is not ready")),
             }),
     }
+}
+
+/// A Deployment's or StatefulSet's rollout that has not finished: what it still waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rollout<'a> {
+    pub workload: &'a ObjRef,
+    pub stage: Stage,
+}
+
+/// Where an unfinished rollout is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The controller has not seen the latest spec yet.
+    Unobserved,
+    /// `updated` of `desired` replicas run the latest template.
+    Updating { updated: u32, desired: u32 },
+    /// `left` replicas of an older template are still there.
+    Retiring { left: u32 },
+}
+
+impl Rollout<'_> {
+    /// The cell's short reason.
+    pub fn short(&self) -> String {
+        match self.stage {
+            Stage::Unobserved => "rolling out".to_string(),
+            Stage::Updating { updated, desired } => format!("rolling out {updated}/{desired}"),
+            Stage::Retiring { left } => format!("rolling out, {left} old left"),
+        }
+    }
+
+    /// The why-line.
+    pub fn sentence(&self) -> String {
+        let what = format!("{}/{}", self.workload.kind, self.workload.name);
+        match self.stage {
+            Stage::Unobserved => {
+                format!("{what} is rolling out: its controller has not seen the new spec yet")
+            }
+            Stage::Updating { updated, desired } => format!(
+                "{what} is rolling out: {updated} of {desired} replicas run the new template"
+            ),
+            Stage::Retiring { left: 1 } => {
+                format!("{what} is rolling out: 1 replica of the old template is still there")
+            }
+            Stage::Retiring { left } => {
+                format!(
+                    "{what} is rolling out: {left} replicas of the old template are still there"
+                )
+            }
+        }
+    }
+}
+
+/// The rollout a workload has not finished, if any: finished means its controller saw the
+/// latest spec (observedGeneration) and every replica, and only those, runs the latest
+/// template (updated replicas; their readiness is counted apart).
+pub fn rolling(obj: &ObjectSummary) -> Option<Rollout<'_>> {
+    let ObjState::Workload {
+        desired,
+        updated,
+        current,
+        observed,
+        ..
+    } = &obj.state
+    else {
+        return None;
+    };
+    let stage = if !observed {
+        Stage::Unobserved
+    } else if updated < desired {
+        Stage::Updating {
+            updated: *updated,
+            desired: *desired,
+        }
+    } else if current > desired {
+        Stage::Retiring {
+            left: current - desired,
+        }
+    } else {
+        return None;
+    };
+    Some(Rollout {
+        workload: &obj.obj,
+        stage,
+    })
 }
 
 /// Whether a cell has failed for good: a Job that failed (it never runs again by itself) or
@@ -387,7 +498,11 @@ fn pod_cell(objs: &[&ObjectSummary]) -> CellStatus {
         return worst(objs.iter().map(|o| object_status(o)));
     };
     if ready >= desired {
-        return ready_count(ready, desired);
+        // Every replica ready, but a rollout still replaces old ones: not done yet.
+        return match objs.iter().find_map(|o| rolling(o)) {
+            Some(rollout) => pending(&rollout.short()),
+            None => ready_count(ready, desired),
+        };
     }
     // Bare pods have no controller to replace them: a failed one fails the cell.
     let bare_failure = objs
@@ -424,6 +539,7 @@ mod tests {
             deleting: false,
             created: 0,
             state,
+            live: None,
         }
     }
 
@@ -456,7 +572,9 @@ mod tests {
             ObjState::Workload {
                 desired,
                 ready,
-                updated: ready,
+                updated: desired,
+                current: desired,
+                observed: true,
                 problems: Vec::new(),
             },
         )
@@ -725,6 +843,52 @@ mod tests {
             status(Kind::Bootstrap, &[job(JobState::Complete), p]),
             CellStatus::Completed
         );
+    }
+
+    #[test]
+    fn a_rollout_is_pending_until_observed_updated_and_old_replicas_gone() {
+        let rolling = |updated, current, observed| {
+            let mut w = workload(3, 3);
+            if let ObjState::Workload {
+                updated: u,
+                current: c,
+                observed: o,
+                ..
+            } = &mut w.state
+            {
+                (*u, *c, *o) = (updated, current, observed);
+            }
+            w
+        };
+        let cases = [
+            (
+                rolling(3, 3, false),
+                "rolling out",
+                "its controller has not seen the new spec yet",
+            ),
+            (
+                rolling(1, 4, true),
+                "rolling out 1/3",
+                "1 of 3 replicas run the new template",
+            ),
+            (
+                rolling(3, 4, true),
+                "rolling out, 1 old left",
+                "1 replica of the old template is still there",
+            ),
+        ];
+        for (w, short, sentence) in cases {
+            let objs = [w];
+            assert_eq!(status(Kind::Pod, &objs), pending(short), "{short}");
+            let why = why(Kind::Pod, &objs).unwrap_or_default();
+            assert_eq!(
+                why,
+                format!("Deployment/keystone is rolling out: {sentence}")
+            );
+        }
+        let done = [rolling(3, 3, true)];
+        assert_eq!(status(Kind::Pod, &done), ready_count(3, 3));
+        assert_eq!(why(Kind::Pod, &done), None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! The watchers turn each full object into one of these before it crosses into the model,
 //! so the model never holds (or imports) Kubernetes types and memory stays flat.
 
+use crate::drift::Live;
 use crate::kind::Kind;
 
 /// The Kubernetes object kinds kolla-dash watches.
@@ -204,7 +205,12 @@ pub enum ObjState {
     Workload {
         desired: u32,
         ready: u32,
+        /// Replicas running the latest template.
         updated: u32,
+        /// Replicas of every revision (old ones linger while a rollout runs).
+        current: u32,
+        /// The controller has seen the latest spec (observedGeneration ≥ generation).
+        observed: bool,
         /// Conditions that say the controller is stuck (ReplicaFailure, a Progressing
         /// deadline exceeded).
         problems: Vec<Reason>,
@@ -337,6 +343,10 @@ pub struct ObjectSummary {
     /// Creation time, seconds since the Unix epoch.
     pub created: i64,
     pub state: ObjState,
+    /// For objects kolla-dash applies, what drift compares with the rendering; `None` for
+    /// everything else (pods, the controllers' intermediates, events' objects).
+    #[serde(skip)]
+    pub live: Option<Box<Live>>,
 }
 
 /// One events.k8s.io/v1 Event, reduced.

@@ -34,6 +34,7 @@ pub fn confirmation(model: &Model, action: Action) -> Option<Confirm> {
                 subject: Subject::Act(other),
                 typed,
                 warning,
+                plan: Vec::new(),
             })
         }
     }
@@ -79,11 +80,39 @@ fn creating(model: &Model, mut action: Action) -> Option<Confirm> {
     if warnings.is_empty() && !plain_deploy && model.silent_for().is_none() {
         return None;
     }
+    let plan = match &action {
+        Action::Deploy { services, .. } => preview(model, services),
+        _ => Vec::new(),
+    };
     Some(Confirm {
         subject: Subject::Act(action),
         typed: typed_name.map(typed),
         warning: (!warnings.is_empty()).then(|| warnings.join(" ")),
+        plan,
     })
+}
+
+/// Lines of a deploy's plan a dialog shows before the rest is cut.
+const PREVIEW_LINES: usize = 8;
+
+/// What a deploy will do, in its order (`Plan::changes`), as the executor will plan it
+/// from the same store.
+fn preview(model: &Model, services: &[String]) -> Vec<String> {
+    let mut lines = match model.deploy_plan(services) {
+        Ok(plan) => plan.changes(),
+        Err(e) => return vec![format!("cannot plan: {e}")],
+    };
+    if lines.is_empty() {
+        return vec!["Nothing to change: every cell is as the config renders it.".to_string()];
+    }
+    if lines.len() > PREVIEW_LINES {
+        let more = lines.len() - PREVIEW_LINES + 1;
+        lines.truncate(PREVIEW_LINES - 1);
+        lines.push(format!(
+            "… and {more} more (kolla-dash deploy --dry-run lists every step)"
+        ));
+    }
+    lines
 }
 
 fn typed(expected: String) -> Typed {

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use crate::catalog::Catalog;
 use crate::config::{Config, StorageProvider};
+use crate::drift::{Desired, Live};
 use crate::kind::Kind;
 use crate::model::{Effect, Key, Model, ModelConfig, Msg, Row, update};
 use crate::render::{Manifest, Renderer};
@@ -11,7 +12,7 @@ use crate::summary::{
     ContainerSummary, EventSummary, Exit, JobState, NodeReady, NodeSummary, ObjKind, ObjRef,
     ObjState, ObjectSummary, Owner, PodDetail, PodPhase, Reason, VolumePhase,
 };
-use crate::workflow::plan::ServiceSpec;
+use crate::workflow::plan::DeployOptions;
 
 /// The guide's four services.
 pub fn rows() -> Vec<Row> {
@@ -35,6 +36,8 @@ pub fn model(readonly: bool) -> Model {
         watched: ObjKind::WATCHED.to_vec(),
         foreign_watched: Vec::new(),
         local_cluster: false,
+        desired: Vec::new(),
+        deploy: DeployOptions::default(),
     })
 }
 
@@ -67,6 +70,7 @@ pub fn obj(kind: ObjKind, name: &str, service: &str, cell: Kind, state: ObjState
         deleting: false,
         created: 1_700_000_000,
         state,
+        live: None,
     }
 }
 
@@ -87,6 +91,7 @@ pub fn node(name: &str, ready: NodeReady) -> ObjectSummary {
             pressure: Vec::new(),
             ready_since: 0,
         }),
+        live: None,
     }
 }
 
@@ -235,7 +240,10 @@ pub fn workload(kind: ObjKind, name: &str, desired: u32, ready: u32) -> ObjectSu
         ObjState::Workload {
             desired,
             ready,
-            updated: ready,
+            // A replica not ready yet runs the latest template: no rollout.
+            updated: desired,
+            current: desired,
+            observed: true,
             problems: Vec::new(),
         },
     )
@@ -692,37 +700,33 @@ pub fn provider_config(provider: StorageProvider) -> (Catalog, Config) {
     (catalog, config)
 }
 
-/// The services as the workflow planner sees them for `provider`: every service of the
-/// catalog with the kinds that render objects (ceph's has none unless storage is ceph) and
-/// what it depends on.
-pub fn catalog_specs(provider: StorageProvider) -> Vec<ServiceSpec> {
+/// The grid's rows as the dashboard builds them for `provider`: every service of the
+/// catalog with the kinds that render objects (ceph's row is empty unless storage is ceph)
+/// and what it depends on.
+pub fn catalog_rows(provider: StorageProvider) -> Vec<Row> {
     let (catalog, config) = provider_config(provider);
     let renderer = Renderer::new(&config, &catalog).expect("templates compile");
     catalog
         .services()
         .iter()
-        .map(|s| ServiceSpec {
-            name: s.name.clone(),
-            kinds: renderer.active_kinds(&s.name).expect("renders"),
-            depends_on: s.depends_on.clone(),
+        .map(|s| {
+            let kinds = renderer.active_kinds(&s.name).expect("renders");
+            Row::new(s.name.clone(), kinds).after(&s.depends_on)
         })
-        .collect()
-}
-
-/// The grid's rows as the dashboard builds them for `provider`: one per service of
-/// [`catalog_specs`].
-pub fn catalog_rows(provider: StorageProvider) -> Vec<Row> {
-    catalog_specs(provider)
-        .into_iter()
-        .map(|s| Row::new(s.name, s.kinds))
         .collect()
 }
 
 /// What the watchers would report for a rendered object once it is ready: a Job complete,
 /// volumes bound, workloads' replicas ready, Services with a ready endpoint (their
-/// EndpointSlice included), the rest present.
+/// EndpointSlice included), the rest present; each as the config renders it (no drift).
 pub fn ready_summaries(m: &Manifest) -> Vec<ObjectSummary> {
-    let own = |kind, name: &str, state| obj(kind, name, &m.service, m.kind, state);
+    let own = |kind, name: &str, state| {
+        let mut o = obj(kind, name, &m.service, m.kind, state);
+        if kind == m.obj_kind {
+            o.live = Some(Box::new(Live::new(kind, served(m))));
+        }
+        o
+    };
     let state = match m.obj_kind {
         ObjKind::Job => ObjState::Job {
             state: JobState::Complete,
@@ -747,6 +751,8 @@ pub fn ready_summaries(m: &Manifest) -> Vec<ObjectSummary> {
                 desired: replicas,
                 ready: replicas,
                 updated: replicas,
+                current: replicas,
+                observed: true,
                 problems: Vec::new(),
             }
         }
@@ -770,10 +776,42 @@ pub fn ready_summaries(m: &Manifest) -> Vec<ObjectSummary> {
     vec![own(m.obj_kind, &m.name, state)]
 }
 
+/// A rendered object as the API server keeps it: a Secret's stringData folded into data.
+fn served(m: &Manifest) -> serde_json::Value {
+    use base64::Engine as _;
+    let mut object = m.object.clone();
+    if let Some(strings) = object.as_object_mut().and_then(|o| o.remove("stringData")) {
+        let encode = |v: &serde_json::Value| {
+            let text = v.as_str().unwrap_or_default();
+            base64::engine::general_purpose::STANDARD.encode(text)
+        };
+        let data: serde_json::Map<String, serde_json::Value> = strings
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), encode(v).into()))
+            .collect();
+        object["data"] = data.into();
+    }
+    object
+}
+
 /// Every service of the catalog deployed and ready with `provider` for storage, on three
 /// Ready nodes: the real grid, ceph's row included.
+/// Every manifest the provider's config renders, cell by cell in grid order.
+pub fn rendered(provider: StorageProvider) -> Vec<Manifest> {
+    let (catalog, config) = provider_config(provider);
+    let renderer = Renderer::new(&config, &catalog).expect("templates compile");
+    catalog_rows(provider)
+        .iter()
+        .flat_map(|row| row.kinds.iter().map(|k| (row.service.clone(), *k)))
+        .flat_map(|(service, kind)| renderer.render(&service, kind).expect("renders"))
+        .collect()
+}
+
 pub fn deployed(provider: StorageProvider) -> Model {
     let rows = catalog_rows(provider);
+    let rendered = rendered(provider);
     let mut m = Model::new(ModelConfig {
         context: "kolla-demo".into(),
         namespace: "kolla".into(),
@@ -782,6 +820,8 @@ pub fn deployed(provider: StorageProvider) -> Model {
         watched: ObjKind::WATCHED.to_vec(),
         foreign_watched: Vec::new(),
         local_cluster: true,
+        desired: rendered.iter().map(Desired::from).collect(),
+        deploy: DeployOptions::for_provider(provider),
     });
     for kind in ObjKind::WATCHED {
         update(&mut m, Msg::Resynced(kind, Vec::new()));
@@ -791,14 +831,45 @@ pub fn deployed(provider: StorageProvider) -> Model {
         update(&mut m, Msg::Applied(node));
     }
     update(&mut m, Msg::Connection(crate::model::Connection::Connected));
-    let (catalog, config) = provider_config(provider);
+    apply_all(&mut m, rendered.iter().flat_map(ready_summaries));
+    m
+}
+
+/// The deployed stack (host storage) after changes behind kolla-dash's back: keystone's
+/// Deployment scaled to 1 and running an older image, mariadb's claim at another size.
+pub fn drifted() -> Model {
+    let mut m = deployed(StorageProvider::Host);
+    let (catalog, config) = provider_config(StorageProvider::Host);
     let renderer = Renderer::new(&config, &catalog).expect("templates compile");
-    for row in &rows {
-        for kind in &row.kinds {
-            let manifests = renderer.render(&row.service, *kind).expect("renders");
-            apply_all(&mut m, manifests.iter().flat_map(ready_summaries));
-        }
-    }
+    let edit = |service: &str, kind: Kind, change: &dyn Fn(&mut serde_json::Value)| {
+        let manifest = renderer.render(service, kind).expect("renders").remove(0);
+        let mut summary = ready_summaries(&manifest).remove(0);
+        let mut live = served(&manifest);
+        change(&mut live);
+        summary.live = Some(Box::new(Live::new(manifest.obj_kind, live)));
+        summary
+    };
+    let mut keystone = edit("keystone", Kind::Pod, &|d| {
+        d["spec"]["replicas"] = 1.into();
+        let image = &mut d["spec"]["template"]["spec"]["containers"][0]["image"];
+        *image = image
+            .as_str()
+            .unwrap_or_default()
+            .replace("2025.1", "2024.2")
+            .into();
+    });
+    keystone.state = ObjState::Workload {
+        desired: 1,
+        ready: 1,
+        updated: 1,
+        current: 1,
+        observed: true,
+        problems: Vec::new(),
+    };
+    let claim = edit("mariadb", Kind::Pvc, &|c| {
+        c["spec"]["resources"]["requests"]["storage"] = "5Gi".into();
+    });
+    apply_all(&mut m, [keystone, claim]);
     m
 }
 

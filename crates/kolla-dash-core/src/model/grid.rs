@@ -2,12 +2,15 @@
 //! the selected cell.
 
 use crate::kind::Kind;
+use crate::workflow::plan::ServiceSpec;
 
-/// One grid row: a catalog service and the kinds it has, in creation order.
+/// One grid row: a catalog service, the kinds it has in creation order, and the services
+/// it depends on (what a deploy's plan orders by).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     pub service: String,
     pub kinds: Vec<Kind>,
+    pub depends_on: Vec<String>,
 }
 
 impl Row {
@@ -15,6 +18,22 @@ impl Row {
         Row {
             service: service.into(),
             kinds: kinds.into_iter().collect(),
+            depends_on: Vec::new(),
+        }
+    }
+
+    /// The same row, deployed after `services`.
+    pub fn after(mut self, services: &[String]) -> Self {
+        self.depends_on = services.to_vec();
+        self
+    }
+
+    /// The row as the planner sees its service.
+    pub fn spec(&self) -> ServiceSpec {
+        ServiceSpec {
+            name: self.service.clone(),
+            kinds: self.kinds.clone(),
+            depends_on: self.depends_on.clone(),
         }
     }
 

@@ -55,6 +55,8 @@ pub enum Command {
     PageDown,
     SwitchPane,
     Detail,
+    /// What deploy would change in the selected cell.
+    Diff,
     FollowLogs,
     /// Close a view, stop following logs, clear the filter: one step back.
     Back,
@@ -151,6 +153,8 @@ const MOVE_WHAT: &str = "move the selection (or click a cell)";
 const SCROLL: &str = "PgUp PgDn";
 const SCROLL_WHAT: &str = "scroll the log pane (↑↓ too when it has focus)";
 const BACK_WHAT: &str = "close a view or dialog; logs back to events; clear filter";
+const DETAIL: &str = "Enter / =";
+const DETAIL_WHAT: &str = "detail / diff of the selected cell (what deploy would change)";
 const VIEWS: &str = "N / I";
 const VIEWS_WHAT: &str = "nodes view / incidents with time-to-heal";
 const HELP_QUIT: &str = "? / q";
@@ -220,14 +224,8 @@ pub const KEYMAP: &[Binding] = &[
     .when(When::LogFocus),
     row(M::Normal, &[K::PageUp], C::PageUp, SCROLL, SCROLL_WHAT),
     row(M::Normal, &[K::PageDown], C::PageDown, SCROLL, SCROLL_WHAT),
-    row(
-        M::Normal,
-        &[K::Enter],
-        C::Detail,
-        "Enter",
-        "detail of the selected cell",
-    )
-    .hint("Enter", "detail"),
+    row(M::Normal, &[K::Enter], C::Detail, DETAIL, DETAIL_WHAT).hint("Enter", "detail"),
+    row(M::Normal, &[K::Char('=')], C::Diff, DETAIL, DETAIL_WHAT).hint("=", "diff"),
     row(
         M::Normal,
         &[K::Char('l')],
@@ -488,7 +486,7 @@ pub const KEYMAP: &[Binding] = &[
     .hint("Esc", "close"),
     row(
         M::Detail,
-        &[K::Esc, K::Enter, K::Char('q')],
+        &[K::Esc, K::Enter, K::Char('q'), K::Char('=')],
         C::Back,
         "Esc",
         BACK_WHAT,
@@ -707,6 +705,7 @@ pub fn footer(
             C::Help,
             C::MoveUp,
             C::Detail,
+            C::Diff,
             C::FollowLogs,
             C::Nodes,
             C::Incidents,
@@ -730,6 +729,7 @@ pub fn footer(
         F::Normal => [
             C::Help,
             C::Deploy,
+            C::Diff,
             C::Create,
             C::Delete,
             C::Kill,
@@ -796,7 +796,7 @@ pub fn footer(
 mod tests {
     use super::*;
 
-    const ALL_COMMANDS: [Command; 37] = [
+    const ALL_COMMANDS: [Command; 38] = [
         C::Quit,
         C::QuitNow,
         C::Help,
@@ -810,6 +810,7 @@ mod tests {
         C::PageDown,
         C::SwitchPane,
         C::Detail,
+        C::Diff,
         C::FollowLogs,
         C::Back,
         C::ToggleAllEvents,

@@ -37,3 +37,5 @@ mod tests;
 mod tests_consent;
 #[cfg(test)]
 mod tests_dash;
+#[cfg(test)]
+mod tests_drift;

@@ -4,6 +4,7 @@ use std::fmt;
 
 use std::path::PathBuf;
 
+use crate::drift::Desired;
 use crate::kind::Kind;
 use crate::model::store::Sync;
 use crate::model::switch::{Choice, Pick, Target};
@@ -133,6 +134,15 @@ pub enum Msg {
     DrainRefused {
         node: String,
         losses: Vec<String>,
+    },
+    /// The config on disk changed and was read: what it renders now.
+    ConfigLoaded {
+        rendered: Vec<Desired>,
+    },
+    /// The config on disk changed but cannot be used (file:line:col and what is wrong, or
+    /// a change that needs a restart); the last good one stays.
+    ConfigRejected {
+        reason: String,
     },
     /// The running deploy/teardown ended. Exactly one per `Act(Deploy | Teardown)`, also when
     /// it could not be planned or was cancelled; until then the model refuses another one.

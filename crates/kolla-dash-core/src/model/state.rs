@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use crate::drift::Desired;
 use crate::kind::Kind;
 use crate::model::disruption::{self, Evictions, zone_of};
 use crate::model::grid::{Grid, Row};
@@ -14,6 +15,7 @@ use crate::model::switch::{Picker, Target};
 use crate::model::workflow::{CellStep, WorkflowView};
 use crate::status::CellStatus;
 use crate::summary::{EventSummary, NodeReady, NodeSummary, ObjKind, ObjectSummary};
+use crate::workflow::plan::{self, DeployOptions, Plan, PlanError, ServiceSpec};
 
 /// Given once, at start: where the dashboard looks and what the grid holds.
 #[derive(Debug, Clone)]
@@ -29,6 +31,11 @@ pub struct ModelConfig {
     pub foreign_watched: Vec<ObjKind>,
     /// The cluster is kolla-dash's local demo cluster, where nodes can be failed/restored.
     pub local_cluster: bool,
+    /// What the config renders: cells are judged against it for drift (`Msg::ConfigLoaded`
+    /// replaces it when the config changes).
+    pub desired: Vec<Desired>,
+    /// The shape of a deploy under the config (the plan `D` shows before it runs).
+    pub deploy: DeployOptions,
 }
 
 /// The header's fixed facts.
@@ -83,6 +90,8 @@ pub struct Confirm {
     pub subject: Subject,
     /// Some when the operator must type a name rather than press y.
     pub typed: Option<Typed>,
+    /// A deploy's plan, shown before it runs: what it changes, in its order.
+    pub plan: Vec<String>,
     /// What saying yes costs, shown as a warning: data lost, an object taken over.
     pub warning: Option<String>,
 }
@@ -99,6 +108,11 @@ pub enum Mode {
     Help,
     /// The detail view of one cell (kept on that cell while the selection moves below).
     Detail {
+        row: usize,
+        kind: Kind,
+    },
+    /// How one cell differs from the config: what deploy would change there.
+    Diff {
         row: usize,
         kind: Kind,
     },
@@ -139,12 +153,18 @@ pub struct Model {
     pub(super) node_cursor: usize,
     /// Lines scrolled in the incidents view.
     pub(super) incident_scroll: usize,
+    pub(super) deploy: DeployOptions,
+    /// Why the config on disk was last refused, until a good one is read.
+    pub(super) config_error: Option<String>,
 }
 
 impl Model {
     pub fn new(config: ModelConfig) -> Self {
         let mut store = Store::new(&config.rows, &config.watched);
         store.watch_foreign(&config.foreign_watched);
+        if !config.desired.is_empty() {
+            store.set_desired(config.desired);
+        }
         Model {
             header: Header {
                 context: config.context,
@@ -166,7 +186,24 @@ impl Model {
             incidents: IncidentTracker::default(),
             node_cursor: 0,
             incident_scroll: 0,
+            deploy: config.deploy,
+            config_error: None,
         }
+    }
+
+    /// The deploy plan for the cluster as the model knows it, as the executor will make it:
+    /// what `D` shows before it runs.
+    pub fn deploy_plan(&self, services: &[String]) -> Result<Plan, PlanError> {
+        let specs: Vec<ServiceSpec> = self.grid.rows().iter().map(Row::spec).collect();
+        plan::deploy(&specs, services, &self.store.current(&specs), self.deploy)
+    }
+
+    /// The cells that show drift, in layout order.
+    pub fn drifting(&self) -> Vec<(usize, Kind)> {
+        (0..self.grid.rows().len())
+            .flat_map(|row| Kind::ALL.map(|kind| (row, kind)))
+            .filter(|(row, kind)| matches!(self.status(*row, *kind), CellStatus::Drift { .. }))
+            .collect()
     }
 
     pub fn header(&self) -> &Header {

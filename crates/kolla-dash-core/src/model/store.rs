@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::diagnosis::{Facts, Problem, diagnose};
+use crate::drift::{self, CellDrift, Desired, Difference, ObjectDrift};
 use crate::kind::Kind;
 use crate::model::grid::Row;
 use crate::model::incident::stuck_terminating;
@@ -13,9 +14,9 @@ use crate::ownership::{Foreign, Meeting};
 use crate::record::BootstrapRecord;
 use crate::status::{self, CellStatus};
 use crate::summary::{
-    EventSummary, NodeReady, NodeSummary, ObjKind, ObjRef, ObjState, ObjectSummary,
+    EventSummary, JobState, NodeReady, NodeSummary, ObjKind, ObjRef, ObjState, ObjectSummary,
 };
-use crate::workflow::plan::WaitFor;
+use crate::workflow::plan::{Current, ServiceSpec, WaitFor};
 use crate::workflow::schedule::Readiness;
 
 /// Where the watch of one kind stands.
@@ -44,10 +45,23 @@ pub struct Store {
     /// Node name -> the catalog's pods placed on it (for the nodes view).
     pods_on: BTreeMap<String, BTreeSet<ObjRef>>,
     row_of: HashMap<String, usize>,
+    /// Per layout row, its service.
+    services: Vec<String>,
     has_kind: Vec<[bool; Kind::COUNT]>,
     /// The latest Warning event about each known object (diagnosis reads them); dropped
     /// with the object.
     warnings: HashMap<ObjRef, EventSummary>,
+    /// What the config renders, once given (`set_desired`): drift is judged against it.
+    desired: Option<Rendering>,
+    /// Per layout row, per `Kind::index`, how the cell differs from `desired`.
+    drift: Vec<[Option<CellDrift>; Kind::COUNT]>,
+}
+
+/// The config's rendered objects, by name and by cell.
+#[derive(Debug, Clone, PartialEq)]
+struct Rendering {
+    objects: HashMap<ObjRef, Desired>,
+    cells: Vec<[Vec<ObjRef>; Kind::COUNT]>,
 }
 
 impl Store {
@@ -72,12 +86,70 @@ impl Store {
                 .enumerate()
                 .map(|(i, r)| (r.service.clone(), i))
                 .collect(),
+            services: rows.iter().map(|r| r.service.clone()).collect(),
             has_kind,
+            desired: None,
+            drift: rows.iter().map(|_| Default::default()).collect(),
         };
         store.statuses = (0..rows.len())
             .map(|row| Kind::ALL.map(|k| store.compute(row, k)))
             .collect();
         store
+    }
+
+    /// What the config renders now (every object, with its cell): each cell's drift is
+    /// judged against it from now on. Objects of services outside the layout are ignored.
+    /// False when it renders what was given before (nothing to recompute).
+    pub fn set_desired(&mut self, rendered: Vec<Desired>) -> bool {
+        let mut rendering = Rendering {
+            objects: HashMap::new(),
+            cells: self.members.iter().map(|_| Default::default()).collect(),
+        };
+        for d in rendered {
+            let Some(row) = self.row_of_service(&d.cell.service) else {
+                continue;
+            };
+            rendering.cells[row][d.cell.kind.index()].push(d.obj.clone());
+            rendering.objects.insert(d.obj.clone(), d);
+        }
+        if self.desired.as_ref() == Some(&rendering) {
+            return false;
+        }
+        self.desired = Some(rendering);
+        self.refresh_all();
+        true
+    }
+
+    /// How a cell differs from what the config renders; `None` when it does not (or no
+    /// rendering was given).
+    pub fn drift(&self, row: usize, kind: Kind) -> Option<&CellDrift> {
+        self.drift.get(row)?[kind.index()].as_ref()
+    }
+
+    /// The cluster as the planner needs it, over `specs` (the catalog's services and their
+    /// kinds): ready cells (a bootstrap also when the service's data records one: it runs
+    /// once), cells with no object at all, and cells that differ from the config.
+    pub fn current(&self, specs: &[ServiceSpec]) -> Current {
+        let mut current = Current::default();
+        for spec in specs {
+            let Some(row) = self.row_of_service(&spec.name) else {
+                continue;
+            };
+            for &kind in &spec.kinds {
+                let key = (spec.name.clone(), kind);
+                let recorded = kind == Kind::Bootstrap && self.bootstrap_record(row).is_some();
+                if self.status(row, kind).is_ok() || recorded {
+                    current.ready.insert(key.clone());
+                }
+                if *self.status(row, kind) == CellStatus::Absent {
+                    current.absent.insert(key.clone());
+                }
+                if let Some(drift) = self.drift(row, kind) {
+                    current.drift.insert(key, drift.clone());
+                }
+            }
+        }
+        current
     }
 
     pub fn status(&self, row: usize, kind: Kind) -> &CellStatus {
@@ -347,6 +419,7 @@ impl Store {
                 .foreign_in(row, kind)
                 .first()
                 .map(|f| f.sentence(Meeting::Show)),
+            CellStatus::Drift { .. } => self.drift(row, kind).map(CellDrift::why),
             s if s.is_ok() || *s == CellStatus::Blank => None,
             _ => {
                 if let Some(stuck) = self.stuck_on_lost_node(row, kind) {
@@ -450,6 +523,9 @@ impl Store {
             {
                 Readiness::NotYet(why(Kind::Svc))
             }
+            // Not what the config renders (yet): the apply has not reached the watch, or
+            // something changes it back.
+            _ if matches!(status, CellStatus::Drift { .. }) => Readiness::NotYet(why(kind)),
             _ if status.is_ok() => Readiness::Ready,
             _ if status::settled_failure(&self.cell_objects(row, kind)) => {
                 Readiness::Failed(why(kind))
@@ -533,8 +609,69 @@ impl Store {
         cell
     }
 
+    /// Recomputes a cell: its drift, then its status (drifting only when otherwise ready).
     fn refresh(&mut self, row: usize, kind: Kind) {
-        self.statuses[row][kind.index()] = self.compute(row, kind);
+        let drift = self.judge_drift(row, kind);
+        let status = self.compute(row, kind);
+        self.statuses[row][kind.index()] = match &drift {
+            Some(d) if status.is_ok() && d.shows() => status.drifting(),
+            _ => status,
+        };
+        self.drift[row][kind.index()] = drift;
+    }
+
+    /// Compares what the config renders for a cell with the cell's live objects: only
+    /// objects kolla-dash applies carry what is compared (`ObjectSummary::live`).
+    fn judge_drift(&self, row: usize, kind: Kind) -> Option<CellDrift> {
+        let rendering = self.desired.as_ref()?;
+        if !self.has_kind[row][kind.index()] {
+            return None;
+        }
+        let wanted = &rendering.cells[row][kind.index()];
+        let mut objects = Vec::new();
+        for obj in wanted {
+            let difference = match self.objects.get(obj) {
+                // A Job runs once and may be gone after it ran (deleted after the
+                // bootstrap, by a TTL): only a cell without any object is created again.
+                None if obj.kind == ObjKind::Job => continue,
+                None => Difference::Missing,
+                Some(ObjectSummary {
+                    live: Some(live), ..
+                }) => {
+                    let desired = &rendering.objects[obj].object;
+                    let changes = drift::compare(obj.kind, desired, live);
+                    if changes.is_empty() {
+                        continue;
+                    }
+                    Difference::Changed(changes)
+                }
+                Some(_) => continue,
+            };
+            objects.push(ObjectDrift {
+                obj: obj.clone(),
+                difference,
+            });
+        }
+        for obj in &self.members[row][kind.index()] {
+            let applied = self.objects.get(obj).is_some_and(|o| o.live.is_some());
+            if applied && !rendering.objects.contains_key(obj) {
+                objects.push(ObjectDrift {
+                    obj: obj.clone(),
+                    difference: Difference::Unrendered,
+                });
+            }
+        }
+        CellDrift::judge(&self.services[row], kind, objects, |job| {
+            self.objects.get(job).is_some_and(|o| {
+                matches!(
+                    o.state,
+                    ObjState::Job {
+                        state: JobState::Complete,
+                        ..
+                    }
+                )
+            })
+        })
     }
 
     fn refresh_foreign<'a>(&mut self, changed: impl IntoIterator<Item = &'a Foreign>) {

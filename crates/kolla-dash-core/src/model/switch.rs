@@ -155,6 +155,7 @@ pub fn switch(model: &mut Model, target: Target) -> Vec<Effect> {
                 subject: Subject::Switch(target),
                 typed: None,
                 warning: Some(warning),
+                plan: Vec::new(),
             });
             Vec::new()
         }

@@ -704,6 +704,8 @@ fn a_kind_no_cell_reads_is_not_worth_a_forbidden_note() {
         watched: ObjKind::WATCHED.to_vec(),
         foreign_watched: Vec::new(),
         local_cluster: false,
+        desired: Vec::new(),
+        deploy: crate::workflow::plan::DeployOptions::default(),
     });
     update(&mut m, Msg::Forbidden(ObjKind::PersistentVolume));
     update(&mut m, Msg::Forbidden(ObjKind::StorageClass));

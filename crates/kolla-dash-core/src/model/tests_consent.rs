@@ -87,6 +87,8 @@ fn config() -> ModelConfig {
         watched: ObjKind::WATCHED.to_vec(),
         foreign_watched: Vec::new(),
         local_cluster: false,
+        desired: Vec::new(),
+        deploy: crate::workflow::plan::DeployOptions::default(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The reducer: `update(&mut Model, Msg) -> Vec<Effect>`, keys included.
 
 use crate::drain;
+use crate::drift::Desired;
 use crate::kind::Kind;
 use crate::model::command::{self, Request};
 use crate::model::confirm::confirmation;
@@ -144,7 +145,17 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                     input: TextInput::default(),
                 }),
                 warning: Some(warning),
+                plan: Vec::new(),
             });
+        }
+        Msg::ConfigLoaded { rendered } => config_loaded(model, rendered),
+        Msg::ConfigRejected { reason } => {
+            if model.config_error.as_ref() != Some(&reason) {
+                let text = format!("config not applied (the last good one stays): {reason}");
+                model.log.note(model.now, NoteLevel::Error, text.clone());
+                set_status(model, NoteLevel::Error, text);
+            }
+            model.config_error = Some(reason);
         }
         Msg::Choices { pick, result } => switch::listed(model, pick, result),
         Msg::Switched { from } => switch::arrived(model, &from),
@@ -168,6 +179,33 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
     }
     Vec::new()
+}
+
+/// The config on disk changed and was read: cells are judged against its rendering; the
+/// status line names the cells that now differ. A save that renders the same says nothing
+/// (unless it mends a refused one).
+fn config_loaded(model: &mut Model, rendered: Vec<Desired>) {
+    let mended = model.config_error.take().is_some();
+    if !model.store.set_desired(rendered) && !mended {
+        return;
+    }
+    let rows = model.grid.rows();
+    let cells: Vec<String> = model
+        .drifting()
+        .into_iter()
+        .map(|(row, kind)| format!("{} {kind}", rows[row].service))
+        .collect();
+    let text = match cells.as_slice() {
+        [] => "config read: the cluster runs what it renders".to_string(),
+        [one] => format!("config read: {one} differs from it; deploy applies the change"),
+        many => format!(
+            "config read: {} cells differ from it ({}); deploy applies the changes",
+            many.len(),
+            many.join(", ")
+        ),
+    };
+    model.log.note(model.now, NoteLevel::Info, text.clone());
+    set_status(model, NoteLevel::Info, text);
 }
 
 /// A watcher message: the incident tracker sees it first (it compares with what it knew),
@@ -213,7 +251,7 @@ fn on_step(model: &mut Model, service: &str, action: StepAction, state: StepStat
         .workflow
         .get_or_insert_with(|| WorkflowView::new("workflow".to_string(), rows));
     let level = match &state {
-        StepState::Failed(_) | StepState::Blocked(_) => NoteLevel::Error,
+        StepState::Failed(_) | StepState::Blocked(_) | StepState::Held(_) => NoteLevel::Error,
         StepState::Done => NoteLevel::Success,
         StepState::Acting | StepState::Waiting(_) => NoteLevel::Progress,
         StepState::Queued | StepState::Skipped | StepState::Cancelled => NoteLevel::Info,
@@ -275,7 +313,7 @@ fn key_mode(mode: &Mode) -> KeyMode {
     match mode {
         Mode::Normal => KeyMode::Normal,
         Mode::Help => KeyMode::Help,
-        Mode::Detail { .. } => KeyMode::Detail,
+        Mode::Detail { .. } | Mode::Diff { .. } => KeyMode::Detail,
         Mode::Nodes => KeyMode::Nodes,
         Mode::Incidents => KeyMode::Incidents,
         Mode::Picker(_) => KeyMode::Picker,
@@ -298,7 +336,7 @@ fn on_key(model: &mut Model, key: Key) -> Vec<Effect> {
     }
     match std::mem::replace(&mut model.mode, Mode::Normal) {
         Mode::Normal => command.map_or_else(Vec::new, |c| normal_command(model, c)),
-        mode @ (Mode::Help | Mode::Detail { .. }) => {
+        mode @ (Mode::Help | Mode::Detail { .. } | Mode::Diff { .. }) => {
             if command != Some(Command::Back) {
                 model.mode = mode;
             }
@@ -341,6 +379,14 @@ fn normal_command(model: &mut Model, command: Command) -> Vec<Effect> {
         Command::Detail => {
             if let Some(row) = model.grid.selected_row() {
                 model.mode = Mode::Detail {
+                    row,
+                    kind: model.grid.selected_kind(),
+                };
+            }
+        }
+        Command::Diff => {
+            if let Some(row) = model.grid.selected_row() {
+                model.mode = Mode::Diff {
                     row,
                     kind: model.grid.selected_kind(),
                 };
@@ -498,6 +544,7 @@ fn cancel_workflow(model: &mut Model) {
             subject: Subject::CancelWorkflow,
             typed: None,
             warning: None,
+            plan: Vec::new(),
         });
     } else {
         let text = "no deploy or teardown is running".to_string();

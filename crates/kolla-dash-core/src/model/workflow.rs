@@ -82,6 +82,7 @@ pub fn describe(state: &StepState) -> String {
         StepState::Waiting(why) => format!("waiting: {why}"),
         StepState::Done => "done".into(),
         StepState::Skipped => "skipped (already there)".into(),
+        StepState::Held(why) => format!("not applied: {why}"),
         StepState::Failed(why) => format!("failed: {why}"),
         StepState::Blocked(why) => format!("blocked by {why}"),
         StepState::Cancelled => "cancelled".into(),

@@ -4,10 +4,24 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 
+use crate::config::StorageProvider;
+use crate::drift::{CellDrift, Verdict};
 use crate::kind::Kind;
 
 /// A set of grid cells, by service name and kind.
 pub type Cells = HashSet<(String, Kind)>;
+
+/// The cluster as the planner needs to know it.
+#[derive(Debug, Clone, Default)]
+pub struct Current {
+    /// Cells ready or completed (drifting ones too; a bootstrap also when the service's
+    /// data records one: it runs once).
+    pub ready: Cells,
+    /// Cells known to have no object at all (a cell RBAC hides is not known to be empty).
+    pub absent: Cells,
+    /// Cells that differ from the config (`drift`).
+    pub drift: HashMap<(String, Kind), CellDrift>,
+}
 
 /// What the planner needs to know about one service.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +99,21 @@ pub struct Step {
     pub after: Vec<usize>,
     /// Already satisfied when the plan was made: nothing to do.
     pub skip: bool,
+    /// How the cell differs from the config: what the step changes, or (not applied) why
+    /// it leaves it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<CellDrift>,
+}
+
+impl Step {
+    /// Why the step leaves its cell as it is although it differs from the config: a change
+    /// that cannot be made in place waits for the operator.
+    pub fn held(&self) -> Option<&str> {
+        match self.drift.as_ref().map(|d| &d.verdict) {
+            Some(Verdict::Held(why)) => Some(why),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Step {
@@ -107,6 +136,38 @@ pub struct Plan {
     pub steps: Vec<Step>,
 }
 
+impl Plan {
+    /// What the plan does, in its order: each step that acts, with what it changes in its
+    /// cell, then the cells it leaves although they differ from the config, and why.
+    pub fn changes(&self) -> Vec<String> {
+        let mut acts = Vec::new();
+        let mut held = Vec::new();
+        for step in &self.steps {
+            let cell = format!("{} {}", step.service, step.action.kind());
+            if let Some(why) = step.held() {
+                held.push(format!("not applied: {cell}: {why}"));
+                continue;
+            }
+            if step.skip {
+                continue;
+            }
+            let n = acts.len() + 1;
+            acts.push(match (&step.drift, step.action) {
+                (Some(d), StepAction::Create(_)) => format!("{n}. {cell}: {}", d.summary()),
+                (None, StepAction::Create(_)) => {
+                    format!(
+                        "{n}. {cell}: apply again and wait until {}",
+                        step.wait.describe()
+                    )
+                }
+                (_, StepAction::Delete(_)) => format!("{n}. delete {cell}"),
+            });
+        }
+        acts.extend(held);
+        acts
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
     #[error("unknown service '{name}'; valid services: {valid}")]
@@ -126,6 +187,18 @@ pub struct DeployOptions {
     /// (`WaitForFirstConsumer`): their step waits for the claim to exist, and the bootstrap
     /// Job that mounts it makes it bind. Waiting for Bound there would wait forever.
     pub claims_bind_on_use: bool,
+}
+
+impl DeployOptions {
+    /// The deploy's shape for a storage provider.
+    pub fn for_provider(provider: StorageProvider) -> DeployOptions {
+        DeployOptions {
+            // Network volumes cannot be mounted by the pod while the bootstrap Job holds
+            // them.
+            delete_bootstrap_after: provider != StorageProvider::Host,
+            claims_bind_on_use: matches!(provider, StorageProvider::Gce | StorageProvider::Aws),
+        }
+    }
 }
 
 fn index(services: &[ServiceSpec]) -> HashMap<&str, &ServiceSpec> {
@@ -206,13 +279,16 @@ fn ordered<'a>(
 /// The deploy plan. Within a service the kinds go in catalog order, each waiting for the
 /// previous one's condition; a service's bootstrap (or, without one, its pods) also waits
 /// for the pods of every service it depends on. Independent services run in parallel.
-/// `ready` names the cells already satisfied: their steps are marked `skip`.
+/// Cells already ready are skipped unless they differ from the config in a way deploy
+/// applies; a cell whose change cannot be made in place is held (`Step::held`), never
+/// forced.
 pub fn deploy(
     services: &[ServiceSpec],
     targets: &[String],
-    ready: &Cells,
+    current: &Current,
     options: DeployOptions,
 ) -> Result<Plan, PlanError> {
+    let ready = &current.ready;
     let order = ordered(services, targets, true)?;
     let mut steps: Vec<Step> = Vec::new();
     // The step after which a service counts as up, for its dependents.
@@ -233,11 +309,18 @@ pub fn deploy(
                 after.extend(&dep_gates);
                 gated = true;
             }
-            let satisfied = ready.contains(&(spec.name.clone(), kind));
+            let key = (spec.name.clone(), kind);
+            let drift = current.drift.get(&key).cloned();
+            let changes = drift.as_ref().is_some_and(CellDrift::applies);
+            let held = drift
+                .as_ref()
+                .is_some_and(|d| matches!(d.verdict, Verdict::Held(_)));
             // A bootstrap runs once: a service whose pods are up was bootstrapped already,
             // even if its Job was deleted afterwards (and one whose data records its
             // bootstrap comes in `ready`).
-            let skip = satisfied || (kind == Kind::Bootstrap && pod_ready);
+            let skip = (ready.contains(&key) && !changes)
+                || held
+                || (kind == Kind::Bootstrap && pod_ready);
             let id = steps.len();
             steps.push(Step {
                 id,
@@ -249,6 +332,7 @@ pub fn deploy(
                 },
                 after,
                 skip,
+                drift,
             });
             prev = Some(id);
             if kind == Kind::Bootstrap && options.delete_bootstrap_after {
@@ -260,6 +344,7 @@ pub fn deploy(
                     wait: WaitFor::Gone,
                     after: vec![id - 1],
                     skip,
+                    drift: None,
                 });
                 prev = Some(id);
             }
@@ -307,6 +392,7 @@ pub fn teardown(
                 wait: WaitFor::Gone,
                 after,
                 skip: absent.contains(&(spec.name.clone(), kind)),
+                drift: None,
             });
             prev = Some(id);
         }
@@ -333,7 +419,17 @@ mod tests {
     /// The guide's four services plus ceph, from the catalog itself (with ceph storage, so
     /// ceph's bootstrap is a step): a test copy would drift from it.
     fn guide() -> Vec<ServiceSpec> {
-        crate::model::fixtures::catalog_specs(crate::config::StorageProvider::Ceph)
+        crate::model::fixtures::catalog_rows(crate::config::StorageProvider::Ceph)
+            .iter()
+            .map(crate::model::grid::Row::spec)
+            .collect()
+    }
+
+    fn current(ready: Cells) -> Current {
+        Current {
+            ready,
+            ..Current::default()
+        }
     }
 
     fn find<'a>(plan: &'a Plan, service: &str, action: StepAction) -> &'a Step {
@@ -360,7 +456,7 @@ mod tests {
 
     #[test]
     fn deploy_follows_the_guides_order() {
-        let plan = deploy(&guide(), &[], &HashSet::new(), DeployOptions::default()).unwrap();
+        let plan = deploy(&guide(), &[], &Current::default(), DeployOptions::default()).unwrap();
         let id = |s: &str, k: Kind| find(&plan, s, StepAction::Create(k)).id;
         // Within mariadb: disk -> pv -> pvc -> svc -> configmap -> bootstrap -> pod.
         let chain = [Disk, Pv, Pvc, Svc, Configmap, Bootstrap, Pod].map(|k| id("mariadb", k));
@@ -395,7 +491,7 @@ mod tests {
 
     #[test]
     fn independent_services_are_parallel_branches() {
-        let plan = deploy(&guide(), &[], &HashSet::new(), DeployOptions::default()).unwrap();
+        let plan = deploy(&guide(), &[], &Current::default(), DeployOptions::default()).unwrap();
         let id = |s: &str, k: Kind| find(&plan, s, StepAction::Create(k)).id;
         assert!(!before(&plan, id("mariadb", Pod), id("memcached", Pod)));
         assert!(!before(&plan, id("memcached", Pod), id("mariadb", Disk)));
@@ -412,7 +508,7 @@ mod tests {
         let plan = deploy(
             &guide(),
             &["keystone".into()],
-            &HashSet::new(),
+            &Current::default(),
             DeployOptions::default(),
         )
         .unwrap();
@@ -432,7 +528,7 @@ mod tests {
         let plan = deploy(
             &guide(),
             &["mariadb".into()],
-            &ready,
+            &current(ready),
             DeployOptions::default(),
         )
         .unwrap();
@@ -452,7 +548,7 @@ mod tests {
             delete_bootstrap_after: true,
             claims_bind_on_use: true,
         };
-        let plan = deploy(&guide(), &[], &ready, options).unwrap();
+        let plan = deploy(&guide(), &[], &current(ready), options).unwrap();
         assert!(plan.steps.iter().all(|s| s.skip), "{plan:#?}");
     }
 
@@ -472,7 +568,7 @@ mod tests {
 
     #[test]
     fn claims_that_bind_on_use_are_not_awaited_before_their_first_user() {
-        let bound = deploy(&guide(), &[], &HashSet::new(), DeployOptions::default()).unwrap();
+        let bound = deploy(&guide(), &[], &Current::default(), DeployOptions::default()).unwrap();
         assert_eq!(
             find(&bound, "mariadb", StepAction::Create(Pvc)).wait,
             WaitFor::Bound
@@ -481,7 +577,7 @@ mod tests {
             delete_bootstrap_after: true,
             claims_bind_on_use: true,
         };
-        let plan = deploy(&guide(), &[], &HashSet::new(), options).unwrap();
+        let plan = deploy(&guide(), &[], &Current::default(), options).unwrap();
         let pvc = find(&plan, "mariadb", StepAction::Create(Pvc));
         assert_eq!(pvc.wait, WaitFor::Exists);
         // The bootstrap Job, the claim's first user, still comes after the claim.
@@ -495,7 +591,7 @@ mod tests {
             delete_bootstrap_after: true,
             claims_bind_on_use: false,
         };
-        let plan = deploy(&guide(), &["mariadb".into()], &HashSet::new(), options).unwrap();
+        let plan = deploy(&guide(), &["mariadb".into()], &Current::default(), options).unwrap();
         let delete = find(&plan, "mariadb", StepAction::Delete(Bootstrap));
         let boot = find(&plan, "mariadb", StepAction::Create(Bootstrap));
         let pod = find(&plan, "mariadb", StepAction::Create(Pod));
@@ -531,14 +627,14 @@ mod tests {
         let err = deploy(
             &guide(),
             &["nova".into()],
-            &HashSet::new(),
+            &Current::default(),
             DeployOptions::default(),
         )
         .unwrap_err();
         assert!(err.to_string().contains("valid services: ceph, mariadb"));
         let cyclic = vec![spec("a", &[Pod], &["b"]), spec("b", &[Pod], &["a"])];
         assert!(matches!(
-            deploy(&cyclic, &[], &HashSet::new(), DeployOptions::default()),
+            deploy(&cyclic, &[], &Current::default(), DeployOptions::default()),
             Err(PlanError::Cycle(_))
         ));
     }

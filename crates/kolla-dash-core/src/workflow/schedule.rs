@@ -3,6 +3,7 @@
 //! independent branches go on.
 
 use super::plan::Plan;
+use crate::drift::Verdict;
 
 /// Where one step is.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -17,6 +18,9 @@ pub enum StepState {
     Done,
     /// Nothing to do: the cell was already in the wanted state.
     Skipped,
+    /// Left as it is although it differs from the config: the change cannot be made in
+    /// place (the reason says what to do). What comes after goes on: the cell still works.
+    Held(String),
     Failed(String),
     /// A step it depends on failed.
     Blocked(String),
@@ -29,6 +33,7 @@ impl StepState {
             self,
             StepState::Done
                 | StepState::Skipped
+                | StepState::Held(_)
                 | StepState::Failed(_)
                 | StepState::Blocked(_)
                 | StepState::Cancelled
@@ -55,15 +60,21 @@ impl Schedule {
         let states = plan
             .steps
             .iter()
-            .map(|s| {
-                if s.skip {
-                    StepState::Skipped
-                } else {
-                    StepState::Queued
-                }
+            .map(|s| match s.held() {
+                Some(why) => StepState::Held(why.to_string()),
+                None if s.skip => StepState::Skipped,
+                None => StepState::Queued,
             })
             .collect();
-        let notes = vec![Vec::new(); plan.steps.len()];
+        // A Job that ran with an earlier rendering is not run again: said with its step.
+        let notes = plan
+            .steps
+            .iter()
+            .map(|s| match s.drift.as_ref().map(|d| &d.verdict) {
+                Some(Verdict::Ran(why)) if s.skip => vec![format!("not run again: {why}")],
+                _ => Vec::new(),
+            })
+            .collect();
         Schedule {
             plan,
             states,
@@ -93,7 +104,9 @@ impl Schedule {
     fn reached(&self, id: usize) -> bool {
         match self.states[id] {
             StepState::Done => true,
-            StepState::Skipped => self.plan.steps[id].after.iter().all(|&a| self.reached(a)),
+            StepState::Skipped | StepState::Held(_) => {
+                self.plan.steps[id].after.iter().all(|&a| self.reached(a))
+            }
             _ => false,
         }
     }
@@ -168,7 +181,9 @@ impl Schedule {
     fn stuck(&self, id: usize) -> bool {
         match self.states[id] {
             StepState::Failed(_) | StepState::Blocked(_) => true,
-            StepState::Skipped => self.plan.steps[id].after.iter().any(|&a| self.stuck(a)),
+            StepState::Skipped | StepState::Held(_) => {
+                self.plan.steps[id].after.iter().any(|&a| self.stuck(a))
+            }
             _ => false,
         }
     }
@@ -189,6 +204,16 @@ impl Schedule {
         self.states.iter().all(StepState::satisfied)
     }
 
+    /// Finished with every step done or skipped but some held: everything was applied
+    /// except changes that cannot be made in place.
+    pub fn only_held(&self) -> bool {
+        !self.succeeded()
+            && self
+                .states
+                .iter()
+                .all(|s| s.satisfied() || matches!(s, StepState::Held(_)))
+    }
+
     /// One line on how it ended: the counts, or the steps that failed with their reasons.
     pub fn outcome(&self) -> String {
         let count = |f: fn(&StepState) -> bool| self.states.iter().filter(|s| f(s)).count();
@@ -204,12 +229,26 @@ impl Schedule {
                 _ => None,
             })
             .collect();
+        let held: Vec<String> = self
+            .plan
+            .steps
+            .iter()
+            .zip(&self.states)
+            .filter_map(|(step, s)| match s {
+                StepState::Held(why) => Some(format!("{step}: {why}")),
+                _ => None,
+            })
+            .collect();
+        let held = match held.is_empty() {
+            true => String::new(),
+            false => format!("; not applied: {}", held.join("; ")),
+        };
         if !failed.is_empty() {
-            format!("{done} steps done; failed: {}", failed.join("; "))
+            format!("{done} steps done; failed: {}{held}", failed.join("; "))
         } else if self.states.contains(&StepState::Cancelled) {
             format!("cancelled after {done} steps; run it again to carry on")
         } else {
-            format!("{done} steps done, {skipped} already in place")
+            format!("{done} steps done, {skipped} already in place{held}")
         }
     }
 }
@@ -228,7 +267,7 @@ mod tests {
 
     use super::*;
     use crate::kind::Kind::*;
-    use crate::workflow::plan::{DeployOptions, ServiceSpec, deploy};
+    use crate::workflow::plan::{Current, DeployOptions, ServiceSpec, deploy};
 
     fn schedule() -> Schedule {
         let services = vec![
@@ -248,7 +287,15 @@ mod tests {
                 depends_on: vec!["mariadb".into()],
             },
         ];
-        Schedule::new(deploy(&services, &[], &HashSet::new(), DeployOptions::default()).unwrap())
+        Schedule::new(
+            deploy(
+                &services,
+                &[],
+                &Current::default(),
+                DeployOptions::default(),
+            )
+            .unwrap(),
+        )
     }
 
     #[test]
@@ -302,7 +349,10 @@ mod tests {
         }];
         // The bootstrap is recorded on the data: skipped, but the pods still wait for
         // the claim.
-        let ready = HashSet::from([("mariadb".to_string(), Bootstrap)]);
+        let ready = Current {
+            ready: HashSet::from([("mariadb".to_string(), Bootstrap)]),
+            ..Current::default()
+        };
         let plan = deploy(&services, &[], &ready, DeployOptions::default()).unwrap();
         let mut s = Schedule::new(plan);
         assert_eq!(s.states[1], StepState::Skipped);
