@@ -17,6 +17,7 @@ use kube::api::{DeleteParams, ListParams, PostParams};
 use support::cluster::TestCluster;
 use support::dash::{pump, synced_in};
 use support::pty::PtyApp;
+use support::wait::wait_for_async;
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -118,10 +119,23 @@ fn a_replacement_pod_admission_refuses_is_named_with_the_refusal() {
             "spec": {"hard": {"pods": "0"}},
         }))
         .expect("quota");
-        Api::<ResourceQuota>::namespaced(client.clone(), "quota")
+        let quotas = Api::<ResourceQuota>::namespaced(client.clone(), "quota");
+        quotas
             .create(&PostParams::default(), &quota)
             .await
             .expect("create the quota");
+        // Until the quota controller has counted the namespace's pods, admission refuses
+        // with "status unknown for quota" instead, and the ReplicaSet backs off.
+        wait_for_async("the quota controller to count the pods", WAIT, || async {
+            quotas
+                .get("no-more-pods")
+                .await
+                .expect("read the quota")
+                .status
+                .and_then(|s| s.used)
+                .is_some_and(|used| used.contains_key("pods"))
+        })
+        .await;
         let victim = keystone_pods(&pods)
             .await
             .into_iter()
