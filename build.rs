@@ -24,12 +24,15 @@ fn main() {
         None => "commit unknown: not built from a git checkout".to_string(),
     };
     println!("cargo::rustc-env=KOLLA_DASH_COMMIT={commit}");
-    // A new commit (or checkout) changes HEAD or the ref it names.
-    if let Some(dir) = git(&["rev-parse", "--git-dir"]) {
-        println!("cargo::rerun-if-changed={dir}/HEAD");
-        if let Some(head) = git(&["symbolic-ref", "-q", "HEAD"]) {
-            println!("cargo::rerun-if-changed={dir}/{head}");
-        }
-        println!("cargo::rerun-if-changed={dir}/index");
+    // A new commit (or checkout) changes HEAD or the ref it names. `--git-path` finds each
+    // where it really is: in a linked worktree HEAD and the index are the worktree's own,
+    // the branch refs the main repository's.
+    let path = |name: &str| git(&["rev-parse", "--git-path", name]);
+    let mut watched = vec![path("HEAD"), path("index")];
+    if let Some(head) = git(&["symbolic-ref", "-q", "HEAD"]) {
+        watched.push(path(&head));
+    }
+    for file in watched.into_iter().flatten() {
+        println!("cargo::rerun-if-changed={file}");
     }
 }

@@ -4,13 +4,15 @@
 //!
 //! Wall time of `kolla-dash deploy` from an empty namespace until every service is ready
 //! (the command exits only then), next to the guide's sleep-based operator sequence: the
-//! same verbs run back to back (their own time) plus the guide's five `sleep 30`.
+//! same verbs run back to back (their own time) plus the guide's five `sleep 30`. Also the
+//! local control plane's start-up, alone on the machine.
 
-use std::path::Path;
-use std::process::Command;
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use std::time::{Duration, Instant};
 
-use kolla_dash::devcluster::{DevCluster, StartOptions};
+use support::cluster::TestCluster;
 
 const RUNS: usize = 3;
 /// The guide's operator sequence, and the seconds it sleeps after each command.
@@ -25,25 +27,17 @@ const GUIDE: [(&str, &str, u64); 8] = [
     ("run", "horizon", 0),
 ];
 
-fn kolla(kubeconfig: &Path, ns: &str, args: &[&str]) -> anyhow::Result<Duration> {
-    let log = std::env::temp_dir().join("kolla-dash-bench-deploy.log");
+/// Runs `kolla-dash ARGS` in `ns` (the one launcher tests use); how long it took.
+fn kolla(cluster: &TestCluster, ns: &str, args: &[&str]) -> anyhow::Result<Duration> {
     let t = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_kolla-dash"))
-        .env("KUBECONFIG", kubeconfig)
-        .arg("--namespace")
-        .arg(ns)
-        .arg("--log-file")
-        .arg(&log)
-        .args(args)
-        .output()?;
+    let run = cluster.kolla(ns).run(&args.join(" "));
     let took = t.elapsed();
-    if !out.status.success() {
-        anyhow::bail!(
-            "kolla-dash {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    anyhow::ensure!(
+        run.success,
+        "kolla-dash {} failed: {}",
+        args.join(" "),
+        run.stderr
+    );
     Ok(took)
 }
 
@@ -52,18 +46,21 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     println!("kolla-dash deploy benchmark ({RUNS} runs, fresh namespace each)");
-    let cluster = DevCluster::start(StartOptions::default()).await?;
-    let kubeconfig = cluster.kubeconfig_path();
+    let t = Instant::now();
+    let cluster = TestCluster::start();
+    println!(
+        "local control plane up, 3 nodes Ready: {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
     let mut deploys = Vec::new();
     for run in 0..RUNS {
-        let took = kolla(&kubeconfig, &format!("deploy-{run}"), &["deploy"])?;
+        let took = kolla(&cluster, &format!("deploy-{run}"), &["deploy"])?;
         println!("  deploy #{run}: {:.2} s", took.as_secs_f64());
         deploys.push(took);
     }
-    let noop = kolla(&kubeconfig, "deploy-0", &["deploy"])?;
+    let noop = kolla(&cluster, "deploy-0", &["deploy"])?;
 
     // The guide's commands without their sleeps, to add the sleeps to.
     let mut commands = Duration::ZERO;
@@ -71,7 +68,7 @@ async fn main() -> anyhow::Result<()> {
     for (verb, rest, sleep) in GUIDE {
         let mut args: Vec<&str> = verb.split(' ').collect();
         args.extend(rest.split(' '));
-        commands += kolla(&kubeconfig, "guide", &args)?;
+        commands += kolla(&cluster, "guide", &args)?;
         sleeps += sleep;
     }
     let deploy = median(deploys);

@@ -20,26 +20,26 @@
 //! Unknown, as it would dead machines, which is what the nodes view then shows.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt as _, TryStreamExt as _, stream};
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
 use k8s_openapi::api::events::v1::Event;
-use kolla_dash::cli::GlobalArgs;
-use kolla_dash::cluster::client::Cluster;
 use kolla_dash::cluster::lean::LeanPod;
 use kolla_dash::devcluster::{DevCluster, SIMULATE, StartOptions};
-use kolla_dash::engine::{Engine, load_config};
 use kolla_dash::kind::Kind;
 use kolla_dash::model::{Key, Msg};
-use kolla_dash::tui::{DashOptions, Dashboard, FRAME, Inbox};
+use kolla_dash::tui::{Dashboard, FRAME, Inbox};
 use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use kube::runtime::watcher::{self, watcher};
 use kube::{Api, Client};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
+use support::pty::PtyApp;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 const NS: &str = "bench";
 const OTHER_NS: &str = "bench-other";
@@ -104,23 +104,6 @@ const SIZES: [Size; 6] = [
     },
 ];
 
-fn engine(client: &Client) -> anyhow::Result<Engine> {
-    let global = GlobalArgs {
-        config_dir: None,
-        context: None,
-        namespace: Some(NS.into()),
-        log_file: None,
-        request_timeout: Default::default(),
-        no_color: false,
-    };
-    let (catalog, config) = load_config(&global)?;
-    let cluster = Cluster {
-        client: client.clone(),
-        context: "bench".into(),
-    };
-    Ok(Engine::new(catalog, config, cluster))
-}
-
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -143,12 +126,8 @@ fn p50_p99(mut v: Vec<Duration>) -> (f64, f64) {
 /// that took.
 async fn synced(client: &Client) -> anyhow::Result<(Dashboard, Inbox, Duration)> {
     let t = Instant::now();
-    let options = DashOptions {
-        readonly: true,
-        local_cluster: true,
-        no_color: false,
-    };
-    let (mut dash, mut inbox) = Dashboard::start(engine(client)?, options)?;
+    let (mut dash, mut inbox) =
+        support::dash::start_in(client.clone(), NS, support::dash::readonly());
     while !dash.model.store().all_synced() {
         let msg = inbox
             .msgs
@@ -512,53 +491,26 @@ fn frame_times(dash: &Dashboard) -> anyhow::Result<(f64, f64)> {
     Ok(p50_p99(frames))
 }
 
+/// The real binary's dashboard on this cluster in a 200x50 pseudo-terminal, launched as
+/// every test launches it (the clean environment); `log` is its log file.
+fn dashboard_on_pty(kubeconfig: &std::path::Path, log: &std::path::Path) -> PtyApp {
+    let log = log.to_string_lossy();
+    PtyApp::spawn(
+        &["--namespace", NS, "--log-file", &log, "dash", "--readonly"],
+        &[("KUBECONFIG", kubeconfig)],
+        200,
+        50,
+    )
+}
+
 /// Resident memory of the real binary showing the dashboard on this cluster, once it has
 /// had `after` to list everything and draw.
 fn binary_rss_mib(kubeconfig: &std::path::Path, after: Duration) -> anyhow::Result<f64> {
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-    let pair = native_pty_system().openpty(PtySize {
-        rows: 50,
-        cols: 200,
-        pixel_width: 0,
-        pixel_height: 0,
-    })?;
     let log = std::env::temp_dir().join("kolla-dash-bench.log");
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_kolla-dash"));
-    cmd.args(["--namespace", NS, "--log-file"]);
-    cmd.arg(&log);
-    cmd.args(["dash", "--readonly"]);
-    cmd.env("KUBECONFIG", kubeconfig);
-    cmd.env("TERM", "xterm-256color");
-    let mut child = pair.slave.spawn_command(cmd)?;
-    let mut reader = pair.master.try_clone_reader()?;
-    // Keep the terminal drained so the dashboard never blocks on output; keep the tail of
-    // it to explain an early exit.
-    let screen = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&screen);
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n @ 1..) = std::io::Read::read(&mut reader, &mut buf) {
-            if let Ok(mut s) = sink.lock() {
-                s.extend_from_slice(&buf[..n]);
-                let excess = s.len().saturating_sub(4096);
-                s.drain(..excess);
-            }
-        }
-    });
+    let app = dashboard_on_pty(kubeconfig, &log);
     std::thread::sleep(after);
-    if let Ok(Some(status)) = child.try_wait() {
-        let tail = screen
-            .lock()
-            .map(|s| String::from_utf8_lossy(&s).into_owned())
-            .unwrap_or_default();
-        anyhow::bail!("kolla-dash exited early ({status:?}): {tail}");
-    }
-    let pid = child
-        .process_id()
-        .ok_or_else(|| anyhow::anyhow!("no pid"))?;
-    let rss = rss_mib(pid)?;
-    child.kill()?;
-    Ok(rss)
+    // An exited dashboard has no resident memory to read: its screen says why.
+    rss_mib(app.pid()).map_err(|e| anyhow::anyhow!("{e}; the screen:\n{}", app.text()))
 }
 
 fn rss_mib(pid: u32) -> anyhow::Result<f64> {
@@ -754,7 +706,11 @@ mod soak {
         };
         grow(&client, zero, size).await?;
         let kubeconfig = cluster.kubeconfig_path();
-        let (mut child, pid) = spawn_dashboard(&kubeconfig)?;
+        let app = dashboard_on_pty(
+            &kubeconfig,
+            &std::env::temp_dir().join("kolla-dash-soak.log"),
+        );
+        let pid = app.pid();
         let churn = tokio::spawn(churn(client.clone(), kubeconfig.clone(), size.pods));
         let mut samples = Vec::new();
         let start = Instant::now();
@@ -765,7 +721,7 @@ mod soak {
             samples.push(rss);
         }
         churn.abort();
-        child.kill()?;
+        drop(app);
         let after5 = samples.get(5).copied().unwrap_or(samples[0]);
         let last = samples.last().copied().unwrap_or(after5);
         println!(
@@ -775,36 +731,6 @@ mod soak {
             (last - after5) / after5 * 100.0
         );
         Ok(())
-    }
-
-    /// The real binary on a pty whose output is drained and dropped.
-    fn spawn_dashboard(
-        kubeconfig: &std::path::Path,
-    ) -> anyhow::Result<(Box<dyn portable_pty::Child + Send + Sync>, u32)> {
-        use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-        let pair = native_pty_system().openpty(PtySize {
-            rows: 50,
-            cols: 200,
-            pixel_width: 0,
-            pixel_height: 0,
-        })?;
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_kolla-dash"));
-        cmd.args(["--namespace", NS, "--log-file"]);
-        cmd.arg(std::env::temp_dir().join("kolla-dash-soak.log"));
-        cmd.args(["dash", "--readonly"]);
-        cmd.env("KUBECONFIG", kubeconfig);
-        cmd.env("TERM", "xterm-256color");
-        let child = pair.slave.spawn_command(cmd)?;
-        let mut reader = pair.master.try_clone_reader()?;
-        std::thread::spawn(move || {
-            let _master = pair.master;
-            let mut buf = [0u8; 8192];
-            while let Ok(1..) = std::io::Read::read(&mut reader, &mut buf) {}
-        });
-        let pid = child
-            .process_id()
-            .ok_or_else(|| anyhow::anyhow!("no pid"))?;
-        Ok((child, pid))
     }
 
     /// Keeps the cluster busy: pod readiness flips at 100/s, a node failure and restore
@@ -860,7 +786,7 @@ mod soak {
     }
 
     async fn run_binary(kubeconfig: &std::path::Path, args: &[&str]) {
-        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_kolla-dash"))
+        let out = tokio::process::Command::from(support::launch::command())
             .args(args)
             .env("KUBECONFIG", kubeconfig)
             .output()

@@ -42,8 +42,9 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// Options every command understands.
-#[derive(Debug, Args, Clone)]
+/// Options every command understands (`Default`: none given, as on an empty command line
+/// without the environment).
+#[derive(Debug, Args, Clone, Default)]
 pub struct GlobalArgs {
     /// Directory holding kolla-kubernetes.yml and globals.yml [default: ./etc if it exists,
     /// else the built-in defaults]

@@ -9,9 +9,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use support::launch::{self, BIN, unreachable_kubeconfig};
 use support::pty::PtyApp;
-
-const BIN: &str = env!("CARGO_BIN_EXE_kolla-dash");
 
 /// What bash's completion offers for `line` (the word being completed is its last, possibly
 /// empty), with kolla-dash's own script sourced the way the README says.
@@ -32,12 +31,11 @@ fn bash_completes(line: &str) -> Vec<String> {
         _clap_complete_kolla_dash kolla-dash "${COMP_WORDS[COMP_CWORD]}" "$prev"
         printf '%s\n' "${COMPREPLY[@]}"
     "#;
-    let out = Command::new("bash")
+    let out = launch::command_for("bash")
         .arg("-c")
         .arg(script)
         .env("PATH", path)
         .env("LINE", line)
-        .env_remove("KOLLA_DASH_CONFIG_DIR")
         .output()
         .expect("run bash (is it installed?)");
     assert!(
@@ -76,7 +74,7 @@ fn bash_completes_resource_create_with_the_catalogs_services_then_kinds() {
 
 #[test]
 fn the_man_page_and_the_version_are_generated() {
-    let man = Command::new(BIN)
+    let man = launch::command()
         .arg("man")
         .output()
         .expect("run kolla-dash man");
@@ -88,7 +86,7 @@ fn the_man_page_and_the_version_are_generated() {
     for verb in ["deploy", "teardown", "completions", "dev\\-cluster"] {
         assert!(page.contains(verb), "the man page lists {verb}");
     }
-    let version = Command::new(BIN)
+    let version = launch::command()
         .arg("--version")
         .output()
         .expect("run --version");
@@ -105,24 +103,10 @@ fn the_man_page_and_the_version_are_generated() {
     );
 }
 
-/// A kubeconfig whose server is not there: the dashboard draws its screen (connecting, every
-/// cell unknown) without a cluster.
-fn nowhere(dir: &Path) -> std::path::PathBuf {
-    let path = dir.join("kubeconfig");
-    std::fs::write(
-        &path,
-        "apiVersion: v1\nkind: Config\ncurrent-context: nowhere\n\
-         clusters: [{name: nowhere, cluster: {server: 'https://127.0.0.1:9', insecure-skip-tls-verify: true}}]\n\
-         users: [{name: nobody, user: {token: x}}]\n\
-         contexts: [{name: nowhere, context: {cluster: nowhere, user: nobody, namespace: kolla}}]\n",
-    )
-    .expect("write a kubeconfig");
-    path
-}
-
 fn screen_colours(no_color: Option<&str>) -> usize {
     let dir = tempfile::tempdir().expect("temp dir");
-    let kubeconfig = nowhere(dir.path());
+    // No cluster: the dashboard draws its screen (connecting, every cell unknown) anyway.
+    let kubeconfig = unreachable_kubeconfig(dir.path());
     let log = dir.path().join("kolla-dash.log");
     let mut env = vec![("KUBECONFIG", kubeconfig.as_path())];
     if let Some(value) = no_color {

@@ -91,6 +91,23 @@ const BAD_CONFIGS: &[(&str, &str, u64, u64, &[&str])] = &[
         ],
     ),
     (
+        "globals_syntax",
+        "globals.yml",
+        2,
+        24,
+        &["mapping values are not allowed in this context"],
+    ),
+    (
+        "globals_type",
+        "globals.yml",
+        2,
+        16,
+        &[
+            "expected string scalar",
+            "this setting takes one value, not a list or a mapping",
+        ],
+    ),
+    (
         "yaml_syntax",
         "kolla-kubernetes.yml",
         2,

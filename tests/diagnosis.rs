@@ -1,6 +1,7 @@
 //! Every stuck pod explains itself (issue 12), on a local control plane: each rehearsed
 //! failure reaches keystone's why-line with its cause and its pod; a replacement pod that
-//! admission refuses is named with the refusal; `l` follows a pod's container log.
+//! admission refuses is named with the refusal; `l` follows a pod's container log; a node
+//! down before the dashboard started gets its incident.
 
 mod support;
 
@@ -16,6 +17,7 @@ use kube::api::{DeleteParams, ListParams, PostParams};
 use support::cluster::TestCluster;
 use support::dash::{pump, synced_in};
 use support::pty::PtyApp;
+use support::wait::wait_for_async;
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -51,7 +53,7 @@ async fn settle_ready(dash: &mut Dashboard, inbox: &mut Inbox, what: &str) {
 
 #[test]
 fn every_rehearsed_failure_names_its_cause_and_pod_in_the_why_line() {
-    let cluster = TestCluster::start();
+    let cluster = TestCluster::shared();
     let kolla = cluster.kolla("diag");
     kolla.ok("deploy keystone");
     let client = cluster.client();
@@ -103,7 +105,7 @@ fn every_rehearsed_failure_names_its_cause_and_pod_in_the_why_line() {
 
 #[test]
 fn a_replacement_pod_admission_refuses_is_named_with_the_refusal() {
-    let cluster = TestCluster::start();
+    let cluster = TestCluster::shared();
     let kolla = cluster.kolla("quota");
     kolla.ok("deploy keystone");
     let client = cluster.client();
@@ -117,10 +119,23 @@ fn a_replacement_pod_admission_refuses_is_named_with_the_refusal() {
             "spec": {"hard": {"pods": "0"}},
         }))
         .expect("quota");
-        Api::<ResourceQuota>::namespaced(client.clone(), "quota")
+        let quotas = Api::<ResourceQuota>::namespaced(client.clone(), "quota");
+        quotas
             .create(&PostParams::default(), &quota)
             .await
             .expect("create the quota");
+        // Until the quota controller has counted the namespace's pods, admission refuses
+        // with "status unknown for quota" instead, and the ReplicaSet backs off.
+        wait_for_async("the quota controller to count the pods", WAIT, || async {
+            quotas
+                .get("no-more-pods")
+                .await
+                .expect("read the quota")
+                .status
+                .and_then(|s| s.used)
+                .is_some_and(|used| used.contains_key("pods"))
+        })
+        .await;
         let victim = keystone_pods(&pods)
             .await
             .into_iter()
@@ -146,23 +161,10 @@ fn a_replacement_pod_admission_refuses_is_named_with_the_refusal() {
 
 #[test]
 fn l_follows_a_pods_log_and_shows_lines_written_after_it_started() {
-    let cluster = TestCluster::start();
+    let cluster = TestCluster::shared();
     let kolla = cluster.kolla("logs");
     kolla.ok("deploy memcached");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let log = dir.path().join("kolla-dash.log");
-    let kubeconfig = cluster.kubeconfig_path();
-    let mut app = PtyApp::spawn(
-        &[
-            "--namespace",
-            "logs",
-            "--log-file",
-            log.to_str().expect("utf-8 path"),
-        ],
-        &[("KUBECONFIG", kubeconfig.as_path())],
-        120,
-        40,
-    );
+    let mut app = PtyApp::dashboard(&cluster, "logs", &[]);
     app.wait_for("memcached's pod ready on screen", WAIT, |s| {
         s.lines()
             .any(|l| l.trim_start_matches('│').starts_with("memcached") && l.contains("1/1"))
@@ -188,6 +190,7 @@ fn l_follows_a_pods_log_and_shows_lines_written_after_it_started() {
 fn a_node_down_before_the_dashboard_started_gets_a_reconstructed_incident() {
     use kolla_dash::summary::NodeReady;
 
+    // Fails a node: every other test would see it.
     let cluster = TestCluster::start();
     cluster.fail_node("kolla-node-2");
     let client = cluster.client();

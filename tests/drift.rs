@@ -12,7 +12,7 @@ use k8s_openapi::api::apps::v1::Deployment;
 use kube::api::{Api, Patch, PatchParams};
 use serde_json::Value;
 use support::cluster::{Kolla, TestCluster};
-use support::pty::PtyApp;
+use support::pty::{PtyApp, grid_row};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -70,7 +70,7 @@ fn rollout(d: &Deployment) -> (i32, i32, i32, String) {
 
 #[test]
 fn diff_names_config_changes_and_deploy_converges_then_touches_nothing() {
-    let cluster = TestCluster::start();
+    let cluster = TestCluster::shared();
     let ns = "drift-cli";
     let config = config_copy();
     let kolla = cluster.kolla(ns).with_config_dir(config.path());
@@ -216,17 +216,9 @@ fn names_line_and_column(text: &str, file: &str) -> bool {
     })
 }
 
-/// The screen line of a grid row.
-fn row<'a>(screen: &'a str, service: &str) -> &'a str {
-    screen
-        .lines()
-        .find(|l| l.trim_start_matches('│').starts_with(service))
-        .unwrap_or("")
-}
-
 #[test]
 fn the_dashboard_shows_drift_behind_its_back_and_follows_config_edits() {
-    let cluster = TestCluster::start();
+    let cluster = TestCluster::shared();
     let ns = "drift-dash";
     let config = config_copy();
     let kolla = cluster.kolla(ns).with_config_dir(config.path());
@@ -250,7 +242,7 @@ fn the_dashboard_shows_drift_behind_its_back_and_follows_config_edits() {
         48,
     );
     app.wait_for("the deployed grid, nothing drifting", WAIT, |s| {
-        s.contains("connected") && row(s, "horizon").contains("3/3") && !s.contains('Δ')
+        s.contains("connected") && grid_row(s, "horizon").contains("3/3") && !s.contains('Δ')
     });
 
     // `kubectl scale deploy horizon --replicas=1`, as kubectl does it.
@@ -264,7 +256,7 @@ fn the_dashboard_shows_drift_behind_its_back_and_follows_config_edits() {
         .block_on(api.patch_scale("horizon", &kubectl, &scale))
         .expect("scale horizon");
     app.wait_for("horizon's pod cell to drift", WAIT, |s| {
-        row(s, "horizon").contains("Δ")
+        grid_row(s, "horizon").contains("Δ")
     });
     // `=` on the cell shows the change; `D` shows the plan before anything runs.
     app.send("jjjj"); // ceph → horizon
@@ -290,7 +282,7 @@ fn the_dashboard_shows_drift_behind_its_back_and_follows_config_edits() {
     let screen = app.wait_for("the config error in the status line", WAIT, |s| {
         s.contains("config not applied") && names_line_and_column(s, "kolla-kubernetes.yml:")
     });
-    assert!(!row(&screen, "keystone").contains("Δ"), "{screen}");
+    assert!(!grid_row(&screen, "keystone").contains("Δ"), "{screen}");
 
     // A good edit: keystone drifts within a second of the save.
     std::fs::write(
@@ -300,7 +292,7 @@ fn the_dashboard_shows_drift_behind_its_back_and_follows_config_edits() {
     .expect("write config");
     let saved = Instant::now();
     let screen = app.wait_for("keystone's pod cell to drift after the edit", WAIT, |s| {
-        row(s, "keystone").contains("Δ")
+        grid_row(s, "keystone").contains("Δ")
     });
     let shown = saved.elapsed();
     println!("config save to drift shown: {shown:.2?}");
@@ -336,7 +328,7 @@ fn diff_names_a_foreign_object_as_refused_and_leaves_it() {
     use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
     use kube::api::PostParams;
 
-    let cluster = TestCluster::start();
+    let cluster = TestCluster::shared();
     let ns = "drift-own";
     let someone = PostParams {
         field_manager: Some("someone-else".into()),

@@ -2,27 +2,31 @@
 //! server paused until node leases lapse, every node failed and one restored, two nodes
 //! failing together. The screen and the incidents must say what Kubernetes does, and the
 //! cluster must heal without anyone acting.
+//!
+//! Each drill disturbs the whole cluster (the API server, the nodes): each starts a
+//! cluster of its own.
 
 mod support;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
-use kolla_dash::devcluster::DevCluster;
+use kolla_dash::devcluster::Component;
 use kolla_dash::kind::Kind;
 use kolla_dash::model::incident::{Incident, Step};
 use kolla_dash::model::store::Sync;
 use kolla_dash::model::{CellStatus, Connection};
 use kolla_dash::summary::ObjKind;
 use kolla_dash::summary::{ObjState, PodPhase};
-use kolla_dash::tui::{Dashboard, Inbox};
+use kolla_dash::tui::Dashboard;
 use kube::Api;
 use kube::api::ListParams;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use support::dash::{Headless, NS, deployed, pump, settle, synced_dashboard};
+use support::cluster::TestCluster;
+use support::dash::{Headless, converge, feed_for, pump, synced_in};
 
 /// Every service's pods: what the kolla-dash labels select.
 const SERVICE_PODS: &str = "kolla-dash/kind=pod";
@@ -73,9 +77,9 @@ fn the_incident(d: &Dashboard) -> &Incident {
     &all[0]
 }
 
-/// Service pods as name -> (node, ready), not counting ones being deleted.
-async fn service_pods(cluster: &DevCluster) -> BTreeMap<String, (String, bool)> {
-    let pods: Api<Pod> = Api::namespaced(cluster.client(), NS);
+/// Service pods of `ns` as name -> (node, ready), not counting ones being deleted.
+async fn service_pods(cluster: &TestCluster, ns: &str) -> BTreeMap<String, (String, bool)> {
+    let pods: Api<Pod> = Api::namespaced(cluster.client(), ns);
     let list = pods
         .list(&ListParams::default().labels(SERVICE_PODS))
         .await
@@ -95,23 +99,9 @@ async fn service_pods(cluster: &DevCluster) -> BTreeMap<String, (String, bool)> 
         .collect()
 }
 
-/// Feeds the dashboard for `how_long`, whatever arrives.
-async fn pump_for(dash: &mut Dashboard, inbox: &mut Inbox, how_long: Duration) {
-    let until = tokio::time::Instant::now() + how_long;
-    while let Ok(Some(msg)) = tokio::time::timeout_at(until, inbox.msgs.recv()).await {
-        dash.handle(vec![msg]);
-    }
-}
-
 /// Runs `kolla-dash dev-cluster ARGS --state-dir <the cluster's>`, as an operator would.
-fn dev_cluster(cluster: &DevCluster, args: &[&str]) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kolla-dash"))
-        .arg("dev-cluster")
-        .args(args)
-        .arg("--state-dir")
-        .arg(cluster.state_dir())
-        .output()
-        .expect("run kolla-dash dev-cluster");
+fn dev_cluster(cluster: &TestCluster, args: &[&str]) -> String {
+    let out = support::launch::dev_cluster(args, &cluster.state_dir());
     assert!(
         out.status.success(),
         "dev-cluster {args:?} failed: {}",
@@ -120,137 +110,173 @@ fn dev_cluster(cluster: &DevCluster, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_paused_api_server_is_noticed_blamed_for_the_node_failures_and_healed_without_action() {
-    let (cluster, dir) = deployed(&[]).await;
-    let headless = Headless::start(&cluster, dir.path());
-    let (mut dash, mut inbox) = synced_dashboard(&cluster).await;
-    settle(&mut dash, &mut inbox).await;
-    assert!(all_ready(&dash), "deployed: every cell ready");
+/// A cluster of the drill's own with the whole stack deployed in `ns`.
+fn deployed(ns: &str) -> TestCluster {
+    let cluster = TestCluster::start();
+    cluster.kolla(ns).ok("deploy");
+    cluster
+}
 
-    // Kubernetes writes whole seconds; nothing can change while the server is frozen.
-    let paused_at = jiff::Timestamp::now();
-    dev_cluster(&cluster, &["pause-apiserver"]);
-    let paused = Instant::now();
-    pump(&mut dash, &mut inbox, "the server called silent", |d| {
-        matches!(d.model.connection(), Connection::Silent { .. })
-    })
-    .await;
-    let noticed = paused.elapsed();
-    println!("a paused API server was noticed after {noticed:.1?}");
-    assert!(
-        noticed < Duration::from_secs(5),
-        "noticed after {noticed:?}"
-    );
-    pump(&mut dash, &mut inbox, "every kind stale", |d| {
-        ObjKind::WATCHED
-            .iter()
-            .all(|k| d.model.store().sync(*k) == Some(Sync::Lost))
-    })
-    .await;
-    assert_eq!(
-        dash.model.status(1, Kind::Pod),
-        &CellStatus::Unknown,
-        "cells are stale as during a reconnect"
-    );
-    // Leases lapse inside the frozen control plane: nothing to observe until it runs again.
-    pump_for(&mut dash, &mut inbox, LEASES_LAPSE.saturating_sub(noticed)).await;
+#[test]
+fn a_paused_api_server_is_noticed_blamed_for_the_node_failures_and_healed_without_action() {
+    let ns = "paused";
+    let cluster = deployed(ns);
+    let headless = Headless::start(&cluster, ns);
+    cluster.block_on(async {
+        let (mut dash, mut inbox) = synced_in(cluster.client(), ns).await;
+        pump(
+            &mut dash,
+            &mut inbox,
+            "every cell ready after the deploy",
+            all_ready,
+        )
+        .await;
 
-    dev_cluster(&cluster, &["resume-apiserver"]);
-    let resumed = Instant::now();
-    pump(&mut dash, &mut inbox, "connected again", |d| {
-        d.model.connection() == Connection::Connected && d.model.store().all_synced()
-    })
-    .await;
-    let back = resumed.elapsed();
-    println!("connected again {back:.1?} after the resume");
-    assert!(back < Duration::from_secs(5), "connected after {back:?}");
-
-    pump(
-        &mut dash,
-        &mut inbox,
-        "an incident blamed on the outage",
-        |d| {
-            d.model
-                .incidents()
-                .incidents()
-                .iter()
-                .any(|i| i.api_outage.is_some())
-        },
-    )
-    .await;
-    let incident = dash
-        .model
-        .incidents()
-        .incidents()
-        .iter()
-        .find(|i| i.api_outage.is_some())
-        .cloned()
-        .expect("blamed");
-    let outage = incident.api_outage.expect("blamed");
-    assert!(
-        incident
-            .timeline
-            .iter()
-            .any(|t| matches!(&t.step, Step::ApiOutage { .. })
-                && t.step
-                    .to_string()
-                    .starts_with("possibly caused by the API server outage of")),
-        "{:#?}",
-        incident.timeline
-    );
-    let lasted = Duration::from_millis(u64::try_from(outage.to_ms - outage.from_ms).unwrap_or(0));
-    assert!(
-        lasted >= LEASES_LAPSE,
-        "the outage spans the pause: {lasted:?}"
-    );
-
-    // The node lifecycle controller marks the pods of the nodes it gave up on not ready;
-    // the simulated kubelets report them ready again, as real ones do.
-    let saw_not_ready = Cell::new(false);
-    pump(
-        &mut dash,
-        &mut inbox,
-        "a pod marked not ready, then every service ready again",
-        |d| {
-            let not_ready = some_pod_not_ready(d);
-            saw_not_ready.set(saw_not_ready.get() || not_ready);
-            saw_not_ready.get() && !not_ready && all_ready(d)
-        },
-    )
-    .await;
-    let healed = resumed.elapsed();
-    println!("every service ready {healed:.1?} after the resume");
-    assert!(healed < Duration::from_secs(60), "healed after {healed:?}");
-    // Kubernetes agrees: some pod's Ready condition changed back after the resume.
-    let pods: Api<Pod> = Api::namespaced(cluster.client(), NS);
-    let list = pods
-        .list(&ListParams::default().labels(SERVICE_PODS))
-        .await
-        .expect("list pods");
-    let recovered: Vec<String> = list
-        .items
-        .iter()
-        .filter(|p| {
-            p.status
-                .as_ref()
-                .and_then(|s| s.conditions.as_ref())
-                .is_some_and(|c| {
-                    c.iter().any(|c| {
-                        c.type_ == "Ready"
-                            && c.status == "True"
-                            && c.last_transition_time
-                                .as_ref()
-                                .is_some_and(|t| t.0 > paused_at)
-                    })
-                })
+        // Kubernetes writes whole seconds; nothing can change while the server is frozen.
+        let paused_at = jiff::Timestamp::now();
+        dev_cluster(&cluster, &["pause-apiserver"]);
+        // The simulated kubelets fall silent too, as kubelets behind the same outage would,
+        // until the node lifecycle controller has judged their stale leases: a kubelet
+        // renewing its lease the moment the server is back would make the drill a race.
+        cluster
+            .dev_cluster()
+            .pause_component(Component::Kwok)
+            .expect("pause the simulated kubelets");
+        let paused = Instant::now();
+        pump(&mut dash, &mut inbox, "the server called silent", |d| {
+            matches!(d.model.connection(), Connection::Silent { .. })
         })
-        .filter_map(|p| p.metadata.name.clone())
-        .collect();
-    assert!(
-        !recovered.is_empty(),
-        "no pod went not ready and back: the leases did not lapse"
-    );
+        .await;
+        let noticed = paused.elapsed();
+        println!("a paused API server was noticed after {noticed:.1?}");
+        assert!(
+            noticed < Duration::from_secs(5),
+            "noticed after {noticed:?}"
+        );
+        pump(&mut dash, &mut inbox, "every kind stale", |d| {
+            ObjKind::WATCHED
+                .iter()
+                .all(|k| d.model.store().sync(*k) == Some(Sync::Lost))
+        })
+        .await;
+        assert_eq!(
+            dash.model.status(1, Kind::Pod),
+            &CellStatus::Unknown,
+            "cells are stale as during a reconnect"
+        );
+        // Leases lapse inside the frozen control plane: nothing to observe until it runs again.
+        feed_for(&mut dash, &mut inbox, LEASES_LAPSE.saturating_sub(noticed)).await;
+
+        dev_cluster(&cluster, &["resume-apiserver"]);
+        let resumed = Instant::now();
+        pump(&mut dash, &mut inbox, "connected again", |d| {
+            d.model.connection() == Connection::Connected && d.model.store().all_synced()
+        })
+        .await;
+        let back = resumed.elapsed();
+        println!("connected again {back:.1?} after the resume");
+        assert!(back < Duration::from_secs(5), "connected after {back:?}");
+
+        pump(
+            &mut dash,
+            &mut inbox,
+            "an incident blamed on the outage",
+            |d| {
+                d.model
+                    .incidents()
+                    .incidents()
+                    .iter()
+                    .any(|i| i.api_outage.is_some())
+            },
+        )
+        .await;
+        let incident = dash
+            .model
+            .incidents()
+            .incidents()
+            .iter()
+            .find(|i| i.api_outage.is_some())
+            .cloned()
+            .expect("blamed");
+        let outage = incident.api_outage.expect("blamed");
+        cluster
+            .dev_cluster()
+            .resume_component(Component::Kwok)
+            .expect("resume the simulated kubelets");
+        assert!(
+            incident
+                .timeline
+                .iter()
+                .any(|t| matches!(&t.step, Step::ApiOutage { .. })
+                    && t.step
+                        .to_string()
+                        .starts_with("possibly caused by the API server outage of")),
+            "{:#?}",
+            incident.timeline
+        );
+        let lasted =
+            Duration::from_millis(u64::try_from(outage.to_ms - outage.from_ms).unwrap_or(0));
+        assert!(
+            lasted >= LEASES_LAPSE,
+            "the outage spans the pause: {lasted:?}"
+        );
+
+        // The node lifecycle controller marks the pods of the nodes it gave up on not ready;
+        // the simulated kubelets report them ready again, as real ones do.
+        let saw_not_ready = Cell::new(false);
+        pump(
+            &mut dash,
+            &mut inbox,
+            "a pod marked not ready, then every service ready again",
+            |d| {
+                let not_ready = some_pod_not_ready(d);
+                saw_not_ready.set(saw_not_ready.get() || not_ready);
+                saw_not_ready.get() && !not_ready && all_ready(d)
+            },
+        )
+        .await;
+        let healed = resumed.elapsed();
+        println!("every service ready {healed:.1?} after the resume");
+        assert!(healed < Duration::from_secs(60), "healed after {healed:?}");
+        // Kubernetes agrees: some pod's Ready condition changed back after the resume.
+        let pods: Api<Pod> = Api::namespaced(cluster.client(), ns);
+        let list = pods
+            .list(&ListParams::default().labels(SERVICE_PODS))
+            .await
+            .expect("list pods");
+        let recovered: Vec<String> = list
+            .items
+            .iter()
+            .filter(|p| {
+                p.status
+                    .as_ref()
+                    .and_then(|s| s.conditions.as_ref())
+                    .is_some_and(|c| {
+                        c.iter().any(|c| {
+                            c.type_ == "Ready"
+                                && c.status == "True"
+                                && c.last_transition_time
+                                    .as_ref()
+                                    .is_some_and(|t| t.0 > paused_at)
+                        })
+                    })
+            })
+            .filter_map(|p| p.metadata.name.clone())
+            .collect();
+        assert!(
+            !recovered.is_empty(),
+            "no pod went not ready and back: the leases did not lapse"
+        );
+
+        // And the dashboard then knows what a fresh start knows.
+        let (mut fresh, mut fresh_inbox) = synced_in(cluster.client(), ns).await;
+        converge(
+            (&mut dash, &mut inbox),
+            (&mut fresh, &mut fresh_inbox),
+            "the dashboard to know what a fresh start knows",
+        )
+        .await;
+    });
 
     // The headless command blames the outage too, in data and in words.
     let text = headless.stop();
@@ -263,136 +289,150 @@ async fn a_paused_api_server_is_noticed_blamed_for_the_node_failures_and_healed_
                 .is_some_and(|t| t.starts_with("possibly caused by the API server outage of"))
     });
     assert!(blamed, "incidents -o json blames the outage:\n{text}");
-
-    // And the dashboard then knows what a fresh start knows.
-    settle(&mut dash, &mut inbox).await;
-    let (mut fresh, mut fresh_inbox) = synced_dashboard(&cluster).await;
-    settle(&mut fresh, &mut fresh_inbox).await;
-    assert_eq!(dash.model.store(), fresh.model.store());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_node_failed_then_one_restored_pauses_evictions_then_heals_onto_it() {
-    let (cluster, _dir) = deployed(&[]).await;
-    let (mut dash, mut inbox) = synced_dashboard(&cluster).await;
-    settle(&mut dash, &mut inbox).await;
-    let pvs: Api<PersistentVolume> = Api::all(cluster.client());
-    let pv = format!("{NS}-mariadb");
-    let pv_before = pvs.get(&pv).await.expect("mariadb's PV");
+#[test]
+fn every_node_failed_then_one_restored_pauses_evictions_then_heals_onto_it() {
+    let ns = "all-down";
+    let cluster = deployed(ns);
+    cluster.block_on(async {
+        let (mut dash, mut inbox) = synced_in(cluster.client(), ns).await;
+        pump(
+            &mut dash,
+            &mut inbox,
+            "every cell ready after the deploy",
+            all_ready,
+        )
+        .await;
+        let pvs: Api<PersistentVolume> = Api::all(cluster.client());
+        let pv = format!("{ns}-mariadb");
+        let pv_before = pvs.get(&pv).await.expect("mariadb's PV");
 
-    let out = dev_cluster(&cluster, &["fail-node", "--all"]);
-    assert_eq!(out.lines().count(), 3, "three nodes fail: {out}");
-    pump(&mut dash, &mut inbox, "every node down", |d| {
-        d.model.store().node_counts() == (0, 3)
-    })
-    .await;
-    let text = screen(&dash);
-    assert!(
-        text.contains("Kubernetes pauses evictions (full disruption)")
-            && text.contains("the pods shown sit on dead nodes"),
-        "the screen says why nothing moves:\n{text}"
-    );
-    assert!(
-        the_incident(&dash).disruption().is_some_and(|e| e.paused()),
-        "and the incident"
-    );
-    let panel = {
-        let mut view = dash.model.clone();
-        kolla_dash::model::update(
-            &mut view,
-            kolla_dash::model::Msg::Key(kolla_dash::model::Key::Char('I')),
+        let out = dev_cluster(&cluster, &["fail-node", "--all"]);
+        assert_eq!(out.lines().count(), 3, "three nodes fail: {out}");
+        pump(&mut dash, &mut inbox, "every node down", |d| {
+            d.model.store().node_counts() == (0, 3)
+        })
+        .await;
+        let text = screen(&dash);
+        assert!(
+            text.contains("Kubernetes pauses evictions (full disruption)")
+                && text.contains("the pods shown sit on dead nodes"),
+            "the screen says why nothing moves:\n{text}"
         );
-        let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("test backend");
-        terminal
-            .draw(|f| kolla_dash::ui::draw(f, &view))
-            .expect("draw");
-        terminal.backend().to_string()
-    };
-    assert!(panel.contains("Kubernetes pauses evictions"), "{panel}");
-
-    let survivor = "kolla-node-1";
-    dev_cluster(&cluster, &["restore-node", survivor]);
-    let restored = Instant::now();
-    pump(&mut dash, &mut inbox, "every service healed", |d| {
-        let i = &d.model.incidents().incidents()[0];
-        !i.services.is_empty() && i.services.values().all(|s| s.healed_after_ms.is_some())
-    })
-    .await;
-    let took = restored.elapsed();
-    assert!(took < Duration::from_secs(60), "healed after {took:?}");
-    let incident = the_incident(&dash).clone();
-    assert_eq!(incident.nodes.len(), 3, "one incident for the three nodes");
-    let returned = incident
-        .timeline
-        .iter()
-        .find(|t| matches!(&t.step, Step::NodeUp { node } if node == survivor))
-        .expect("the survivor's return")
-        .at_ms;
-    assert_eq!(
-        incident.heal_from_ms, returned,
-        "time to heal counts from the first node's return"
-    );
-    for (service, heal) in &incident.services {
-        println!(
-            "{service} healed {} ms after {survivor} returned",
-            heal.healed_after_ms.unwrap_or_default()
+        assert!(
+            the_incident(&dash).disruption().is_some_and(|e| e.paused()),
+            "and the incident"
         );
-    }
-    // Kubernetes agrees: every replica ready, all on the survivor.
-    let pods = service_pods(&cluster).await;
-    for (pod, (node, ready)) in &pods {
-        assert!(*ready && node == survivor, "{pod} on {node}, ready {ready}");
-    }
-    // mariadb's data stayed where it was: its claim is Bound to the same volume.
-    let pvc = Api::<PersistentVolumeClaim>::namespaced(cluster.client(), NS)
-        .get("mariadb")
-        .await
-        .expect("mariadb's PVC");
-    assert_eq!(
-        pvc.spec.as_ref().and_then(|s| s.volume_name.as_deref()),
-        Some(pv.as_str())
-    );
-    assert_eq!(pvc.status.and_then(|s| s.phase).as_deref(), Some("Bound"));
-    let pv_after = pvs.get(&pv).await.expect("mariadb's PV");
-    assert_eq!(pv_before.metadata.uid, pv_after.metadata.uid, "the same PV");
+        let panel = {
+            let mut view = dash.model.clone();
+            kolla_dash::model::update(
+                &mut view,
+                kolla_dash::model::Msg::Key(kolla_dash::model::Key::Char('I')),
+            );
+            let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("test backend");
+            terminal
+                .draw(|f| kolla_dash::ui::draw(f, &view))
+                .expect("draw");
+            terminal.backend().to_string()
+        };
+        assert!(panel.contains("Kubernetes pauses evictions"), "{panel}");
 
-    dev_cluster(&cluster, &["restore-node", "--all"]);
-    pump(&mut dash, &mut inbox, "the incident closed", |d| {
-        !d.model.incidents().incidents()[0].is_open()
-    })
-    .await;
+        let survivor = "kolla-node-1";
+        dev_cluster(&cluster, &["restore-node", survivor]);
+        let restored = Instant::now();
+        pump(&mut dash, &mut inbox, "every service healed", |d| {
+            let i = &d.model.incidents().incidents()[0];
+            !i.services.is_empty() && i.services.values().all(|s| s.healed_after_ms.is_some())
+        })
+        .await;
+        let took = restored.elapsed();
+        assert!(took < Duration::from_secs(60), "healed after {took:?}");
+        let incident = the_incident(&dash).clone();
+        assert_eq!(incident.nodes.len(), 3, "one incident for the three nodes");
+        let returned = incident
+            .timeline
+            .iter()
+            .find(|t| matches!(&t.step, Step::NodeUp { node } if node == survivor))
+            .expect("the survivor's return")
+            .at_ms;
+        assert_eq!(
+            incident.heal_from_ms, returned,
+            "time to heal counts from the first node's return"
+        );
+        for (service, heal) in &incident.services {
+            println!(
+                "{service} healed {} ms after {survivor} returned",
+                heal.healed_after_ms.unwrap_or_default()
+            );
+        }
+        // Kubernetes agrees: every replica ready, all on the survivor.
+        let pods = service_pods(&cluster, ns).await;
+        for (pod, (node, ready)) in &pods {
+            assert!(*ready && node == survivor, "{pod} on {node}, ready {ready}");
+        }
+        // mariadb's data stayed where it was: its claim is Bound to the same volume.
+        let pvc = Api::<PersistentVolumeClaim>::namespaced(cluster.client(), ns)
+            .get("mariadb")
+            .await
+            .expect("mariadb's PVC");
+        assert_eq!(
+            pvc.spec.as_ref().and_then(|s| s.volume_name.as_deref()),
+            Some(pv.as_str())
+        );
+        assert_eq!(pvc.status.and_then(|s| s.phase).as_deref(), Some("Bound"));
+        let pv_after = pvs.get(&pv).await.expect("mariadb's PV");
+        assert_eq!(pv_before.metadata.uid, pv_after.metadata.uid, "the same PV");
+
+        dev_cluster(&cluster, &["restore-node", "--all"]);
+        pump(&mut dash, &mut inbox, "the incident closed", |d| {
+            !d.model.incidents().incidents()[0].is_open()
+        })
+        .await;
+    });
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_nodes_failing_two_seconds_apart_are_one_incident_judged_against_both() {
-    let (cluster, _dir) = deployed(&[]).await;
-    let (mut dash, mut inbox) = synced_dashboard(&cluster).await;
-    settle(&mut dash, &mut inbox).await;
-    let dead = ["kolla-node-1", "kolla-node-2"];
-    cluster
-        .fail_node(dead[0])
-        .await
-        .expect("fail the first node");
-    // The drill's own spacing: the second failure lands while the first one is handled.
-    pump_for(&mut dash, &mut inbox, Duration::from_secs(2)).await;
-    cluster
-        .fail_node(dead[1])
-        .await
-        .expect("fail the second node");
+#[test]
+fn two_nodes_failing_two_seconds_apart_are_one_incident_judged_against_both() {
+    let ns = "two-down";
+    let cluster = deployed(ns);
+    cluster.block_on(async {
+        let (mut dash, mut inbox) = synced_in(cluster.client(), ns).await;
+        pump(
+            &mut dash,
+            &mut inbox,
+            "every cell ready after the deploy",
+            all_ready,
+        )
+        .await;
+        let dead = ["kolla-node-1", "kolla-node-2"];
+        cluster
+            .dev_cluster()
+            .fail_node(dead[0])
+            .await
+            .expect("fail the first node");
+        // The drill's own spacing: the second failure lands while the first one is handled.
+        feed_for(&mut dash, &mut inbox, Duration::from_secs(2)).await;
+        cluster
+            .dev_cluster()
+            .fail_node(dead[1])
+            .await
+            .expect("fail the second node");
 
-    // Every time a service is judged healed, none of the replicas that count may be on a
-    // dead node: check it on every message, against the dashboard's own view of the pods.
-    let mut judged: BTreeMap<String, u32> = BTreeMap::new();
-    let deadline = tokio::time::Instant::now() + support::dash::WAIT;
-    loop {
-        let incidents = dash.model.incidents().incidents();
-        if let Some(incident) = incidents.first() {
+        // Every time a service is judged healed, none of the replicas that count may be on a
+        // dead node: check it on every message, against the dashboard's own view of the pods.
+        let judged: RefCell<BTreeMap<String, u32>> = RefCell::default();
+        let every_service_judged = |d: &Dashboard| {
+            let Some(incident) = d.model.incidents().incidents().first() else {
+                return false;
+            };
+            let mut judged = judged.borrow_mut();
             for (service, heal) in &incident.services {
                 if heal.healed_after_ms.is_none() || judged.contains_key(service) {
                     continue;
                 }
-                let row = dash.model.store().row_of_service(service).expect("a row");
-                let off_dead_nodes = dash
+                let row = d.model.store().row_of_service(service).expect("a row");
+                let off_dead_nodes = d
                     .model
                     .cell_objects(row, Kind::Pod)
                     .into_iter()
@@ -414,36 +454,31 @@ async fn two_nodes_failing_two_seconds_apart_are_one_incident_judged_against_bot
                 );
                 judged.insert(service.clone(), off);
             }
-            if !incident.services.is_empty() && judged.len() == incident.services.len() {
-                break;
-            }
-        }
-        match tokio::time::timeout_at(deadline, inbox.msgs.recv()).await {
-            Ok(Some(msg)) => {
-                dash.handle(vec![msg]);
-            }
-            Ok(None) => panic!("the watchers stopped"),
-            Err(_) => panic!(
-                "timed out waiting for every service to heal: {:#?}",
-                dash.model.incidents().incidents()
-            ),
-        }
-    }
-    let incident = the_incident(&dash);
-    assert_eq!(
-        incident
-            .nodes
-            .keys()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-        dead,
-        "both failures are one incident"
-    );
-    // Kubernetes agrees: every live replica of every service is on the node left.
-    for (pod, (node, ready)) in service_pods(&cluster).await {
-        assert!(
-            ready && !dead.contains(&node.as_str()),
-            "{pod} on {node}, ready {ready}"
+            !incident.services.is_empty() && judged.len() == incident.services.len()
+        };
+        pump(
+            &mut dash,
+            &mut inbox,
+            "every service of the incident to heal",
+            every_service_judged,
+        )
+        .await;
+        let incident = the_incident(&dash);
+        assert_eq!(
+            incident
+                .nodes
+                .keys()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+            dead,
+            "both failures are one incident"
         );
-    }
+        // Kubernetes agrees: every live replica of every service is on the node left.
+        for (pod, (node, ready)) in service_pods(&cluster, ns).await {
+            assert!(
+                ready && !dead.contains(&node.as_str()),
+                "{pod} on {node}, ready {ready}"
+            );
+        }
+    });
 }

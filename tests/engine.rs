@@ -11,9 +11,10 @@ use std::path::Path;
 use kolla_dash::catalog::Catalog;
 use kolla_dash::cluster::apply::Applier;
 use kolla_dash::config::{Config, StorageProvider};
-use kolla_dash::render::Renderer;
-use kube::api::{Api, ListParams};
-use support::cluster::{Kolla, StatusRow, TestCluster};
+use kolla_dash::render::{Manifest, Renderer};
+use support::cluster::{Kolla, StatusRow, TestCluster, rendered_object};
+use support::dash::{pump, start_in};
+use support::launch::unreachable_kubeconfig;
 
 const SERVICES: [&str; 4] = ["mariadb", "memcached", "keystone", "horizon"];
 const DATA_KINDS: [&str; 3] = ["disk", "pv", "pvc"];
@@ -42,7 +43,7 @@ fn provider_config(catalog: &Catalog, provider: StorageProvider) -> Config {
 
 #[test]
 fn every_template_passes_server_side_dry_run_for_every_storage_provider() {
-    let cluster = TestCluster::start();
+    let cluster = TestCluster::shared();
     let catalog = Catalog::builtin().unwrap();
     let providers = [
         StorageProvider::Host,
@@ -63,27 +64,30 @@ fn every_template_passes_server_side_dry_run_for_every_storage_provider() {
         cluster.block_on(applier.apply(&namespace, false)).unwrap();
 
         let renderer = Renderer::new(&config, &catalog).unwrap();
-        for service in catalog.services() {
-            for kind in service.kinds() {
-                for m in renderer.render(&service.name, kind).unwrap() {
-                    exercised.insert(service.template(kind).unwrap());
-                    if let Err(e) = cluster.block_on(applier.apply(&m.object, true)) {
-                        failures.push(format!(
-                            "{provider:?} {} {kind} {}/{}: {e:#}",
-                            service.name, m.obj_kind, m.name
-                        ));
-                    }
-                }
+        for m in every_manifest(&renderer, &catalog) {
+            let service = catalog.service(&m.service).unwrap();
+            exercised.insert(service.template(m.kind).unwrap());
+            if let Err(e) = cluster.block_on(applier.apply(&m.object, true)) {
+                failures.push(format!(
+                    "{provider:?} {} {} {}/{}: {e:#}",
+                    m.service, m.kind, m.obj_kind, m.name
+                ));
             }
         }
-        // A dry run persists nothing.
-        let configmaps: Api<k8s_openapi::api::core::v1::ConfigMap> =
-            Api::namespaced(cluster.client(), &ns);
-        let managed = ListParams::default().labels(kolla_dash::labels::SELECTOR);
-        let left = cluster.block_on(configmaps.list(&managed)).unwrap();
+        // A dry run persists nothing: no rendered object exists, of any kind, namespaced
+        // or not.
+        let persisted: Vec<String> = every_manifest(&renderer, &catalog)
+            .iter()
+            .filter(|m| {
+                cluster
+                    .block_on(rendered_object(&cluster.client(), m))
+                    .is_some()
+            })
+            .map(|m| format!("{}/{}", m.obj_kind, m.name))
+            .collect();
         assert!(
-            left.items.is_empty(),
-            "{provider:?}: dry run created objects"
+            persisted.is_empty(),
+            "{provider:?}: dry run created {persisted:?}"
         );
     }
     assert!(
@@ -93,6 +97,17 @@ fn every_template_passes_server_side_dry_run_for_every_storage_provider() {
     );
     let all: BTreeSet<&str> = catalog.templates().map(|(name, _)| name).collect();
     assert_eq!(exercised, all, "some templates never rendered an object");
+}
+
+/// Every object the catalog renders with `renderer`'s config.
+fn every_manifest(renderer: &Renderer, catalog: &Catalog) -> Vec<Manifest> {
+    let mut all = Vec::new();
+    for service in catalog.services() {
+        for kind in service.kinds() {
+            all.extend(renderer.render(&service.name, kind).unwrap());
+        }
+    }
+    all
 }
 
 /// Waits until every kind of every service is present and ready, except `gone` kinds
@@ -169,7 +184,7 @@ fn refuses_without_delete_data(kolla: &Kolla, args: &str) {
 
 #[test]
 fn operator_create_status_and_kill_sequence() {
-    let cluster = TestCluster::start();
+    let cluster = TestCluster::shared();
     let ns = "operator";
     let kolla = cluster.kolla(ns);
     let ready = |what: &str, service: &'static str, kind: &'static str| {
@@ -230,7 +245,7 @@ fn operator_create_status_and_kill_sequence() {
 
 #[test]
 fn workflow_engine_create_status_and_delete_sequence() {
-    let cluster = TestCluster::start();
+    let cluster = TestCluster::shared();
     let ns = "workflow";
     let kolla = cluster.kolla(ns);
     let ready = |what: &str, service: &'static str, kind: &'static str| {
@@ -307,26 +322,14 @@ fn workflow_engine_create_status_and_delete_sequence() {
     assert_passwords_kept_secret(&cluster, &kolla, ns);
 }
 
-/// A kubeconfig whose only context points at a port nothing listens on: any attempt to
-/// reach the cluster fails, so errors about names must come before it.
-fn dead_kubeconfig(dir: &Path) -> std::path::PathBuf {
-    let path = dir.join("kubeconfig");
-    std::fs::write(
-        &path,
-        "apiVersion: v1\nkind: Config\ncurrent-context: dead\n\
-         clusters:\n- name: dead\n  cluster:\n    server: https://127.0.0.1:1\n\
-         contexts:\n- name: dead\n  context:\n    cluster: dead\n    user: dead\n\
-         users:\n- name: dead\n  user:\n    token: not-a-token\n",
-    )
-    .unwrap();
-    path
-}
-
 #[test]
 fn bad_input_is_refused_with_the_valid_names() {
     let dir = tempfile::tempdir().unwrap();
     let services = "ceph, mariadb, memcached, keystone, horizon";
-    for kubeconfig in [dead_kubeconfig(dir.path()), dir.path().join("missing")] {
+    for kubeconfig in [
+        unreachable_kubeconfig(dir.path()),
+        dir.path().join("missing"),
+    ] {
         let kolla = Kolla::without_cluster(&kubeconfig, dir.path());
         for args in [
             "bootstrap nova",
@@ -364,7 +367,7 @@ fn bad_input_is_refused_with_the_valid_names() {
         assert_eq!(kolla.ok("resource template pod mariadb"), yaml);
     }
 
-    let kolla = Kolla::without_cluster(&dead_kubeconfig(dir.path()), dir.path());
+    let kolla = Kolla::without_cluster(&unreachable_kubeconfig(dir.path()), dir.path());
     let reason = kolla.fails("--context nowhere resource status mariadb");
     assert!(
         reason.contains("'nowhere'") && reason.contains("known contexts: dead"),
@@ -377,17 +380,14 @@ fn bad_input_is_refused_with_the_valid_names() {
 
 #[test]
 fn forbidden_operations_name_the_verb_and_the_resource() {
-    use kolla_dash::cli::GlobalArgs;
-    use kolla_dash::cluster::client::Cluster;
     use kolla_dash::devcluster::UNPRIVILEGED_CONTEXT;
-    use kolla_dash::engine::{Engine, load_config};
     use kolla_dash::kind::Kind;
     use kolla_dash::model::CellStatus;
-    use kolla_dash::tui::{DashOptions, Dashboard};
-    use kube::config::{KubeConfigOptions, Kubeconfig};
+    use kolla_dash::tui::DashOptions;
 
-    let cluster = TestCluster::start();
-    let kolla = cluster.kolla("rbac");
+    let cluster = TestCluster::shared();
+    let ns = "rbac";
+    let kolla = cluster.kolla(ns);
     let nobody = format!("--context {UNPRIVILEGED_CONTEXT}");
 
     // Refused before anything is sent: the rights it lacks, and where to get them.
@@ -408,50 +408,22 @@ fn forbidden_operations_name_the_verb_and_the_resource() {
     assert!(reason.contains("forbidden"), "{reason}");
 
     // The dashboard marks what it may not watch, once, and keeps running.
+    let client = cluster.client_as(UNPRIVILEGED_CONTEXT);
     cluster.block_on(async {
-        let kubeconfig = Kubeconfig::read_from(cluster.kubeconfig_path()).expect("kubeconfig");
-        let options = KubeConfigOptions {
-            context: Some(UNPRIVILEGED_CONTEXT.into()),
-            ..KubeConfigOptions::default()
-        };
-        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
-            .await
-            .expect("unprivileged config");
-        let client = kube::Client::try_from(config).expect("client");
-        let global = GlobalArgs {
-            config_dir: None,
-            context: None,
-            namespace: Some("rbac".into()),
-            log_file: None,
-            request_timeout: Default::default(),
-            no_color: false,
-        };
-        let (catalog, config) = load_config(&global).expect("config");
-        let engine = Engine::new(
-            catalog,
-            config,
-            Cluster {
-                client,
-                context: "nobody".into(),
+        let (mut dash, mut inbox) = start_in(client, ns, DashOptions::default());
+        pump(
+            &mut dash,
+            &mut inbox,
+            "mariadb's pvc cell to turn forbidden",
+            |d| {
+                let row = d
+                    .model
+                    .store()
+                    .row_of_service("mariadb")
+                    .expect("mariadb row");
+                *d.model.status(row, Kind::Pvc) == CellStatus::Forbidden
             },
-        );
-        let (mut dash, mut inbox) =
-            Dashboard::start(engine, DashOptions::default()).expect("dashboard");
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
-        let forbidden = |d: &Dashboard| {
-            let row = d
-                .model
-                .store()
-                .row_of_service("mariadb")
-                .expect("mariadb row");
-            *d.model.status(row, Kind::Pvc) == CellStatus::Forbidden
-        };
-        while !forbidden(&dash) {
-            let msg = tokio::time::timeout_at(deadline, inbox.msgs.recv())
-                .await
-                .expect("cells turn forbidden within 30 s")
-                .expect("watchers run");
-            dash.handle(vec![msg]);
-        }
+        )
+        .await;
     });
 }

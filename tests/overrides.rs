@@ -18,7 +18,7 @@ use kolla_dash::render::Renderer;
 use kolla_dash::summary::ObjKind;
 use kube::Api;
 use support::cluster::TestCluster;
-use support::pty::PtyApp;
+use support::pty::{PtyApp, grid_row, ready_cells};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -28,6 +28,8 @@ fn example() -> PathBuf {
 
 #[test]
 fn the_worked_example_passes_dry_run_deploys_with_derived_rights_and_shows_in_the_grid() {
+    // Binds the operator user (the same user in every test) to rights, some cluster-wide:
+    // a cluster of its own, so no other test's operator gains them.
     let cluster = TestCluster::start();
     let ns = "ovr";
     let dir = example();
@@ -99,28 +101,11 @@ fn the_worked_example_passes_dry_run_deploys_with_derived_rights_and_shows_in_th
     assert_eq!(limits.get("memory").map(|q| q.0.as_str()), Some("256Mi"));
 
     // The grid has rabbitmq's row, every cell done.
-    let logs = tempfile::tempdir().expect("log dir");
-    let log = logs.path().join("kolla-dash.log");
-    let kubeconfig = cluster.kubeconfig_path();
-    let mut app = PtyApp::spawn(
-        &[
-            "--namespace",
-            ns,
-            "--config-dir",
-            dir.to_str().expect("utf-8 path"),
-            "--log-file",
-            log.to_str().expect("utf-8 path"),
-        ],
-        &[("KUBECONFIG", kubeconfig.as_path())],
-        120,
-        40,
-    );
+    let dir = dir.to_str().expect("utf-8 path");
+    let mut app = PtyApp::dashboard(&cluster, ns, &["--config-dir", dir]);
     app.wait_for("rabbitmq's row with every cell done", WAIT, |s| {
-        let row = s
-            .lines()
-            .find(|l| l.trim_start_matches('│').starts_with("rabbitmq"))
-            .unwrap_or("");
-        row.contains("✓ completed") && row.matches("✓ ready").count() == 5
+        let row = grid_row(s, "rabbitmq");
+        row.contains("✓ completed") && ready_cells(row) == 5
     });
     app.send("q");
     assert!(

@@ -12,7 +12,7 @@ use kolla_dash::devcluster::{OPERATOR_CONTEXT, OPERATOR_USER, VIEWER_CONTEXT, VI
 use kolla_dash::summary::ObjKind;
 use serde_json::Value;
 use support::cluster::{TestCluster, config_dir};
-use support::pty::PtyApp;
+use support::pty::{PtyApp, grid_row, ready_cells};
 
 const SERVICES: [&str; 4] = ["mariadb", "memcached", "keystone", "horizon"];
 const SCREEN_WAIT: Duration = Duration::from_secs(30);
@@ -34,32 +34,13 @@ fn config_with(dir: &Path, kolla_kubernetes: &str) {
     std::fs::write(dir.join("kolla-kubernetes.yml"), kolla_kubernetes).expect("write config");
 }
 
-/// The grid line of a service.
-fn row<'a>(screen: &'a str, service: &str) -> &'a str {
-    screen
-        .lines()
-        .find(|l| l.trim_start_matches('│').starts_with(service))
-        .unwrap_or("")
-}
-
 /// The dashboard as the kubeconfig's user of `context`, in a pseudo-terminal.
 fn dashboard(cluster: &TestCluster, context: &str, namespace: &str, config: &Path) -> PtyApp {
-    let log = config.join("dashboard.log");
-    let kubeconfig = cluster.kubeconfig_path();
-    PtyApp::spawn(
-        &[
-            "--config-dir",
-            config.to_str().expect("utf-8 path"),
-            "--context",
-            context,
-            "--namespace",
-            namespace,
-            "--log-file",
-            log.to_str().expect("utf-8 path"),
-        ],
-        &[("KUBECONFIG", kubeconfig.as_path())],
-        120,
-        30,
+    let config = config.to_str().expect("utf-8 path");
+    PtyApp::dashboard(
+        cluster,
+        namespace,
+        &["--config-dir", config, "--context", context],
     )
 }
 
@@ -73,7 +54,7 @@ fn unchecked_notes(stderr: &str) -> Vec<&str> {
 
 #[test]
 fn a_namespace_operator_deploys_checks_and_tears_down_with_an_existing_storage_class() {
-    let cluster = TestCluster::start();
+    let cluster = TestCluster::shared();
     let ns = "t";
     let config = tempfile::tempdir().expect("config dir");
     // gce with the class the cluster's admin provides: nothing cluster-scoped to create.
@@ -151,7 +132,7 @@ spec:
     // The dashboard opens; the header says the node list is forbidden, never a count.
     let mut app = dashboard(&cluster, OPERATOR_CONTEXT, ns, config.path());
     let screen = app.wait_for("the grid to sync with horizon ready", SCREEN_WAIT, |s| {
-        s.contains("connected") && row(s, "horizon").matches("ready").count() == 3
+        s.contains("connected") && ready_cells(grid_row(s, "horizon")) == 3
     });
     let header = screen.lines().next().unwrap_or_default();
     assert!(header.contains("nodes: forbidden"), "{screen}");
@@ -175,6 +156,8 @@ spec:
 
 #[test]
 fn host_storage_is_refused_before_anything_is_created_and_deploys_with_the_cluster_role() {
+    // Grants the operator user cluster-wide rights: the other operator test, on the shared
+    // cluster, checks what that user may not do.
     let cluster = TestCluster::start();
     let ns = "h";
     let admin = cluster.kolla(ns);
@@ -223,7 +206,7 @@ fn host_storage_is_refused_before_anything_is_created_and_deploys_with_the_clust
 
 #[test]
 fn a_viewer_opens_the_dashboard_and_every_action_is_refused_before_the_cluster() {
-    let cluster = TestCluster::start();
+    let cluster = TestCluster::shared();
     let ns = "v";
     let admin = cluster.kolla(ns);
     admin.ok("run memcached");
@@ -247,7 +230,7 @@ fn a_viewer_opens_the_dashboard_and_every_action_is_refused_before_the_cluster()
     app.wait_for("a read-only grid with memcached ready", SCREEN_WAIT, |s| {
         s.contains("[read-only]")
             && s.contains("nodes 3/3 Ready")
-            && row(s, "memcached").matches("ready").count() == 3
+            && ready_cells(grid_row(s, "memcached")) == 3
     });
     // Every object has settled (memcached is ready): from here nothing may change.
     let before = cluster.versions(ns);

@@ -13,16 +13,17 @@ use kolla_dash::model::CellStatus;
 use kolla_dash::tui::{Dashboard, Inbox};
 use support::cluster::{TestCluster, config_dir};
 use support::dash::{engine_in, pump, synced_in};
-use support::pty::PtyApp;
+use support::pty::{PtyApp, grid_row};
 
 const WAIT: Duration = Duration::from_secs(30);
 const MEMCACHED: [Kind; 3] = [Kind::Svc, Kind::Configmap, Kind::Pod];
 const HORIZON: [Kind; 3] = [Kind::Svc, Kind::Configmap, Kind::Pod];
 
-/// memcached running in `one`, horizon in `two`, every cell ready.
-fn two_namespaces() -> TestCluster {
-    let cluster = TestCluster::start();
-    let (one, two) = (cluster.kolla("one"), cluster.kolla("two"));
+/// On the test binary's shared cluster: memcached running in namespace `one`, horizon in
+/// `two`, every cell ready.
+fn two_namespaces(one: &str, two: &str) -> TestCluster {
+    let cluster = TestCluster::shared();
+    let (one, two) = (cluster.kolla(one), cluster.kolla(two));
     one.ok("run memcached");
     two.ok("run horizon");
     one.wait_until("memcached ready in one", &["memcached"], |_, r| {
@@ -69,10 +70,11 @@ async fn closes(mut old: Inbox) {
 
 #[test]
 fn retargeting_stops_every_old_task_and_keeps_no_cell_of_the_first_namespace() {
-    let cluster = two_namespaces();
+    let (one, two) = ("core-one", "core-two");
+    let cluster = two_namespaces(one, two);
     let client = cluster.client();
     cluster.block_on(async {
-        let (mut dash, inbox) = synced_in(client.clone(), "one").await;
+        let (mut dash, inbox) = synced_in(client.clone(), one).await;
         let mut inbox = inbox;
         pump(&mut dash, &mut inbox, "memcached ready in one", |d| {
             cells(d, "memcached", &MEMCACHED, ready)
@@ -82,10 +84,10 @@ fn retargeting_stops_every_old_task_and_keeps_no_cell_of_the_first_namespace() {
 
         let old = std::mem::replace(
             &mut inbox,
-            dash.retarget(engine_in(client.clone(), "two"))
+            dash.retarget(engine_in(client.clone(), two))
                 .expect("retarget to two"),
         );
-        assert_eq!(dash.model.header().namespace, "two");
+        assert_eq!(dash.model.header().namespace, two);
         assert!(
             !dash.model.store().all_synced(),
             "a fresh model: nothing listed yet"
@@ -109,7 +111,7 @@ fn retargeting_stops_every_old_task_and_keeps_no_cell_of_the_first_namespace() {
         // And back: one's memcached again, two's horizon gone.
         let old = std::mem::replace(
             &mut inbox,
-            dash.retarget(engine_in(client.clone(), "one"))
+            dash.retarget(engine_in(client.clone(), one))
                 .expect("retarget to one"),
         );
         closes(old).await;
@@ -121,14 +123,6 @@ fn retargeting_stops_every_old_task_and_keeps_no_cell_of_the_first_namespace() {
     });
 }
 
-/// The screen line of a grid row.
-fn row<'a>(screen: &'a str, service: &str) -> &'a str {
-    screen
-        .lines()
-        .find(|l| l.trim_start_matches('│').starts_with(service))
-        .unwrap_or("")
-}
-
 fn header(screen: &str) -> &str {
     screen.lines().next().unwrap_or("")
 }
@@ -138,30 +132,16 @@ fn header(screen: &str) -> &str {
 fn shows(screen: &str, ns: &str, present: &str, missing: &str) -> bool {
     header(screen).contains(&format!("/{ns} "))
         && header(screen).contains("● connected")
-        && row(screen, present).matches("✓ ready").count() == 3
-        && row(screen, missing).matches("○ absent").count() == 3
+        && grid_row(screen, present).matches("✓ ready").count() == 3
+        && grid_row(screen, missing).matches("○ absent").count() == 3
 }
 
 #[test]
 fn ns_switches_the_grid_to_another_namespace_and_back_through_the_picker() {
-    let cluster = two_namespaces();
-    let logs = tempfile::tempdir().expect("log dir");
-    let log = logs.path().join("kolla-dash.log");
+    let cluster = two_namespaces("one", "two");
     let etc = config_dir();
-    let kubeconfig = cluster.kubeconfig_path();
-    let mut app = PtyApp::spawn(
-        &[
-            "--namespace",
-            "one",
-            "--config-dir",
-            etc.to_str().expect("utf-8 path"),
-            "--log-file",
-            log.to_str().expect("utf-8 path"),
-        ],
-        &[("KUBECONFIG", kubeconfig.as_path())],
-        120,
-        40,
-    );
+    let etc = etc.to_str().expect("utf-8 path");
+    let mut app = PtyApp::dashboard(&cluster, "one", &["--config-dir", etc]);
     app.wait_for("one's grid: memcached ready, horizon absent", WAIT, |s| {
         shows(s, "one", "memcached", "horizon")
     });

@@ -24,6 +24,7 @@ use kube::api::{Api, ListParams, PostParams};
 use kube::{Resource, ResourceExt as _};
 use serde::de::DeserializeOwned;
 use support::cluster::TestCluster;
+use support::dash::pump;
 
 /// Field manager of the objects "someone else" makes.
 const SOMEONE: &str = "someone-else";
@@ -96,7 +97,7 @@ fn row_status<'a>(rows: &'a [support::cluster::StatusRow], kind: &str) -> &'a st
 
 #[test]
 fn foreign_objects_survive_every_command_and_adopt_takes_one_over() {
-    let cluster = TestCluster::start();
+    let cluster = TestCluster::shared();
     let ns = "own";
     let kolla = cluster.kolla(ns);
     create_namespace(&cluster, ns);
@@ -240,7 +241,7 @@ fn foreign_objects_survive_every_command_and_adopt_takes_one_over() {
 /// yes.
 #[test]
 fn the_dashboard_shows_foreign_cells_and_adopts_on_confirmation() {
-    let cluster = TestCluster::start();
+    let cluster = TestCluster::shared();
     let ns = "own-dash";
     create_namespace(&cluster, ns);
     let configmaps: Api<ConfigMap> = Api::namespaced(cluster.client(), ns);
@@ -256,7 +257,7 @@ fn the_dashboard_shows_foreign_cells_and_adopts_on_confirmation() {
         .row_of_service("horizon")
         .expect("horizon row");
     cluster.block_on(async {
-        drive(
+        pump(
             &mut dash,
             &mut inbox,
             "every watch listed, horizon's configmap foreign",
@@ -285,7 +286,7 @@ fn the_dashboard_shows_foreign_cells_and_adopts_on_confirmation() {
             kolla_dash::model::Mode::Confirm(_)
         ));
         press(&mut dash, "y");
-        drive(
+        pump(
             &mut dash,
             &mut inbox,
             "the adoption to finish, the cell ready",
@@ -322,7 +323,7 @@ fn host_path(pv: &PersistentVolume) -> String {
 
 #[test]
 fn two_namespaces_side_by_side_share_no_path_volume_image_or_secret() {
-    let cluster = TestCluster::start();
+    let cluster = TestCluster::shared();
     let client = cluster.client();
     let mut seen = Vec::new();
     for ns in ["alpha", "beta"] {
@@ -378,18 +379,14 @@ fn two_namespaces_side_by_side_share_no_path_volume_image_or_secret() {
     }
 }
 
-/// Polls `check` until it holds, failing with `what` after a minute.
-fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + WAIT;
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+/// Checks `condition` until it holds, failing with `what` after a minute.
+fn wait_for(what: &str, condition: impl FnMut() -> bool) {
+    support::wait::wait_for(what, WAIT, condition);
 }
 
 #[test]
 fn after_the_namespace_is_deleted_deploy_reattaches_the_kept_volume() {
-    let cluster = TestCluster::start();
+    let cluster = TestCluster::shared();
     let ns = "again";
     let kolla = cluster.kolla(ns);
     kolla.ok("deploy --timeout 60");
@@ -432,7 +429,7 @@ fn after_the_namespace_is_deleted_deploy_reattaches_the_kept_volume() {
 
 #[test]
 fn a_bootstrap_over_recorded_data_is_refused_unless_forced() {
-    let cluster = TestCluster::start();
+    let cluster = TestCluster::shared();
     let ns = "once";
     let kolla = cluster.kolla(ns);
     kolla.ok("deploy mariadb --timeout 60");
@@ -507,48 +504,13 @@ fn a_bootstrap_over_recorded_data_is_refused_unless_forced() {
     );
 }
 
-/// The dashboard on `ns` of `cluster`, with the test's config.
+/// A dashboard core that may act, on `ns` of `cluster`.
 fn dashboard(
     cluster: &TestCluster,
     ns: &str,
 ) -> (kolla_dash::tui::Dashboard, kolla_dash::tui::Inbox) {
-    use kolla_dash::cli::GlobalArgs;
-    use kolla_dash::cluster::client::Cluster;
-    use kolla_dash::engine::{Engine, load_config};
-    use kolla_dash::tui::{DashOptions, Dashboard};
-
-    let global = GlobalArgs {
-        config_dir: Some(support::cluster::config_dir()),
-        context: None,
-        namespace: Some(ns.into()),
-        log_file: None,
-        request_timeout: Default::default(),
-        no_color: false,
-    };
-    let (catalog, config) = load_config(&global).expect("config");
-    let client = Cluster {
-        client: cluster.client(),
-        context: "test".into(),
-    };
-    Dashboard::start(Engine::new(catalog, config, client), DashOptions::default())
-        .expect("dashboard")
-}
-
-/// Feeds the dashboard its messages until `done` holds; fails naming `what` after a minute.
-async fn drive(
-    dash: &mut kolla_dash::tui::Dashboard,
-    inbox: &mut kolla_dash::tui::Inbox,
-    what: &str,
-    done: impl Fn(&kolla_dash::tui::Dashboard) -> bool,
-) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !done(dash) {
-        let msg = tokio::time::timeout_at(deadline, inbox.msgs.recv())
-            .await
-            .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
-            .expect("watchers run");
-        dash.handle(vec![msg]);
-    }
+    cluster.claim(ns);
+    support::dash::start_in(cluster.client(), ns, Default::default())
 }
 
 fn press(dash: &mut kolla_dash::tui::Dashboard, keys: &str) {
@@ -563,6 +525,7 @@ fn a_drain_that_would_lose_pods_waits_for_the_typed_node_name() {
     use k8s_openapi::api::core::v1::{Node, Pod};
     use kolla_dash::model::Mode;
 
+    // Cordons and drains a node: every other test would see it.
     let cluster = TestCluster::start();
     let (ns, node) = ("drain", "kolla-node-1");
     create_namespace(&cluster, ns);
@@ -605,7 +568,7 @@ fn a_drain_that_would_lose_pods_waits_for_the_typed_node_name() {
 
     let (mut dash, mut inbox) = cluster.block_on(async { dashboard(&cluster, ns) });
     cluster.block_on(async {
-        drive(
+        pump(
             &mut dash,
             &mut inbox,
             "every watch listed and the nodes known",
@@ -617,7 +580,7 @@ fn a_drain_that_would_lose_pods_waits_for_the_typed_node_name() {
             dash.handle(vec![Msg::Key(Key::Down)]);
         }
         press(&mut dash, "dy");
-        drive(
+        pump(
             &mut dash,
             &mut inbox,
             "the drain's refusal",
@@ -647,7 +610,7 @@ fn a_drain_that_would_lose_pods_waits_for_the_typed_node_name() {
         }
         press(&mut dash, node);
         dash.handle(vec![Msg::Key(Key::Enter)]);
-        drive(&mut dash, &mut inbox, "the drain to finish", |d| {
+        pump(&mut dash, &mut inbox, "the drain to finish", |d| {
             d.model.status_line().is_some_and(|s| {
                 s.text.contains("drained") || s.text.contains("--force kolla-node-1 failed")
             })

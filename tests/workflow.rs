@@ -1,33 +1,30 @@
 //! `kolla-dash deploy` and `teardown` as a process against a throwaway local cluster: a full
 //! deploy and its no-op re-run, a terminating leftover waited out, teardown with and without
 //! data, a failing bootstrap Job, a deploy interrupted with SIGINT and resumed, `--dry-run`.
-//! Each test starts its own cluster (built by `scripts/k8s-bins`) and namespace, and checks
-//! the cluster itself through the kube API rather than trusting the binary's report.
+//! Each test works in a namespace of its own on the test binary's shared cluster, and
+//! checks the cluster itself through the kube API rather than trusting the binary's report.
+
+mod support;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, PersistentVolume};
-use kolla_dash::cli::GlobalArgs;
-use kolla_dash::devcluster::{DevCluster, SIMULATE, StartOptions};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, PersistentVolume, ResourceQuota};
+use kolla_dash::devcluster::SIMULATE;
 use kolla_dash::kind::Kind;
 use kolla_dash::render::{Manifest, Renderer};
 use kolla_dash::summary::ObjKind;
-use kube::api::{
-    ApiResource, DeleteParams, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams,
-    PostParams,
-};
+use kube::api::{DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde::Deserialize;
+use support::cluster::{Kolla, TestCluster, rendered_object};
+use support::wait::wait_for_async;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 
-/// The sample operator config shipped with the repository.
-const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/etc");
 /// Bounds every kolla-dash run, so a hang fails the test instead of stalling it.
 const RUN_TIMEOUT: Duration = Duration::from_secs(120);
 /// Passed as `--timeout`: a stuck step fails well inside `RUN_TIMEOUT`.
@@ -35,11 +32,10 @@ const STEP_TIMEOUT: &str = "60";
 
 /// One test's cluster and namespace.
 struct Env {
-    cluster: DevCluster,
+    cluster: TestCluster,
     client: Client,
     ns: String,
-    /// Receives kolla-dash's diagnostic log.
-    scratch: tempfile::TempDir,
+    kolla: Kolla,
 }
 
 /// What one kolla-dash run printed and how it ended.
@@ -94,41 +90,25 @@ struct PlanStep {
 }
 
 impl Env {
-    async fn start(ns: &str) -> Env {
-        let cluster = DevCluster::start(StartOptions::default())
-            .await
-            .unwrap_or_else(|e| {
-                panic!("cannot start a dev-cluster (build it with scripts/k8s-bins): {e:#}")
-            });
-        let client = cluster.client();
+    fn start(ns: &str) -> Env {
+        let cluster = TestCluster::shared();
         Env {
-            cluster,
-            client,
+            client: cluster.client(),
+            kolla: cluster.kolla(ns),
             ns: ns.to_string(),
-            scratch: tempfile::tempdir().expect("temp dir"),
+            cluster,
         }
     }
 
-    fn global(&self) -> GlobalArgs {
-        GlobalArgs {
-            config_dir: Some(PathBuf::from(CONFIG_DIR)),
-            context: None,
-            namespace: Some(self.ns.clone()),
-            log_file: None,
-            request_timeout: Default::default(),
-            no_color: false,
-        }
+    /// Runs `test` on this test's runtime.
+    fn run_test(&self, test: impl std::future::Future<Output = ()>) {
+        self.cluster.block_on(test);
     }
 
     /// `kolla-dash ARGS` aimed at this test's cluster and namespace.
     fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_kolla-dash"));
-        cmd.args(args)
-            .args(["--namespace", &self.ns, "--config-dir", CONFIG_DIR])
-            .arg("--log-file")
-            .arg(self.scratch.path().join("kolla-dash.log"))
-            .env("KUBECONFIG", self.cluster.kubeconfig_path())
-            .stdin(Stdio::null())
+        let mut cmd = tokio::process::Command::from(self.kolla.command(args));
+        cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
@@ -193,7 +173,8 @@ impl Env {
 
     /// Every object the catalog renders into this namespace, by service and kind.
     fn manifests(&self) -> Vec<Manifest> {
-        let (catalog, config) = kolla_dash::engine::load_config(&self.global()).expect("config");
+        let global = support::dash::global(&self.ns);
+        let (catalog, config) = kolla_dash::engine::load_config(&global).expect("config");
         let renderer = Renderer::new(&config, &catalog).expect("renderer");
         let mut out = Vec::new();
         for service in catalog.services() {
@@ -204,20 +185,8 @@ impl Env {
         out
     }
 
-    fn api(&self, m: &Manifest) -> Api<DynamicObject> {
-        let (group, version) = m
-            .api_version
-            .rsplit_once('/')
-            .unwrap_or(("", &m.api_version));
-        let ar = ApiResource::from_gvk(&GroupVersionKind::gvk(group, version, m.obj_kind.as_str()));
-        match &m.namespace {
-            Some(ns) => Api::namespaced_with(self.client.clone(), ns, &ar),
-            None => Api::all_with(self.client.clone(), &ar),
-        }
-    }
-
     async fn get(&self, m: &Manifest) -> Option<DynamicObject> {
-        self.api(m).get_opt(&m.name).await.expect("get an object")
+        rendered_object(&self.client, m).await
     }
 
     /// Panics naming every rendered object of `filter` that is missing or not ready.
@@ -262,6 +231,18 @@ impl Env {
             out.insert(format!("{}/{}", m.obj_kind, m.name), rv.unwrap_or_default());
         }
         out
+    }
+
+    /// Creates the namespace ahead of kolla-dash, as a test that prepares it does.
+    async fn create_namespace(&self) {
+        Api::<Namespace>::all(self.client.clone())
+            .create(
+                &PostParams::default(),
+                &serde_json::from_value(serde_json::json!({"metadata": {"name": self.ns}}))
+                    .expect("namespace"),
+            )
+            .await
+            .expect("create the namespace");
     }
 
     async fn namespace_exists(&self) -> bool {
@@ -346,104 +327,119 @@ fn assert_all_in(run: &Run, states: &[&str]) {
     assert!(bad.is_empty(), "steps not {states:?}: {bad:#?}\n{run:?}");
 }
 
-#[tokio::test]
-async fn full_deploy_is_ready_rerun_is_a_noop_and_teardown_keeps_data_unless_asked() {
-    let env = Env::start("wf-full").await;
+#[test]
+fn full_deploy_is_ready_rerun_is_a_noop_and_teardown_keeps_data_unless_asked() {
+    let env = Env::start("wf-full");
+    env.run_test(async {
+        let t = Instant::now();
+        let first = env.deploy(&[]).await;
+        println!("full deploy from an empty namespace: {:.1?}", t.elapsed());
+        assert!(first.success, "{first:?}");
+        assert_all_in(&first, &["done"]);
+        env.assert_ready(|_| true).await;
 
-    let t = Instant::now();
-    let first = env.deploy(&[]).await;
-    println!("full deploy from an empty namespace: {:.1?}", t.elapsed());
-    assert!(first.success, "{first:?}");
-    assert_all_in(&first, &["done"]);
-    env.assert_ready(|_| true).await;
+        // The live state plans as nothing to do, and a second deploy changes nothing.
+        let plan = env.run(&["deploy", "--dry-run", "-o", "json"]).await;
+        assert!(plan.success, "{plan:?}");
+        let plan: PlanOut = serde_json::from_str(&plan.stdout).expect("plan JSON");
+        assert!(plan.steps.iter().all(|s| s.skip), "{plan:#?}");
+        let before = env.versions().await;
+        let second = env.deploy(&[]).await;
+        assert!(second.success, "{second:?}");
+        assert_eq!(second.final_states().len(), plan.steps.len());
+        assert_all_in(&second, &["skipped"]);
+        assert_eq!(
+            env.versions().await,
+            before,
+            "a no-op deploy changed objects"
+        );
 
-    // The live state plans as nothing to do, and a second deploy changes nothing.
-    let plan = env.run(&["deploy", "--dry-run", "-o", "json"]).await;
-    assert!(plan.success, "{plan:?}");
-    let plan: PlanOut = serde_json::from_str(&plan.stdout).expect("plan JSON");
-    assert!(plan.steps.iter().all(|s| s.skip), "{plan:#?}");
-    let before = env.versions().await;
-    let second = env.deploy(&[]).await;
-    assert!(second.success, "{second:?}");
-    assert_eq!(second.final_states().len(), plan.steps.len());
-    assert_all_in(&second, &["skipped"]);
-    assert_eq!(
-        env.versions().await,
-        before,
-        "a no-op deploy changed objects"
-    );
+        // A leftover still terminating (held by a finalizer) is waited out, then recreated:
+        // applying to it would be lost when it goes.
+        let configmaps: Api<ConfigMap> = Api::namespaced(env.client.clone(), &env.ns);
+        let hold = serde_json::json!({"metadata": {"finalizers": ["workflow-test/hold"]}});
+        configmaps
+            .patch("keystone", &PatchParams::default(), &Patch::Merge(&hold))
+            .await
+            .expect("hold the ConfigMap");
+        configmaps
+            .delete("keystone", &DeleteParams::default())
+            .await
+            .expect("delete the ConfigMap");
+        let mut released = false;
+        let redeploy = env
+            .deploy_reacting(async |event, _| {
+                let holding = event.step.label() == "create keystone configmap"
+                    && event
+                        .state
+                        .reason
+                        .as_deref()
+                        .is_some_and(|r| r.contains("finish terminating"));
+                if holding && !released {
+                    let release = serde_json::json!({"metadata": {"finalizers": null}});
+                    configmaps
+                        .patch("keystone", &PatchParams::default(), &Patch::Merge(&release))
+                        .await
+                        .expect("release the ConfigMap");
+                    released = true;
+                }
+            })
+            .await;
+        assert!(
+            released,
+            "the deploy never waited for the terminating ConfigMap: {redeploy:?}"
+        );
+        assert!(redeploy.success, "{redeploy:?}");
+        assert_eq!(redeploy.state("create keystone configmap").state, "done");
+        env.assert_ready(|_| true).await;
 
-    // A leftover still terminating (held by a finalizer) is waited out, then recreated:
-    // applying to it would be lost when it goes.
-    let configmaps: Api<ConfigMap> = Api::namespaced(env.client.clone(), &env.ns);
-    let hold = serde_json::json!({"metadata": {"finalizers": ["workflow-test/hold"]}});
-    configmaps
-        .patch("keystone", &PatchParams::default(), &Patch::Merge(&hold))
-        .await
-        .expect("hold the ConfigMap");
-    configmaps
-        .delete("keystone", &DeleteParams::default())
-        .await
-        .expect("delete the ConfigMap");
-    let mut released = false;
-    let redeploy = env
-        .deploy_reacting(async |event, _| {
-            let holding = event.step.label() == "create keystone configmap"
-                && event
-                    .state
-                    .reason
-                    .as_deref()
-                    .is_some_and(|r| r.contains("finish terminating"));
-            if holding && !released {
-                let release = serde_json::json!({"metadata": {"finalizers": null}});
-                configmaps
-                    .patch("keystone", &PatchParams::default(), &Patch::Merge(&release))
-                    .await
-                    .expect("release the ConfigMap");
-                released = true;
-            }
-        })
-        .await;
-    assert!(
-        released,
-        "the deploy never waited for the terminating ConfigMap: {redeploy:?}"
-    );
-    assert!(redeploy.success, "{redeploy:?}");
-    assert_eq!(redeploy.state("create keystone configmap").state, "done");
-    env.assert_ready(|_| true).await;
+        // A teardown's dry run plans deleting every object, data too when asked, and deletes
+        // nothing.
+        let before = env.versions().await;
+        let plan = env
+            .run(&["teardown", "--dry-run", "--delete-data", "-o", "json"])
+            .await;
+        assert!(plan.success, "{plan:?}");
+        let plan: PlanOut = serde_json::from_str(&plan.stdout).expect("plan JSON");
+        let planned: Vec<String> = plan.steps.iter().map(|s| s.step.label()).collect();
+        for m in env.manifests() {
+            let label = format!("delete {} {}", m.service, m.kind);
+            assert!(planned.contains(&label), "no step {label}: {planned:#?}");
+        }
+        assert!(
+            plan.steps
+                .iter()
+                .all(|s| s.step.action.contains_key("delete") && !s.skip),
+            "{plan:#?}"
+        );
+        assert_eq!(env.versions().await, before, "a dry run changed objects");
 
-    let kept = env.teardown(&[]).await;
-    assert!(kept.success, "{kept:?}");
-    assert!(kept.stderr.contains("--delete-data"), "{kept:?}");
-    assert_all_in(&kept, &["done"]);
-    env.assert_existence(false, |m| !m.kind.holds_data()).await;
-    env.assert_existence(true, |m| m.kind.holds_data()).await;
-    // Still usable: the claim stays bound to its volume and the disk Job stays complete.
-    env.assert_ready(|m| m.kind.holds_data()).await;
+        let kept = env.teardown(&[]).await;
+        assert!(kept.success, "{kept:?}");
+        assert!(kept.stderr.contains("--delete-data"), "{kept:?}");
+        assert_all_in(&kept, &["done"]);
+        env.assert_existence(false, |m| !m.kind.holds_data()).await;
+        env.assert_existence(true, |m| m.kind.holds_data()).await;
+        // Still usable: the claim stays bound to its volume and the disk Job stays complete.
+        env.assert_ready(|m| m.kind.holds_data()).await;
 
-    let wiped = env.teardown(&["--delete-data"]).await;
-    assert!(wiped.success, "{wiped:?}");
-    for data in [
-        "delete mariadb disk",
-        "delete mariadb pv",
-        "delete mariadb pvc",
-    ] {
-        assert_eq!(wiped.state(data).state, "done", "{wiped:?}");
-    }
-    env.assert_existence(false, |_| true).await;
+        let wiped = env.teardown(&["--delete-data"]).await;
+        assert!(wiped.success, "{wiped:?}");
+        for data in [
+            "delete mariadb disk",
+            "delete mariadb pv",
+            "delete mariadb pvc",
+        ] {
+            assert_eq!(wiped.state(data).state, "done", "{wiped:?}");
+        }
+        env.assert_existence(false, |_| true).await;
+    });
 }
 
 /// keystone's bootstrap Jobs, pre-created by another field manager so their pods fail at
 /// once (kwok's simulate annotation) and the Jobs give up without retrying.
 async fn sabotage_keystone_bootstrap(env: &Env) {
-    Api::<Namespace>::all(env.client.clone())
-        .create(
-            &PostParams::default(),
-            &serde_json::from_value(serde_json::json!({"metadata": {"name": env.ns}}))
-                .expect("namespace"),
-        )
-        .await
-        .expect("create the namespace");
+    env.create_namespace().await;
     let jobs: Api<Job> = Api::namespaced(env.client.clone(), &env.ns);
     let boot: Vec<Manifest> = env
         .manifests()
@@ -463,172 +459,236 @@ async fn sabotage_keystone_bootstrap(env: &Env) {
         .await
         .expect("pre-create a failing bootstrap Job");
     }
-    let deadline = Instant::now() + Duration::from_secs(30);
     for m in &boot {
-        loop {
+        let what = format!("Job {} to fail", m.name);
+        wait_for_async(&what, Duration::from_secs(30), || async {
             let job = jobs.get(&m.name).await.expect("get the Job");
-            let failed = job
-                .status
+            job.status
                 .and_then(|s| s.conditions)
-                .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Failed" && c.status == "True"));
-            if failed {
-                break;
-            }
-            assert!(Instant::now() < deadline, "Job {} never failed", m.name);
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-}
-
-#[tokio::test]
-async fn a_failed_bootstrap_job_stops_its_dependents_while_independent_services_deploy() {
-    let env = Env::start("wf-fail").await;
-    sabotage_keystone_bootstrap(&env).await;
-
-    let run = env.deploy(&[]).await;
-    assert!(!run.success, "deploy should fail: {run:?}");
-    let failed = run.state("create keystone bootstrap");
-    assert_eq!(failed.state, "failed", "{run:?}");
-    let reason = failed.reason.unwrap_or_default();
-    assert!(
-        reason.contains("keystone-create-db") && reason.contains("BackoffLimitExceeded"),
-        "the Job's reason is missing: {reason}"
-    );
-    for dependent in ["create keystone pod", "create horizon pod"] {
-        let s = run.state(dependent);
-        assert_eq!(s.state, "blocked", "{dependent}: {run:?}");
-        assert!(
-            s.reason
-                .unwrap_or_default()
-                .contains("BackoffLimitExceeded")
-        );
-    }
-    assert!(run.stderr.contains("BackoffLimitExceeded"), "{run:?}");
-    // Every mariadb and memcached step went through.
-    for (label, s) in run.final_states() {
-        if label.contains(" mariadb ") || label.contains(" memcached ") {
-            assert_eq!(s.state, "done", "{label}: {run:?}");
-        }
-    }
-    env.assert_ready(|m| m.service == "mariadb" || m.service == "memcached")
-        .await;
-    env.assert_existence(false, |m| {
-        m.kind == Kind::Pod && (m.service == "keystone" || m.service == "horizon")
-    })
-    .await;
-
-    // A failed Job is kept for inspection; once the operator deletes it, a re-run carries on.
-    let delete = env
-        .run(&["resource", "delete", "keystone", "bootstrap"])
-        .await;
-    assert!(delete.success, "{delete:?}");
-    let resumed = env.deploy(&[]).await;
-    assert!(resumed.success, "{resumed:?}");
-    assert_eq!(
-        resumed.state("create mariadb pod").state,
-        "skipped",
-        "{resumed:?}"
-    );
-    assert_eq!(
-        resumed.state("create keystone bootstrap").state,
-        "done",
-        "{resumed:?}"
-    );
-    env.assert_ready(|_| true).await;
-}
-
-#[tokio::test]
-async fn a_deploy_interrupted_half_way_completes_when_run_again() {
-    let env = Env::start("wf-int").await;
-    let mut interrupted = false;
-    let run = env
-        .deploy_reacting(async |event, pid| {
-            if !interrupted
-                && event.step.label() == "create mariadb bootstrap"
-                && event.state.state == "done"
-            {
-                kill(pid, Signal::SIGINT).expect("SIGINT");
-                interrupted = true;
-            }
+                .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Failed" && c.status == "True"))
         })
         .await;
-    assert!(interrupted, "mariadb's bootstrap never finished: {run:?}");
-    assert!(
-        !run.success,
-        "an interrupted deploy must not succeed: {run:?}"
-    );
-    assert!(run.stderr.contains("cancelled"), "{run:?}");
-    let cancelled: Vec<String> = run
-        .events()
-        .iter()
-        .filter(|e| e.state.state == "cancelled")
-        .map(|e| e.step.label())
-        .collect();
-    assert!(
-        cancelled.contains(&"create horizon pod".to_string()),
-        "not interrupted half-way; cancelled: {cancelled:?}"
-    );
-
-    let rerun = env.deploy(&[]).await;
-    assert!(rerun.success, "{rerun:?}");
-    // What finished before the interrupt is carried over, the rest is done now.
-    assert_eq!(
-        rerun.state("create mariadb bootstrap").state,
-        "skipped",
-        "{rerun:?}"
-    );
-    assert_eq!(rerun.state("create horizon pod").state, "done", "{rerun:?}");
-    assert_all_in(&rerun, &["done", "skipped"]);
-    env.assert_ready(|_| true).await;
+    }
 }
 
-#[tokio::test]
-async fn dry_run_prints_the_plan_and_touches_nothing() {
-    let env = Env::start("wf-dry").await;
-    let table = env.run(&["deploy", "--dry-run"]).await;
-    assert!(table.success, "{table:?}");
-    let json = env.run(&["deploy", "--dry-run", "-o", "json"]).await;
-    assert!(json.success, "{json:?}");
-    let plan: PlanOut = serde_json::from_str(&json.stdout).expect("plan JSON");
+#[test]
+fn a_failed_bootstrap_job_stops_its_dependents_while_independent_services_deploy() {
+    let env = Env::start("wf-fail");
+    env.run_test(async {
+        sabotage_keystone_bootstrap(&env).await;
 
-    // One table line per step, in plan order, naming its wait.
-    let lines: Vec<&str> = table.stdout.lines().collect();
-    assert_eq!(lines.len(), plan.steps.len(), "{table:?}");
-    for (line, step) in lines.iter().zip(&plan.steps) {
-        assert!(line.starts_with(&format!("#{}", step.id)), "{line}");
-        assert!(line.contains(&step.step.label()), "{line} vs {step:?}");
-    }
-    assert!(plan.steps.iter().all(|s| !s.skip), "{plan:#?}");
-    let id = |label: &str| {
-        plan.steps
-            .iter()
-            .find(|s| s.step.label() == label)
-            .unwrap_or_else(|| panic!("no step {label}: {plan:#?}"))
-    };
-    let boot = id("create keystone bootstrap");
-    assert_eq!(boot.wait, "job-complete");
-    assert!(
-        boot.after.contains(&id("create mariadb pod").id),
-        "{boot:?}"
-    );
-    assert_eq!(id("create mariadb pvc").wait, "bound");
-    assert!(
-        id("create memcached svc").after.is_empty(),
-        "memcached waits for nothing"
-    );
-
-    let teardown = env
-        .run(&["teardown", "--dry-run", "--delete-data", "-o", "json"])
+        let run = env.deploy(&[]).await;
+        assert!(!run.success, "deploy should fail: {run:?}");
+        let failed = run.state("create keystone bootstrap");
+        assert_eq!(failed.state, "failed", "{run:?}");
+        let reason = failed.reason.unwrap_or_default();
+        assert!(
+            reason.contains("keystone-create-db") && reason.contains("BackoffLimitExceeded"),
+            "the Job's reason is missing: {reason}"
+        );
+        for dependent in ["create keystone pod", "create horizon pod"] {
+            let s = run.state(dependent);
+            assert_eq!(s.state, "blocked", "{dependent}: {run:?}");
+            assert!(
+                s.reason
+                    .unwrap_or_default()
+                    .contains("BackoffLimitExceeded")
+            );
+        }
+        assert!(run.stderr.contains("BackoffLimitExceeded"), "{run:?}");
+        // Every mariadb and memcached step went through.
+        for (label, s) in run.final_states() {
+            if label.contains(" mariadb ") || label.contains(" memcached ") {
+                assert_eq!(s.state, "done", "{label}: {run:?}");
+            }
+        }
+        env.assert_ready(|m| m.service == "mariadb" || m.service == "memcached")
+            .await;
+        env.assert_existence(false, |m| {
+            m.kind == Kind::Pod && (m.service == "keystone" || m.service == "horizon")
+        })
         .await;
-    assert!(teardown.success, "{teardown:?}");
 
-    assert!(
-        !env.namespace_exists().await,
-        "dry runs created the namespace"
-    );
-    let volumes = Api::<PersistentVolume>::all(env.client.clone())
-        .list(&ListParams::default().labels(&kolla_dash::labels::cluster_scoped_selector(&env.ns)))
-        .await
-        .expect("list PVs");
-    assert!(volumes.items.is_empty(), "dry runs created volumes");
+        // A failed Job is kept for inspection; once the operator deletes it, a re-run carries on.
+        let delete = env
+            .run(&["resource", "delete", "keystone", "bootstrap"])
+            .await;
+        assert!(delete.success, "{delete:?}");
+        let resumed = env.deploy(&[]).await;
+        assert!(resumed.success, "{resumed:?}");
+        assert_eq!(
+            resumed.state("create mariadb pod").state,
+            "skipped",
+            "{resumed:?}"
+        );
+        assert_eq!(
+            resumed.state("create keystone bootstrap").state,
+            "done",
+            "{resumed:?}"
+        );
+        env.assert_ready(|_| true).await;
+    });
+}
+
+#[test]
+fn a_deploy_interrupted_half_way_completes_when_run_again() {
+    let env = Env::start("wf-int");
+    env.run_test(async {
+        let mut interrupted = false;
+        let run = env
+            .deploy_reacting(async |event, pid| {
+                if !interrupted
+                    && event.step.label() == "create mariadb bootstrap"
+                    && event.state.state == "done"
+                {
+                    kill(pid, Signal::SIGINT).expect("SIGINT");
+                    interrupted = true;
+                }
+            })
+            .await;
+        assert!(interrupted, "mariadb's bootstrap never finished: {run:?}");
+        assert!(
+            !run.success,
+            "an interrupted deploy must not succeed: {run:?}"
+        );
+        assert!(run.stderr.contains("cancelled"), "{run:?}");
+        let cancelled: Vec<String> = run
+            .events()
+            .iter()
+            .filter(|e| e.state.state == "cancelled")
+            .map(|e| e.step.label())
+            .collect();
+        assert!(
+            cancelled.contains(&"create horizon pod".to_string()),
+            "not interrupted half-way; cancelled: {cancelled:?}"
+        );
+
+        let rerun = env.deploy(&[]).await;
+        assert!(rerun.success, "{rerun:?}");
+        // What finished before the interrupt is carried over, the rest is done now.
+        assert_eq!(
+            rerun.state("create mariadb bootstrap").state,
+            "skipped",
+            "{rerun:?}"
+        );
+        assert_eq!(rerun.state("create horizon pod").state, "done", "{rerun:?}");
+        assert_all_in(&rerun, &["done", "skipped"]);
+        env.assert_ready(|_| true).await;
+    });
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_touches_nothing() {
+    let env = Env::start("wf-dry");
+    env.run_test(async {
+        let table = env.run(&["deploy", "--dry-run"]).await;
+        assert!(table.success, "{table:?}");
+        let json = env.run(&["deploy", "--dry-run", "-o", "json"]).await;
+        assert!(json.success, "{json:?}");
+        let plan: PlanOut = serde_json::from_str(&json.stdout).expect("plan JSON");
+
+        // One table line per step, in plan order, naming its wait.
+        let lines: Vec<&str> = table.stdout.lines().collect();
+        assert_eq!(lines.len(), plan.steps.len(), "{table:?}");
+        for (line, step) in lines.iter().zip(&plan.steps) {
+            assert!(line.starts_with(&format!("#{}", step.id)), "{line}");
+            assert!(line.contains(&step.step.label()), "{line} vs {step:?}");
+        }
+        assert!(plan.steps.iter().all(|s| !s.skip), "{plan:#?}");
+        let id = |label: &str| {
+            plan.steps
+                .iter()
+                .find(|s| s.step.label() == label)
+                .unwrap_or_else(|| panic!("no step {label}: {plan:#?}"))
+        };
+        let boot = id("create keystone bootstrap");
+        assert_eq!(boot.wait, "job-complete");
+        assert!(
+            boot.after.contains(&id("create mariadb pod").id),
+            "{boot:?}"
+        );
+        assert_eq!(id("create mariadb pvc").wait, "bound");
+        assert!(
+            id("create memcached svc").after.is_empty(),
+            "memcached waits for nothing"
+        );
+
+        let teardown = env
+            .run(&["teardown", "--dry-run", "--delete-data", "-o", "json"])
+            .await;
+        assert!(teardown.success, "{teardown:?}");
+        // Nothing exists yet: every delete is planned, and skipped.
+        let teardown: PlanOut = serde_json::from_str(&teardown.stdout).expect("plan JSON");
+        let deletes = |data: bool| {
+            teardown
+                .steps
+                .iter()
+                .filter(|s| {
+                    s.step
+                        .action
+                        .get("delete")
+                        .is_some_and(|k| ["disk", "pv", "pvc"].contains(&k.as_str()) == data)
+                })
+                .count()
+        };
+        assert!(deletes(true) > 0 && deletes(false) > 0, "{teardown:#?}");
+        assert_eq!(
+            deletes(true) + deletes(false),
+            teardown.steps.len(),
+            "{teardown:#?}"
+        );
+        assert!(teardown.steps.iter().all(|s| s.skip), "{teardown:#?}");
+
+        assert!(
+            !env.namespace_exists().await,
+            "dry runs created the namespace"
+        );
+        let volumes = Api::<PersistentVolume>::all(env.client.clone())
+            .list(
+                &ListParams::default()
+                    .labels(&kolla_dash::labels::cluster_scoped_selector(&env.ns)),
+            )
+            .await
+            .expect("list PVs");
+        assert!(volumes.items.is_empty(), "dry runs created volumes");
+    });
+}
+
+/// A step whose condition never holds (no pod may be created in the namespace) fails after
+/// `--timeout`, naming why it waited; the steps before it are done.
+#[test]
+fn a_step_that_never_holds_fails_after_the_timeout_naming_why() {
+    let env = Env::start("wf-timeout");
+    env.run_test(async {
+        env.create_namespace().await;
+        let quota: ResourceQuota = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "no-pods"},
+            "spec": {"hard": {"pods": "0"}},
+        }))
+        .expect("quota");
+        Api::<ResourceQuota>::namespaced(env.client.clone(), &env.ns)
+            .create(&PostParams::default(), &quota)
+            .await
+            .expect("create the quota");
+
+        let started = Instant::now();
+        let run = env
+            .run(&["deploy", "memcached", "-o", "json", "--timeout", "5"])
+            .await;
+        let took = started.elapsed();
+        assert!(!run.success, "{run:?}");
+        for done in ["create memcached svc", "create memcached configmap"] {
+            assert_eq!(run.state(done).state, "done", "{done}: {run:?}");
+        }
+        let pod = run.state("create memcached pod");
+        let reason = pod.reason.clone().unwrap_or_default();
+        assert_eq!(pod.state, "failed", "{run:?}");
+        assert!(
+            reason.starts_with("timed out after 5 s (")
+                && reason.contains("exceeded quota: no-pods"),
+            "the timeout names the step's last reason: {reason}"
+        );
+        assert!(took >= Duration::from_secs(5), "failed after {took:?}");
+        assert!(run.stderr.contains("timed out after 5 s"), "{run:?}");
+    });
 }

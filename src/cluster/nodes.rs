@@ -82,23 +82,25 @@ pub async fn drain(
         let api: Api<Pod> = Api::namespaced(client.clone(), ns);
         let deadline = tokio::time::Instant::now() + patience;
         // A refused eviction is HTTP 429 (our client does not retry it): retried here
-        // until the deadline.
-        let refused = || {
+        // until the deadline, then reported with the last refusal's reason.
+        let mut why = "no answer".to_string();
+        let refused = |why: &str| {
             anyhow::anyhow!(
-                "drain of {node} stopped after {} s: evicting {ns}/{name} is still refused, \
-                 most likely by a PodDisruptionBudget (the API server answers 429)",
+                "drain of {node} stopped after {} s: evicting {ns}/{name} is still refused \
+                 ({why})",
                 patience.as_secs()
             )
         };
         loop {
             match tokio::time::timeout_at(deadline, api.evict(name, &EvictParams::default())).await
             {
-                Err(_) => return Err(refused()),
+                Err(_) => return Err(refused(&why)),
                 Ok(Ok(_)) => break,
                 Ok(Err(kube::Error::Api(s))) if s.is_not_found() => break,
                 Ok(Err(kube::Error::Api(s))) if s.code == 429 => {
+                    why = eviction_refusal(&s);
                     if tokio::time::Instant::now() + RETRY > deadline {
-                        return Err(refused());
+                        return Err(refused(&why));
                     }
                     tokio::time::sleep(RETRY).await;
                 }
@@ -108,6 +110,24 @@ pub async fn drain(
         evicted += 1;
     }
     Ok(evicted)
+}
+
+/// Why the API server refused an eviction with 429: a PodDisruptionBudget says so in the
+/// answer's causes (`DisruptionBudget`: how many healthy pods it needs, how many there
+/// are); any other 429 is the server asking clients to slow down.
+fn eviction_refusal(status: &kube::core::Status) -> String {
+    let budget = status
+        .details
+        .iter()
+        .flat_map(|d| &d.causes)
+        .find(|c| c.reason == "DisruptionBudget");
+    match budget {
+        Some(cause) => format!("by a PodDisruptionBudget: {}", cause.message),
+        None => format!(
+            "the API server answers 429 Too Many Requests: {}",
+            status.message
+        ),
+    }
 }
 
 /// What draining judges a pod by.

@@ -1,5 +1,7 @@
 //! `kolla-dash incidents`: the dashboard's incident tracker, headless, for scripts.
 
+use std::collections::BTreeSet;
+
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
@@ -17,10 +19,9 @@ pub async fn incidents(global: &GlobalArgs, args: &IncidentsArgs) -> anyhow::Res
     let (tx, mut rx) = mpsc::unbounded_channel();
     let _watchers = watch::start(&engine.cluster.client, engine.namespace(), tx);
     let mut tracker = IncidentTracker::default();
-    eprintln!(
-        "watching nodes and kolla pods in namespace {} (Ctrl-C stops)",
-        engine.namespace()
-    );
+    // Said once every kind is listed: from then on no change slips past (scripts wait
+    // for this line before they break something).
+    let mut unlisted: BTreeSet<ObjKind> = ObjKind::WATCHED.into_iter().collect();
     // One listener for the whole run: a Ctrl-C arriving while a message is being handled
     // must not be missed.
     let mut interrupt = signal(SignalKind::interrupt())?;
@@ -33,6 +34,15 @@ pub async fn incidents(global: &GlobalArgs, args: &IncidentsArgs) -> anyhow::Res
             msg = rx.recv() => msg.ok_or_else(|| anyhow::anyhow!("the watchers stopped"))?,
             _ = interrupt.recv() => return Ok(()),
         };
+        if let Msg::Resynced(kind, _) | Msg::Forbidden(kind) = &msg
+            && unlisted.remove(kind)
+            && unlisted.is_empty()
+        {
+            eprintln!(
+                "watching nodes and kolla pods in namespace {} (Ctrl-C stops)",
+                engine.namespace()
+            );
+        }
         // Without nodes or pods there is nothing to tell: say so once, and go on watching.
         if let Msg::Forbidden(kind @ (ObjKind::Node | ObjKind::Pod)) = &msg {
             eprintln!("kolla-dash: {}", forbidden_note(*kind));

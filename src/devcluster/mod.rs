@@ -438,6 +438,14 @@ impl DevCluster {
         Ok(())
     }
 
+    /// A port picked as free is not reserved: by the time kwok starts (after the
+    /// apiserver is ready) another process, or an outgoing connection, may hold it.
+    fn restart_kwok_on_a_new_port(&mut self) -> anyhow::Result<()> {
+        self.reap(Some(Component::Kwok));
+        self.state.ports.kwok = ports::pick_one()?;
+        self.spawn(Component::Kwok)
+    }
+
     async fn wait_apiserver_ready(&mut self) -> Result<(), Died> {
         self.progress.say("waiting for kube-apiserver /readyz");
         let deadline = Instant::now() + APISERVER_READY_TIMEOUT;
@@ -472,10 +480,18 @@ impl DevCluster {
         let deadline = Instant::now() + NODES_READY_TIMEOUT;
         let want = self.node_names();
         let mut last_report = Instant::now();
+        let mut attempt = 1;
         loop {
             match self.check_alive() {
                 Ok(()) => {}
-                Err(Died::PortTaken) => bail!("a component lost its port"),
+                // etcd and the apiserver hold theirs by now: kwok, started last, lost its.
+                Err(Died::PortTaken) if attempt < PORT_ATTEMPTS => {
+                    self.progress
+                        .say("kwok's port was taken meanwhile; picking a new one");
+                    self.restart_kwok_on_a_new_port()?;
+                    attempt += 1;
+                }
+                Err(Died::PortTaken) => bail!("kwok's port kept being taken; giving up"),
                 Err(Died::Other(e)) => return Err(e),
             }
             let schedulable = nodes::schedulable(&self.client).await?;

@@ -28,6 +28,14 @@ pub fn pick() -> anyhow::Result<Ports> {
     })
 }
 
+/// One free loopback port (the ports a cluster already holds are not free).
+pub fn pick_one() -> anyhow::Result<u16> {
+    TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .context("finding a free loopback port")
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

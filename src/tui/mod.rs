@@ -421,6 +421,9 @@ pub async fn run(engine: Engine, options: DashOptions, global: &GlobalArgs) -> a
     let mut last_frame = Instant::now() - FRAME;
     // Ticks only while disconnected, so the header's "last update Ns ago" stays true.
     let mut clock = tokio::time::interval(Duration::from_secs(1));
+    // For tests/dashboard.rs only (documented in docs/architecture.md): a panic once the
+    // first frame is drawn shows that a panic gives the terminal back.
+    let test_panic = std::env::var_os("KOLLA_DASH_TEST_PANIC").is_some();
 
     loop {
         let mut msgs: Vec<Msg> = Vec::new();
@@ -471,6 +474,7 @@ pub async fn run(engine: Engine, options: DashOptions, global: &GlobalArgs) -> a
                 area = guard.terminal.get_frame().area();
                 last_frame = Instant::now();
                 dirty = false;
+                assert!(!test_panic, "KOLLA_DASH_TEST_PANIC is set: panicking after the first frame");
             }
         }
         if !msgs.is_empty() {

@@ -139,8 +139,9 @@ fn column_x(g: &Geometry, kind: Kind) -> u16 {
     g.inner.x + g.name_width + index * g.col_width
 }
 
-/// Paints one cell in `width` columns: "✓ ready 3/3" when it fits, else the symbol with
-/// the counts, the reason or the word, whichever fits first, else a short word.
+/// Paints one cell in `width` columns: "✓ ready 3/3" (the word, then the counts) when it
+/// fits, else "✓ 3/3"; a reason stands instead of the word ("… running", "✗ Released"),
+/// as "pending running" would read as nonsense; else the word, else a short word.
 fn cell(buf: &mut Buffer, area: Rect, x: u16, y: u16, width: u16, text: &CellText, style: Style) {
     if width == 0 || text.symbol.is_empty() {
         // Keep the selection visible on a blank cell.
@@ -156,22 +157,17 @@ fn cell(buf: &mut Buffer, area: Rect, x: u16, y: u16, width: u16, text: &CellTex
     let (word, short) = (text.word, text.short);
     let room = usize::from(width).saturating_sub(2);
     let fits = |text: &str| text.chars().count() <= room;
-    let detail = if counts.is_empty() {
-        text.reason
-    } else {
-        counts.as_str()
-    };
     let end = x.saturating_add(width);
     let mut at = put_n(buf, area, x, y, text.symbol, width, style);
     at = put_n(buf, area, at, y, " ", end.saturating_sub(at), style);
-    let first = if detail.is_empty() {
-        if fits(word) { word } else { short }
-    } else if word.len() + 1 + detail.chars().count() <= room {
-        at = put_n(buf, area, at, y, word, end.saturating_sub(at), style);
-        at = put_n(buf, area, at, y, " ", end.saturating_sub(at), style);
-        detail
-    } else if fits(detail) || (!counts.is_empty()) {
-        detail
+    let first = if !counts.is_empty() {
+        if word.len() + 1 + counts.len() <= room {
+            at = put_n(buf, area, at, y, word, end.saturating_sub(at), style);
+            at = put_n(buf, area, at, y, " ", end.saturating_sub(at), style);
+        }
+        counts.as_str()
+    } else if !text.reason.is_empty() && fits(text.reason) {
+        text.reason
     } else if fits(word) {
         word
     } else {

@@ -31,7 +31,6 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model) -> Option<Position> {
     None
 }
 
-/// A bordered window centered in `area`, cleared; returns its inside.
 /// A window over nearly the whole screen (a margin of two columns and one row).
 pub(super) fn large_window(buf: &mut Buffer, area: Rect, title: String) -> Rect {
     let (width, height) = (area.width.saturating_sub(4), area.height.saturating_sub(2));
@@ -42,6 +41,7 @@ pub(super) fn large_window(buf: &mut Buffer, area: Rect, title: String) -> Rect 
     window(buf, area, width, height, title)
 }
 
+/// A bordered window centered in `area`, cleared; returns its inside.
 pub(super) fn window(buf: &mut Buffer, area: Rect, width: u16, height: u16, title: String) -> Rect {
     let rect = area.centered(
         Constraint::Length(width.min(area.width)),

@@ -353,16 +353,34 @@ fn never_panics_from_1x1_up() {
         ],
     );
     models.push(command);
+    // Clicks anywhere: a click selects a cell of a shown row, never from the header or the
+    // footer line, and nothing else.
+    let mut hits = 0;
     for model in &models {
         for w in (1..=90).step_by(7).chain([1, 2, 3, 200]) {
             for h in (1..=30).step_by(3).chain([1, 2, 60]) {
                 screen(model, w, h);
-                for (x, y) in [(0, 0), (w / 2, h / 2), (w - 1, h - 1)] {
-                    hit_test(Rect::new(0, 0, w, h), model, x, y);
+                for (x, y) in (0..w).step_by(5).flat_map(|x| (0..h).map(move |y| (x, y))) {
+                    match hit_test(Rect::new(0, 0, w, h), model, x, y) {
+                        None => {}
+                        Some(Msg::Select { row, .. }) => {
+                            hits += 1;
+                            assert!(
+                                y > 0 && y + 1 < h,
+                                "{w}x{h}: a click at ({x}, {y}) on the header or footer selects a cell"
+                            );
+                            assert!(
+                                model.grid().visible().contains(&row),
+                                "{w}x{h}: a click at ({x}, {y}) selects row {row}, not shown"
+                            );
+                        }
+                        Some(other) => panic!("{w}x{h}: a click at ({x}, {y}) means {other:?}"),
+                    }
                 }
             }
         }
     }
+    assert!(hits > 1000, "the sweep clicked on cells {hits} times");
 }
 
 #[test]

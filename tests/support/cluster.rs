@@ -1,12 +1,18 @@
-//! A throwaway local control plane for integration tests, and the real kolla-dash binary
-//! run against it the way an operator would: KUBECONFIG, `--namespace`, exit codes, output.
+//! Local control planes for integration tests, and the real kolla-dash binary run against
+//! one the way an operator would: KUBECONFIG, `--namespace`, exit codes, output.
+//!
+//! Most tests only need namespaces of their own: they share the test binary's cluster
+//! (`TestCluster::shared()`). A test that changes what every namespace sees (fails or
+//! drains a node, pauses or restarts the API server, grants cluster-wide rights to a
+//! shared user) starts a cluster of its own (`TestCluster::start()`) and says why.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
@@ -19,31 +25,64 @@ use kolla_dash::labels;
 use kube::api::{Api, ListParams};
 use serde_json::Value;
 
+use super::launch;
+use super::shared::{self, Shared};
+use super::wait::wait_for;
+
 /// How long a readiness or removal wait may take on the simulated nodes (they make pods
 /// ready in well under a second; the rest is controllers' latency on a busy machine).
 const WAIT: Duration = Duration::from_secs(90);
-const POLL: Duration = Duration::from_millis(300);
 
 /// The crate's own operator config: the defaults meant for the local demo cluster.
 pub fn config_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("etc")
 }
 
-/// A running cluster, stopped and removed on drop, with the runtime its client lives on.
+/// Which control plane a test works on.
+enum Plane {
+    /// Its own, stopped and removed when the test ends.
+    Private(Box<DevCluster>),
+    /// The test binary's, shared with the other tests.
+    Shared(&'static Shared),
+}
+
+/// A test's handle on a running cluster, with an admin client and the runtime it lives
+/// on, and a scratch directory for logs.
 pub struct TestCluster {
-    // Field order: the cluster stops before the runtime goes.
-    cluster: DevCluster,
+    // Field order: a private cluster stops before the runtime goes.
+    plane: Plane,
+    client: kube::Client,
     rt: tokio::runtime::Runtime,
     scratch: tempfile::TempDir,
+    /// Tells this test's namespaces from other tests' on the shared cluster.
+    id: u64,
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+fn scratch() -> tempfile::TempDir {
+    tempfile::tempdir().expect("scratch directory")
+}
+
+/// An admin client from `kubeconfig`, for the runtime it is built in.
+async fn admin_client(kubeconfig: &Path) -> kube::Client {
+    let kubeconfig = kube::config::Kubeconfig::read_from(kubeconfig).expect("kubeconfig");
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+        .await
+        .expect("admin config");
+    kolla_dash::cluster::client::build(config, Default::default()).expect("admin client")
 }
 
 impl TestCluster {
+    /// A cluster of this test's own: for tests that disturb what every test would see.
     pub fn start() -> TestCluster {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
+        let rt = runtime();
         let cluster = rt
             .block_on(DevCluster::start(StartOptions {
                 nodes: 3,
@@ -55,46 +94,109 @@ impl TestCluster {
                 )
             });
         TestCluster {
-            cluster,
+            client: cluster.client(),
+            plane: Plane::Private(Box::new(cluster)),
             rt,
-            scratch: tempfile::tempdir().expect("scratch directory"),
+            scratch: scratch(),
+            id: next_id(),
+        }
+    }
+
+    /// The test binary's shared cluster (started by the first test that asks): this test
+    /// must keep to namespaces of its own and leave nodes and the API server alone.
+    pub fn shared() -> TestCluster {
+        let shared = shared::get();
+        let rt = runtime();
+        let client = rt.block_on(admin_client(&shared.kubeconfig));
+        TestCluster {
+            plane: Plane::Shared(shared),
+            client,
+            rt,
+            scratch: scratch(),
+            id: next_id(),
         }
     }
 
     pub fn client(&self) -> kube::Client {
-        self.cluster.client()
+        self.client.clone()
+    }
+
+    /// This test's own cluster, to fail nodes or stop the API server; a shared cluster
+    /// refuses (those tests start their own).
+    pub fn dev_cluster(&self) -> &DevCluster {
+        match &self.plane {
+            Plane::Private(cluster) => cluster,
+            Plane::Shared(_) => panic!("{DISTURBS}"),
+        }
+    }
+
+    pub fn dev_cluster_mut(&mut self) -> &mut DevCluster {
+        match &mut self.plane {
+            Plane::Private(cluster) => cluster,
+            Plane::Shared(_) => panic!("{DISTURBS}"),
+        }
     }
 
     /// Makes a simulated node NotReady (kwok's chaos stage).
     pub fn fail_node(&self, name: &str) {
-        self.block_on(self.cluster.fail_node(name))
+        self.block_on(self.dev_cluster().fail_node(name))
             .unwrap_or_else(|e| panic!("fail node {name}: {e:#}"));
     }
 
     pub fn pod_logs_dir(&self) -> PathBuf {
-        self.cluster.pod_logs_dir()
+        match &self.plane {
+            Plane::Private(cluster) => cluster.pod_logs_dir(),
+            Plane::Shared(shared) => shared.pod_logs.clone(),
+        }
     }
 
     pub fn kubeconfig_path(&self) -> PathBuf {
-        self.cluster.kubeconfig_path()
+        match &self.plane {
+            Plane::Private(cluster) => cluster.kubeconfig_path(),
+            Plane::Shared(shared) => shared.kubeconfig.clone(),
+        }
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        match &self.plane {
+            Plane::Private(cluster) => cluster.state_dir().to_path_buf(),
+            Plane::Shared(shared) => shared.state_dir.clone(),
+        }
+    }
+
+    /// A directory for this test's logs and files, removed with the handle.
+    pub fn scratch(&self) -> &Path {
+        self.scratch.path()
     }
 
     pub fn block_on<F: Future>(&self, f: F) -> F::Output {
         self.rt.block_on(f)
     }
 
+    /// The runtime, for an async test body that also needs `dev_cluster_mut`.
+    pub fn runtime(&self) -> tokio::runtime::Handle {
+        self.rt.handle().clone()
+    }
+
     /// The binary, pointed at this cluster and at `namespace`.
     pub fn kolla(&self, namespace: &str) -> Kolla {
+        self.claim(namespace);
         Kolla {
-            kubeconfig: self.cluster.kubeconfig_path(),
+            kubeconfig: self.kubeconfig_path(),
             namespace: Some(namespace.to_string()),
             config_dir: config_dir(),
             context: None,
-            log_file: self.scratch.path().join(format!("{namespace}.log")),
+            log_file: self.scratch().join(format!("{namespace}.log")),
             transcript: RefCell::new(String::new()),
         }
     }
 
+    /// Makes sure no other test of this binary works in `namespace` on the shared cluster.
+    pub fn claim(&self, namespace: &str) {
+        if let Plane::Shared(_) = self.plane {
+            claim(namespace, self.id);
+        }
+    }
     /// resourceVersion and generation of every object kolla-dash manages in `namespace`
     /// (and its PersistentVolumes), by `Kind/name`.
     pub fn versions(&self, namespace: &str) -> BTreeMap<String, (String, Option<i64>)> {
@@ -157,18 +259,15 @@ impl TestCluster {
             namespace,
             kolla_dash::config::StorageProvider::Host,
         );
-        let deadline = Instant::now() + WAIT;
-        loop {
+        let what = format!("RBAC to grant {context} what it needs in {namespace}");
+        wait_for(&what, WAIT, || {
             let refused = self.block_on(access.refused(needs));
             if refused.is_empty() {
-                return;
+                Ok(())
+            } else {
+                Err(format!("still refused: {refused:?}"))
             }
-            assert!(
-                Instant::now() < deadline,
-                "timed out after {WAIT:?} waiting for RBAC to grant {context} {refused:?}"
-            );
-            std::thread::sleep(POLL);
-        }
+        });
     }
 
     /// The passwords Secret's data, decoded; `None` if it does not exist.
@@ -186,6 +285,31 @@ impl TestCluster {
                 .collect(),
         )
     }
+}
+
+const DISTURBS: &str = "this test disturbs what every test of the binary sees (nodes, the \
+    API server): it needs a cluster of its own, TestCluster::start()";
+
+fn next_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Namespace -> the test handle working in it, on the shared cluster.
+fn claim(namespace: &str, id: u64) {
+    static CLAIMS: Mutex<Option<HashMap<String, u64>>> = Mutex::new(None);
+    let mut claims = CLAIMS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let owner = *claims
+        .get_or_insert_with(HashMap::new)
+        .entry(namespace.to_string())
+        .or_insert(id);
+    assert_eq!(
+        owner, id,
+        "namespace {namespace} is already used by another test of this binary on the shared \
+         cluster: give each test a namespace of its own"
+    );
 }
 
 fn managed() -> ListParams {
@@ -222,6 +346,27 @@ where
             (format!("{}/{name}", K::kind(&())), stamp(o.meta()))
         })
         .collect()
+}
+
+/// The object a rendered manifest names, as the cluster has it now (`None`: absent).
+pub async fn rendered_object(
+    client: &kube::Client,
+    m: &kolla_dash::render::Manifest,
+) -> Option<kube::api::DynamicObject> {
+    use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
+    let (group, version) = m
+        .api_version
+        .rsplit_once('/')
+        .unwrap_or(("", &m.api_version));
+    let resource =
+        ApiResource::from_gvk(&GroupVersionKind::gvk(group, version, m.obj_kind.as_str()));
+    let api: Api<DynamicObject> = match &m.namespace {
+        Some(ns) => Api::namespaced_with(client.clone(), ns, &resource),
+        None => Api::all_with(client.clone(), &resource),
+    };
+    api.get_opt(&m.name)
+        .await
+        .unwrap_or_else(|e| panic!("read {}/{}: {e}", m.obj_kind, m.name))
 }
 
 /// One finished run of the binary.
@@ -270,9 +415,13 @@ impl Kolla {
         self
     }
 
-    /// `kolla-dash ARGS` (split on whitespace).
-    pub fn run(&self, args: &str) -> Run {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kolla-dash"));
+    /// `kolla-dash GLOBAL-FLAGS ARGS`, not started: for a run a test watches as it goes.
+    pub fn command<I, S>(&self, args: I) -> std::process::Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut cmd = launch::command();
         cmd.arg("--config-dir")
             .arg(&self.config_dir)
             .arg("--log-file")
@@ -283,14 +432,16 @@ impl Kolla {
         if let Some(context) = &self.context {
             cmd.args(["--context", context]);
         }
-        cmd.args(args.split_whitespace())
-            .env("KUBECONFIG", &self.kubeconfig)
-            // Never fall back to a real cluster the test machine may be inside.
-            .env_remove("KUBERNETES_SERVICE_HOST")
-            .env_remove("KUBERNETES_SERVICE_PORT")
-            .env_remove("KOLLA_DASH_CONFIG_DIR")
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        let out = cmd.output().expect("run kolla-dash");
+        cmd.args(args).env("KUBECONFIG", &self.kubeconfig);
+        cmd
+    }
+
+    /// `kolla-dash ARGS` (split on whitespace).
+    pub fn run(&self, args: &str) -> Run {
+        let out = self
+            .command(args.split_whitespace())
+            .output()
+            .expect("run kolla-dash");
         let run = Run {
             success: out.status.success(),
             code: out.status.code(),
@@ -361,26 +512,22 @@ impl Kolla {
         services: &[&str],
         want: impl Fn(&str, &StatusRow) -> bool,
     ) {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let mut unmet = Vec::new();
-            for service in services {
-                for row in self.status(service) {
-                    if !want(service, &row) {
-                        unmet.push(format!("{service} {row:?}"));
-                    }
-                }
-            }
+        wait_for(what, WAIT, || {
+            let unmet: Vec<String> = services
+                .iter()
+                .flat_map(|service| {
+                    self.status(service)
+                        .into_iter()
+                        .filter(|row| !want(service, row))
+                        .map(move |row| format!("{service} {row:?}"))
+                })
+                .collect();
             if unmet.is_empty() {
-                return;
+                Ok(())
+            } else {
+                Err(unmet.join("\n"))
             }
-            assert!(
-                Instant::now() < deadline,
-                "timed out after {WAIT:?} waiting for {what}; still:\n{}",
-                unmet.join("\n")
-            );
-            std::thread::sleep(POLL);
-        }
+        });
     }
 }
 

@@ -1,40 +1,65 @@
 //! The dashboard's core (model, reducer, watchers, actions; no terminal) on a local control
-//! plane, fed by hand: what the drills in tests/heal.rs and tests/drills.rs share.
+//! plane, fed by hand, and `kolla-dash incidents` running beside it: what the drills in
+//! tests/heal.rs, tests/drills.rs, tests/trust.rs and the benchmarks share.
 
+use std::path::PathBuf;
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use kolla_dash::cli::GlobalArgs;
 use kolla_dash::cluster::client::Cluster;
-use kolla_dash::devcluster::{DevCluster, StartOptions};
 use kolla_dash::engine::{Engine, load_config};
+use kolla_dash::model::Msg;
 use kolla_dash::tui::{DashOptions, Dashboard, Inbox};
 
-/// The namespace the drills deploy into.
-pub const NS: &str = "heal";
+use super::cluster::{TestCluster, config_dir};
+use super::wait::wait_for;
+
 /// The longest one `pump` waits.
 pub const WAIT: Duration = Duration::from_secs(60);
 
-/// The dashboard's engine on `cluster`, in [`NS`].
-pub fn engine(cluster: &DevCluster) -> Engine {
-    engine_in(cluster.client(), NS)
+/// The options every command gets, for `namespace`, with the repository's operator config
+/// (what the binary reads when run from the repository).
+pub fn global(namespace: &str) -> GlobalArgs {
+    GlobalArgs {
+        config_dir: Some(config_dir()),
+        namespace: Some(namespace.into()),
+        ..GlobalArgs::default()
+    }
 }
 
-/// The dashboard's engine on `client`, in `namespace`, with the built-in config.
+/// The engine every verb runs on, on `client`, in `namespace`.
 pub fn engine_in(client: kube::Client, namespace: &str) -> Engine {
-    let global = GlobalArgs {
-        config_dir: None,
-        context: None,
-        namespace: Some(namespace.into()),
-        log_file: None,
-        request_timeout: Default::default(),
-        no_color: false,
-    };
-    let (catalog, config) = load_config(&global).expect("built-in config");
+    let (catalog, config) = load_config(&global(namespace)).expect("the repository's config");
     let cluster = Cluster {
         client,
         context: "test".into(),
     };
     Engine::new(catalog, config, cluster)
+}
+
+/// A dashboard core on `client` in `namespace`, its watchers started.
+pub fn start_in(client: kube::Client, namespace: &str, options: DashOptions) -> (Dashboard, Inbox) {
+    Dashboard::start(engine_in(client, namespace), options).expect("dashboard")
+}
+
+/// How the drills watch: read-only, on the local cluster.
+pub fn readonly() -> DashOptions {
+    DashOptions {
+        readonly: true,
+        local_cluster: true,
+        no_color: false,
+    }
+}
+
+/// A read-only dashboard core on `client` in `namespace`, once every watched kind is listed.
+pub async fn synced_in(client: kube::Client, namespace: &str) -> (Dashboard, Inbox) {
+    let (mut dash, mut inbox) = start_in(client, namespace, readonly());
+    pump(&mut dash, &mut inbox, "the first sync", |d| {
+        d.model.store().all_synced()
+    })
+    .await;
+    (dash, inbox)
 }
 
 /// Feeds the dashboard until `done` holds; panics after WAIT.
@@ -44,10 +69,22 @@ pub async fn pump(
     what: &str,
     done: impl Fn(&Dashboard) -> bool,
 ) {
+    pump_seeing(dash, inbox, what, |_| {}, done).await;
+}
+
+/// [`pump`], showing `see` every message before the dashboard handles it.
+pub async fn pump_seeing(
+    dash: &mut Dashboard,
+    inbox: &mut Inbox,
+    what: &str,
+    mut see: impl FnMut(&Msg),
+    done: impl Fn(&Dashboard) -> bool,
+) {
     let deadline = tokio::time::Instant::now() + WAIT;
     while !done(dash) {
         match tokio::time::timeout_at(deadline, inbox.msgs.recv()).await {
             Ok(Some(msg)) => {
+                see(&msg);
                 dash.handle(vec![msg]);
             }
             Ok(None) => panic!("the watchers stopped while waiting for {what}"),
@@ -56,107 +93,124 @@ pub async fn pump(
     }
 }
 
-/// A read-only dashboard core on `cluster`, once every watched kind is listed.
-pub async fn synced_dashboard(cluster: &DevCluster) -> (Dashboard, Inbox) {
-    synced_in(cluster.client(), NS).await
-}
-
-/// A read-only dashboard core on `client` in `namespace`, once every watched kind is listed.
-pub async fn synced_in(client: kube::Client, namespace: &str) -> (Dashboard, Inbox) {
-    let options = DashOptions {
-        readonly: true,
-        local_cluster: true,
-        no_color: false,
-    };
-    let engine = engine_in(client, namespace);
-    let (mut dash, mut inbox) = Dashboard::start(engine, options).expect("dashboard");
-    pump(&mut dash, &mut inbox, "the first sync", |d| {
-        d.model.store().all_synced()
-    })
-    .await;
-    (dash, inbox)
-}
-
-/// Lets already-queued messages in (events, late updates) without waiting for new ones.
-pub async fn settle(dash: &mut Dashboard, inbox: &mut Inbox) {
-    while let Ok(Some(msg)) =
-        tokio::time::timeout(Duration::from_millis(1500), inbox.msgs.recv()).await
-    {
+/// Feeds the dashboard for `how_long`, whatever arrives: for drills whose duration is the
+/// point (leases lapsing inside a frozen control plane, failures spaced apart).
+pub async fn feed_for(dash: &mut Dashboard, inbox: &mut Inbox, how_long: Duration) {
+    let until = tokio::time::Instant::now() + how_long;
+    while let Ok(Some(msg)) = tokio::time::timeout_at(until, inbox.msgs.recv()).await {
         dash.handle(vec![msg]);
     }
 }
 
-/// Runs the real binary against the cluster; panics with its stderr on failure.
-pub fn kolla(cluster: &DevCluster, log: &std::path::Path, args: &[&str]) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kolla-dash"))
-        .env("KUBECONFIG", cluster.kubeconfig_path())
-        .args(["--namespace", NS, "--log-file"])
-        .arg(log)
-        .args(args)
-        .output()
-        .expect("run kolla-dash");
-    assert!(
-        out.status.success(),
-        "kolla-dash {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+/// Feeds two dashboards until their stores agree (each knows what the other knows): how a
+/// dashboard that lived through something is compared with a fresh start, without guessing
+/// how long the last messages take.
+pub async fn converge(
+    (a, a_inbox): (&mut Dashboard, &mut Inbox),
+    (b, b_inbox): (&mut Dashboard, &mut Inbox),
+    what: &str,
+) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while a.model.store() != b.model.store() {
+        tokio::select! {
+            Some(msg) = a_inbox.msgs.recv() => {
+                a.handle(vec![msg]);
+            }
+            Some(msg) = b_inbox.msgs.recv() => {
+                b.handle(vec![msg]);
+            }
+            () = tokio::time::sleep_until(deadline) => panic!(
+                "timed out after {WAIT:?} waiting for {what}; first difference:\n{}",
+                first_difference(&format!("{:#?}", a.model.store()), &format!("{:#?}", b.model.store()))
+            ),
+        }
+    }
 }
 
-/// A local cluster with `deploy ARGS` done through the real binary; the directory holds the
-/// binary's log.
-pub async fn deployed(args: &[&str]) -> (DevCluster, tempfile::TempDir) {
-    let cluster = DevCluster::start(StartOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("cannot start a local cluster: {e:#}"));
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut all = vec!["deploy"];
-    all.extend(args);
-    kolla(&cluster, &dir.path().join("kolla-dash.log"), &all);
-    (cluster, dir)
+/// The first line where two texts differ, with the line before it.
+fn first_difference(a: &str, b: &str) -> String {
+    let (a, b): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    let at = a
+        .iter()
+        .zip(&b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
+    let line = |lines: &[&str], i: usize| lines.get(i).copied().unwrap_or("<end>").to_string();
+    format!(
+        "  {}\n- {}\n+ {}",
+        line(&a, at.saturating_sub(1)),
+        line(&a, at),
+        line(&b, at)
+    )
 }
 
-/// `kolla-dash incidents -o json` running against a cluster, its output kept in a file.
+/// `kolla-dash incidents -o json` running against a cluster, its output kept in files.
 pub struct Headless {
-    child: std::process::Child,
-    out: std::path::PathBuf,
+    child: Child,
+    out: PathBuf,
+    err: PathBuf,
 }
 
 impl Headless {
-    /// Starts it; its log and output go to `dir`.
-    pub fn start(cluster: &DevCluster, dir: &std::path::Path) -> Headless {
-        let out = dir.join("incidents.jsonl");
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_kolla-dash"))
-            .env("KUBECONFIG", cluster.kubeconfig_path())
-            .args(["--namespace", NS, "--log-file"])
-            .arg(dir.join("incidents.log"))
-            .args(["incidents", "-o", "json"])
+    /// Starts it in `namespace` and returns once it watches (every kind listed), so nothing
+    /// that happens next can slip past its first list.
+    pub fn start(cluster: &TestCluster, namespace: &str) -> Headless {
+        let out = cluster
+            .scratch()
+            .join(format!("incidents-{namespace}.jsonl"));
+        let err = cluster.scratch().join(format!("incidents-{namespace}.err"));
+        let child = cluster
+            .kolla(namespace)
+            .command(["incidents", "-o", "json"])
             .stdout(std::fs::File::create(&out).expect("output file"))
-            .stderr(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&err).expect("error file"))
+            .stdin(Stdio::null())
             .spawn()
             .expect("start kolla-dash incidents");
-        Headless { child, out }
+        let mut headless = Headless { child, out, err };
+        wait_for("`kolla-dash incidents` to list every kind", WAIT, || {
+            if let Ok(Some(status)) = headless.child.try_wait() {
+                panic!(
+                    "`kolla-dash incidents` exited ({status}):\n{}",
+                    headless.stderr()
+                );
+            }
+            headless.stderr().contains("watching nodes and kolla pods")
+        });
+        headless
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.err).unwrap_or_default()
     }
 
     /// Ctrl-C (it must exit cleanly within a few seconds); returns what it printed.
     pub fn stop(mut self) -> String {
         let pid = i32::try_from(self.child.id()).expect("pid fits");
-        let _ = nix::sys::signal::kill(
+        nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(pid),
             nix::sys::signal::Signal::SIGINT,
+        )
+        .expect("send Ctrl-C to `kolla-dash incidents`");
+        let status = wait_for(
+            "`kolla-dash incidents` to exit on Ctrl-C",
+            Duration::from_secs(10),
+            || self.child.try_wait().expect("poll `kolla-dash incidents`"),
         );
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while std::time::Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                assert!(
-                    status.success(),
-                    "Ctrl-C ends `incidents` cleanly: {status}"
-                );
-                return std::fs::read_to_string(&self.out).expect("headless output");
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        assert!(
+            status.success(),
+            "Ctrl-C ends `incidents` cleanly: {status}\n{}",
+            self.stderr()
+        );
+        std::fs::read_to_string(&self.out).expect("headless output")
+    }
+}
+
+impl Drop for Headless {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
-        let _ = self.child.kill();
-        panic!("`kolla-dash incidents` ignored Ctrl-C for 10 s");
     }
 }

@@ -29,15 +29,16 @@ impl fmt::Display for YamlError {
 }
 
 impl YamlError {
-    /// Wraps a serde-saphyr error, keeping its location and adding a did-you-mean hint to
-    /// "unknown field" messages.
+    /// Wraps a serde-saphyr error, keeping its location and adding what to do: a
+    /// did-you-mean to "unknown field" messages, how to write one value where a list or a
+    /// mapping was found.
     pub fn from_saphyr(file: &str, err: &serde_saphyr::Error) -> Self {
         let (line, column) = err.location().map_or((0, 0), |l| (l.line(), l.column()));
         let text = err.without_snippet().to_string();
         // The plain message ends with its location, which Display puts in front instead.
         let suffix = format!(" at line {line}, column {column}");
         let message = text.strip_suffix(&suffix).unwrap_or(&text).to_string();
-        let message = match unknown_field_hint(&message) {
+        let message = match unknown_field_hint(&message).or_else(|| scalar_hint(&message)) {
             Some(hint) => format!("{message}; {hint}"),
             None => message,
         };
@@ -75,6 +76,16 @@ fn unknown_field_hint(message: &str) -> Option<String> {
     let expected = rest.split_once("expected one of ")?.1;
     let candidates = expected.split(", ").map(|c| c.trim_matches('`'));
     closest(name, candidates).map(|c| format!("did you mean `{c}`?"))
+}
+
+/// For "expected string scalar": a list or a mapping stands where one value belongs,
+/// often a value that YAML read as one (`{...}`, `[...]`) and should have been quoted.
+fn scalar_hint(message: &str) -> Option<String> {
+    message.starts_with("expected string scalar").then(|| {
+        "this setting takes one value, not a list or a mapping (quote it if it starts with \
+         `{` or `[`)"
+            .to_string()
+    })
 }
 
 /// The candidate nearest to `word` by edit distance, if it is near enough to be a typo.

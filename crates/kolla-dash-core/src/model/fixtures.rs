@@ -401,7 +401,7 @@ pub fn mid_deploy() -> Model {
     m
 }
 
-/// mariadb's bootstrap Job failed; the operator has keystone's row selected.
+/// mariadb's bootstrap Job failed; the operator has its bootstrap cell selected.
 pub fn failed_job() -> Model {
     let mut m = synced(false);
     update(&mut m, Msg::Now(1_700_000_300));
@@ -701,7 +701,8 @@ pub fn provider_config(provider: StorageProvider) -> (Catalog, Config) {
 }
 
 /// The grid's rows as the dashboard builds them for `provider`: every service of the
-/// catalog with the kinds that render objects (ceph's row is empty unless storage is ceph).
+/// catalog with the kinds that render objects (ceph's row is empty unless storage is ceph)
+/// and what it depends on.
 pub fn catalog_rows(provider: StorageProvider) -> Vec<Row> {
     let (catalog, config) = provider_config(provider);
     let renderer = Renderer::new(&config, &catalog).expect("templates compile");
