@@ -51,14 +51,15 @@ impl<'a> CellText<'a> {
         }
     }
 
-    /// A cell whose objects are still being listed: how many arrived so far.
-    pub fn listing(count: &'a str) -> Self {
+    /// A cell whose objects are still being listed: `so_far` says how many arrived
+    /// ("listing 3,500…", see `so_far`); a narrow cell keeps the word.
+    pub fn listing(so_far: &'a str) -> Self {
         CellText {
             symbol: "◌",
             word: "listing",
             short: "list",
             counts: None,
-            reason: count,
+            reason: so_far,
         }
     }
 
@@ -82,10 +83,10 @@ impl<'a> CellText<'a> {
     }
 }
 
-/// "3,200…": a count in progress, with thousands separated.
+/// "listing 3,200…": a first list in progress, its count with thousands separated.
 pub fn so_far(count: usize) -> String {
     let digits = count.to_string();
-    let mut out = String::new();
+    let mut out = String::from("listing ");
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
