@@ -186,7 +186,7 @@ async fn floors(client: &Client) -> anyhow::Result<[(Duration, Duration); 2]> {
 fn pod(namespace: &str, i: usize) -> Pod {
     let node = format!("kolla-node-{}", i % KWOK_NODES + 1);
     serde_json::from_value(json!({
-        "metadata": {"name": format!("memcached-bench-{i}"), "namespace": namespace,
+        "metadata": {"name": pod_name(i), "namespace": namespace,
             "annotations": {SIMULATE: "bench"},
             "labels": {"app.kubernetes.io/managed-by": "kolla-dash",
                 "kolla-dash/service": "memcached", "kolla-dash/kind": "pod"}},
@@ -202,6 +202,19 @@ fn ready_status(ready: bool) -> serde_json::Value {
         {"type": "Ready", "status": status}, {"type": "ContainersReady", "status": status}]}})
 }
 
+/// The name of the bench's pod `i`.
+fn pod_name(i: usize) -> String {
+    format!("memcached-bench-{i}")
+}
+
+/// Marks the bench's pod `i` ready or not, as a kubelet would.
+async fn set_ready(pods: &Api<Pod>, i: usize, ready: bool) -> Result<(), kube::Error> {
+    let patch = Patch::Strategic(ready_status(ready));
+    pods.patch_status(&pod_name(i), &PatchParams::default(), &patch)
+        .await
+        .map(drop)
+}
+
 fn event(i: usize, pods: usize) -> Event {
     let now = jiff::Timestamp::now();
     serde_json::from_value(json!({
@@ -210,7 +223,7 @@ fn event(i: usize, pods: usize) -> Event {
         "reportingController": "kolla-dash/bench", "reportingInstance": "bench",
         "action": "Bench", "reason": "Bench", "type": "Normal",
         "note": format!("synthetic event {i}"),
-        "regarding": {"kind": "Pod", "name": format!("memcached-bench-{}", i % pods), "namespace": NS}
+        "regarding": {"kind": "Pod", "name": pod_name(i % pods), "namespace": NS}
     }))
     .expect("valid event")
 }
@@ -241,16 +254,9 @@ async fn add_pods(client: &Client, namespace: &str, from: usize, to: usize) -> a
     each(from..to, |i| {
         let pods = pods.clone();
         async move {
-            let p = pod(namespace, i);
-            pods.create(&PostParams::default(), &p).await?;
-            let name = format!("memcached-bench-{i}");
-            pods.patch_status(
-                &name,
-                &PatchParams::default(),
-                &Patch::Strategic(ready_status(true)),
-            )
-            .await
-            .map(drop)
+            pods.create(&PostParams::default(), &pod(namespace, i))
+                .await?;
+            set_ready(&pods, i, true).await
         }
     })
     .await
@@ -292,16 +298,7 @@ async fn all_ready(client: &Client, pods: usize) -> anyhow::Result<()> {
     let api: Api<Pod> = Api::namespaced(client.clone(), NS);
     each(0..pods, |i| {
         let api = api.clone();
-        async move {
-            let name = format!("memcached-bench-{i}");
-            api.patch_status(
-                &name,
-                &PatchParams::default(),
-                &Patch::Strategic(ready_status(true)),
-            )
-            .await
-            .map(drop)
-        }
+        async move { set_ready(&api, i, true).await }
     })
     .await
 }
@@ -338,21 +335,16 @@ async fn turn_unready(client: Client, rate: u64, total: usize) -> anyhow::Result
     let mut inflight = Vec::new();
     for n in 0..total {
         tick.tick().await;
-        let pod = format!("memcached-bench-{n}");
         let pods = pods.clone();
         inflight.push(tokio::spawn(async move {
             let sent = Instant::now();
-            let patch = Patch::Strategic(ready_status(false));
             // A write the API server cannot take in time is counted, not fatal: at the
             // largest sizes the server itself is what saturates.
-            pods.patch_status(&pod, &PatchParams::default(), &patch)
-                .await
-                .ok()
-                .map(|_| Write {
-                    pod,
-                    sent,
-                    acked: Instant::now(),
-                })
+            set_ready(&pods, n, false).await.ok().map(|()| Write {
+                pod: pod_name(n),
+                sent,
+                acked: Instant::now(),
+            })
         }));
     }
     let mut writes = Vec::new();
@@ -743,14 +735,10 @@ mod soak {
                 let mut tick = tokio::time::interval(Duration::from_millis(10));
                 for n in 0.. {
                     tick.tick().await;
-                    let pod = format!("memcached-bench-{}", n % pods);
                     let ready = (n / pods) % 2 == 1;
-                    let patch = Patch::Strategic(ready_status(ready));
                     let api = api.clone();
                     tokio::spawn(async move {
-                        let _ = api
-                            .patch_status(&pod, &PatchParams::default(), &patch)
-                            .await;
+                        let _ = set_ready(&api, n % pods, ready).await;
                     });
                 }
             }

@@ -433,22 +433,11 @@ fn click_selects_the_cell_under_the_pointer() {
 /// Trust scenes: a cell holding an object kolla-dash does not own, with the dialog that
 /// takes it over, and the dialog before a bootstrap over recorded data.
 fn trust_scenes() -> Vec<(&'static str, Model)> {
-    use crate::ownership::{Foreign, Manager};
-    use crate::summary::{ObjKind, ObjRef, ObjState, Owner, VolumePhase};
+    use crate::ownership::Manager;
 
     let mut adopt = synced(false);
-    let foreign = Foreign {
-        obj: ObjRef {
-            kind: ObjKind::ConfigMap,
-            name: "keystone".into(),
-        },
-        namespace: Some("kolla".into()),
-        cell: Some(Owner {
-            service: "keystone".into(),
-            kind: Kind::Configmap,
-        }),
-        manager: Manager::Labelled("Helm".into()),
-    };
+    let foreign =
+        crate::model::fixtures::foreign_keystone_configmap(Manager::Labelled("Helm".into()));
     update(&mut adopt, Msg::ForeignSeen(foreign));
     update(
         &mut adopt,
@@ -459,17 +448,7 @@ fn trust_scenes() -> Vec<(&'static str, Model)> {
     );
     press(&mut adopt, &[Key::Char('c')]);
     let mut rebootstrap = synced(false);
-    let claim = crate::model::fixtures::obj(
-        ObjKind::PersistentVolumeClaim,
-        "mariadb",
-        "mariadb",
-        Kind::Pvc,
-        ObjState::Pvc {
-            phase: VolumePhase::Bound,
-            volume: Some("kolla-mariadb".into()),
-            bootstrapped: Some("2026-01-02T03:04:05Z Job/mariadb-bootstrap".into()),
-        },
-    );
+    let claim = crate::model::fixtures::bootstrapped_claim();
     update(&mut rebootstrap, Msg::Applied(claim));
     press(&mut rebootstrap, &[Key::Char('b'), Key::Char('m')]);
     vec![

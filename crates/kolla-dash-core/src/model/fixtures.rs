@@ -884,3 +884,35 @@ pub fn typed(m: &mut Model, text: &str) -> Vec<Effect> {
         .flat_map(|c| update(m, Msg::Key(Key::Char(c))))
         .collect()
 }
+
+/// keystone's ConfigMap as someone else made it (`manager` says who): the cell kolla-dash
+/// must not touch without consent.
+pub fn foreign_keystone_configmap(manager: crate::ownership::Manager) -> crate::ownership::Foreign {
+    crate::ownership::Foreign {
+        obj: ObjRef {
+            kind: ObjKind::ConfigMap,
+            name: "keystone".into(),
+        },
+        namespace: Some("kolla".into()),
+        cell: Some(Owner {
+            service: "keystone".into(),
+            kind: Kind::Configmap,
+        }),
+        manager,
+    }
+}
+
+/// mariadb's claim, Bound, recording an earlier bootstrap on its data.
+pub fn bootstrapped_claim() -> ObjectSummary {
+    obj(
+        ObjKind::PersistentVolumeClaim,
+        "mariadb",
+        "mariadb",
+        Kind::Pvc,
+        ObjState::Pvc {
+            phase: VolumePhase::Bound,
+            volume: Some("kolla-mariadb".into()),
+            bootstrapped: Some("2026-01-02T03:04:05Z Job/mariadb-bootstrap".into()),
+        },
+    )
+}

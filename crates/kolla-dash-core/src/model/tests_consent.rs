@@ -6,35 +6,14 @@ use super::fixtures::*;
 use super::*;
 use crate::kind::Kind;
 use crate::ownership::{Foreign, Manager};
-use crate::summary::{ObjKind, ObjRef, ObjState, Owner, VolumePhase};
+use crate::summary::ObjKind;
 
 fn foreign_configmap() -> Foreign {
-    Foreign {
-        obj: ObjRef {
-            kind: ObjKind::ConfigMap,
-            name: "keystone".into(),
-        },
-        namespace: Some("kolla".into()),
-        cell: Some(Owner {
-            service: "keystone".into(),
-            kind: Kind::Configmap,
-        }),
-        manager: Manager::Fields(vec!["kubectl-create".into()]),
-    }
+    foreign_keystone_configmap(Manager::Fields(vec!["kubectl-create".into()]))
 }
 
 fn recorded_claim() -> Msg {
-    Msg::Applied(obj(
-        ObjKind::PersistentVolumeClaim,
-        "mariadb",
-        "mariadb",
-        Kind::Pvc,
-        ObjState::Pvc {
-            phase: VolumePhase::Bound,
-            volume: Some("kolla-mariadb".into()),
-            bootstrapped: Some("2026-01-02T03:04:05Z Job/mariadb-bootstrap".into()),
-        },
-    ))
+    Msg::Applied(bootstrapped_claim())
 }
 
 fn select(m: &mut Model, row: usize, kind: Kind) {
