@@ -20,7 +20,7 @@ use kolla_dash::model::store::Sync;
 use kolla_dash::model::{CellStatus, Connection};
 use kolla_dash::summary::ObjKind;
 use kolla_dash::summary::{ObjState, PodPhase};
-use kolla_dash::tui::Dashboard;
+use kolla_dash::tui::{Dashboard, Inbox};
 use kube::Api;
 use kube::api::ListParams;
 use ratatui::Terminal;
@@ -111,6 +111,19 @@ fn dev_cluster(cluster: &TestCluster, args: &[&str]) -> String {
 }
 
 /// A cluster of the drill's own with the whole stack deployed in `ns`.
+/// The dashboard's core on `ns`, once every cell of the deployed stack is ready.
+async fn watching_ready(cluster: &TestCluster, ns: &str) -> (Dashboard, Inbox) {
+    let (mut dash, mut inbox) = synced_in(cluster.client(), ns).await;
+    pump(
+        &mut dash,
+        &mut inbox,
+        "every cell ready after the deploy",
+        all_ready,
+    )
+    .await;
+    (dash, inbox)
+}
+
 fn deployed(ns: &str) -> TestCluster {
     let cluster = TestCluster::start();
     cluster.kolla(ns).ok("deploy");
@@ -123,14 +136,7 @@ fn a_paused_api_server_is_noticed_blamed_for_the_node_failures_and_healed_withou
     let cluster = deployed(ns);
     let headless = Headless::start(&cluster, ns);
     cluster.block_on(async {
-        let (mut dash, mut inbox) = synced_in(cluster.client(), ns).await;
-        pump(
-            &mut dash,
-            &mut inbox,
-            "every cell ready after the deploy",
-            all_ready,
-        )
-        .await;
+        let (mut dash, mut inbox) = watching_ready(&cluster, ns).await;
 
         // Kubernetes writes whole seconds; nothing can change while the server is frozen.
         let paused_at = jiff::Timestamp::now();
@@ -296,14 +302,7 @@ fn every_node_failed_then_one_restored_pauses_evictions_then_heals_onto_it() {
     let ns = "all-down";
     let cluster = deployed(ns);
     cluster.block_on(async {
-        let (mut dash, mut inbox) = synced_in(cluster.client(), ns).await;
-        pump(
-            &mut dash,
-            &mut inbox,
-            "every cell ready after the deploy",
-            all_ready,
-        )
-        .await;
+        let (mut dash, mut inbox) = watching_ready(&cluster, ns).await;
         let pvs: Api<PersistentVolume> = Api::all(cluster.client());
         let pv = format!("{ns}-mariadb");
         let pv_before = pvs.get(&pv).await.expect("mariadb's PV");
@@ -397,14 +396,7 @@ fn two_nodes_failing_two_seconds_apart_are_one_incident_judged_against_both() {
     let ns = "two-down";
     let cluster = deployed(ns);
     cluster.block_on(async {
-        let (mut dash, mut inbox) = synced_in(cluster.client(), ns).await;
-        pump(
-            &mut dash,
-            &mut inbox,
-            "every cell ready after the deploy",
-            all_ready,
-        )
-        .await;
+        let (mut dash, mut inbox) = watching_ready(&cluster, ns).await;
         let dead = ["kolla-node-1", "kolla-node-2"];
         cluster
             .dev_cluster()
