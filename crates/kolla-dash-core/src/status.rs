@@ -210,15 +210,91 @@ pub fn object_status(obj: &ObjectSummary) -> CellStatus {
 
 /// The status of a cell from the objects whose owner is that cell.
 pub fn cell_status(kind: Kind, objs: &[&ObjectSummary]) -> CellStatus {
-    if objs.is_empty() {
+    let notable: Vec<&ObjectSummary> = objs.iter().copied().filter(|o| notable(o)).collect();
+    judge(kind, &notable, &Census::of(objs.iter().copied()))
+}
+
+/// The cell rule itself, over a cell's `notable` objects (in name order) and the census of
+/// all of them: what `cell_status` says of the whole list, without visiting the thousands
+/// of pods a large cell may hold (the store keeps both as objects come and go).
+pub fn judge(kind: Kind, notable: &[&ObjectSummary], census: &Census) -> CellStatus {
+    if census.objects == 0 {
         return CellStatus::Absent;
     }
     match kind {
-        Kind::Svc => service_cell(objs),
-        Kind::Bootstrap => bootstrap_cell(objs),
-        Kind::Pod => pod_cell(objs),
+        Kind::Svc => service_cell(notable),
+        Kind::Bootstrap => bootstrap_cell(notable),
+        Kind::Pod => pod_cell(notable, census),
         Kind::Disk | Kind::Pv | Kind::Pvc | Kind::Configmap => {
-            worst(objs.iter().map(|o| object_status(o)))
+            worst(notable.iter().map(|o| object_status(o)))
+        }
+    }
+}
+
+/// Whether the cell rules read `obj` one by one: anything but a pod, anything kolla-dash
+/// applied (drift compares it), and a live pod that will not become ready by itself
+/// (failing, unschedulable, failed). Every other pod only counts (`Census`).
+pub fn notable(obj: &ObjectSummary) -> bool {
+    obj.live.is_some()
+        || match pod_health(obj) {
+            None => true,
+            Some(PodHealth::Failing(_) | PodHealth::Unschedulable(_) | PodHealth::Failed(_)) => {
+                !obj.deleting
+            }
+            Some(PodHealth::Ready | PodHealth::Starting(_) | PodHealth::Succeeded) => false,
+        }
+}
+
+/// Counts over all of a cell's objects, kept up to date one object at a time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Census {
+    objects: u32,
+    deleting: u32,
+    /// Pods neither being deleted nor finished: a bare cell's desired replicas.
+    live: u32,
+    /// Of those, the ready ones.
+    ready: u32,
+    /// Pods that finished (Succeeded) and are not being deleted.
+    finished: u32,
+}
+
+impl Census {
+    pub fn of<'a>(objs: impl IntoIterator<Item = &'a ObjectSummary>) -> Census {
+        let mut census = Census::default();
+        for o in objs {
+            census.add(o);
+        }
+        census
+    }
+
+    pub fn add(&mut self, obj: &ObjectSummary) {
+        let one = Census::one(obj);
+        self.objects += one.objects;
+        self.deleting += one.deleting;
+        self.live += one.live;
+        self.ready += one.ready;
+        self.finished += one.finished;
+    }
+
+    /// Takes back what `add` counted for `obj`.
+    pub fn remove(&mut self, obj: &ObjectSummary) {
+        let one = Census::one(obj);
+        self.objects -= one.objects;
+        self.deleting -= one.deleting;
+        self.live -= one.live;
+        self.ready -= one.ready;
+        self.finished -= one.finished;
+    }
+
+    fn one(obj: &ObjectSummary) -> Census {
+        let health = if obj.deleting { None } else { pod_health(obj) };
+        let live = !matches!(health, None | Some(PodHealth::Succeeded));
+        Census {
+            objects: 1,
+            deleting: u32::from(obj.deleting),
+            live: u32::from(live),
+            ready: u32::from(health == Some(PodHealth::Ready)),
+            finished: u32::from(health == Some(PodHealth::Succeeded)),
         }
     }
 }
@@ -245,10 +321,12 @@ pub fn why_not_ready(kind: Kind, objs: &[&ObjectSummary], facts: &Facts) -> Opti
         }
         CellStatus::Failed { .. } | CellStatus::Pending { .. } => why_line(&diagnose(objs, facts))
             .or_else(|| objs.iter().find_map(|o| rolling(o)).map(|r| r.sentence()))
-            .or_else(|| match pod_counts(objs) {
-                Some((ready, desired)) => Some(format!("{ready}/{desired} replicas ready")),
-                None => Some(format!("{kind} is not ready")),
-            }),
+            .or_else(
+                || match pod_counts(objs, &Census::of(objs.iter().copied())) {
+                    Some((ready, desired)) => Some(format!("{ready}/{desired} replicas ready")),
+                    None => Some(format!("{kind} is not ready")),
+                },
+            ),
     }
 }
 
@@ -461,8 +539,9 @@ fn stuck_pod(objs: &[&ObjectSummary]) -> Option<CellStatus> {
         })
 }
 
-/// (ready, desired): from the Deployments/StatefulSets if any, else from the bare pods.
-fn pod_counts(objs: &[&ObjectSummary]) -> Option<(u32, u32)> {
+/// (ready, desired): from the Deployments/StatefulSets among `objs` if any, else from the
+/// bare pods' census.
+fn pod_counts(objs: &[&ObjectSummary], census: &Census) -> Option<(u32, u32)> {
     let mut workloads = objs.iter().filter_map(|o| match o.state {
         ObjState::Workload { desired, ready, .. } => Some((ready, desired)),
         _ => None,
@@ -470,42 +549,43 @@ fn pod_counts(objs: &[&ObjectSummary]) -> Option<(u32, u32)> {
     if let Some(first) = workloads.next() {
         return Some(workloads.fold(first, |(r, d), (r2, d2)| (r + r2, d + d2)));
     }
-    let live = objs
-        .iter()
-        .filter(|o| !o.deleting && !matches!(pod_health(o), None | Some(PodHealth::Succeeded)));
-    let (ready, total) = live.fold((0, 0), |(r, t), o| {
-        (
-            r + u32::from(pod_health(o) == Some(PodHealth::Ready)),
-            t + 1,
-        )
-    });
-    (total > 0).then_some((ready, total))
+    (census.live > 0).then_some((census.ready, census.live))
 }
 
-/// The workload's replicas against the reasons its pods give.
-fn pod_cell(objs: &[&ObjectSummary]) -> CellStatus {
-    let has_workload = objs
+/// The workload's replicas against the reasons its pods give: `notable` are the cell's
+/// objects the rules read one by one, `census` counts them all.
+fn pod_cell(notable: &[&ObjectSummary], census: &Census) -> CellStatus {
+    let has_workload = notable
         .iter()
         .any(|o| matches!(o.state, ObjState::Workload { .. }));
-    let owner_deleting = objs
+    let owner_deleting = notable
         .iter()
         .any(|o| o.deleting && matches!(o.state, ObjState::Workload { .. }));
-    if owner_deleting || objs.iter().all(|o| o.deleting) {
+    if owner_deleting || census.deleting == census.objects {
         return CellStatus::Terminating;
     }
-    let Some((ready, desired)) = pod_counts(objs) else {
-        // Only finished pods are left.
-        return worst(objs.iter().map(|o| object_status(o)));
+    let Some((ready, desired)) = pod_counts(notable, census) else {
+        // Only finished or departing pods are left (and objects that are not pods).
+        let counted = [
+            (census.deleting > 0).then_some(CellStatus::Terminating),
+            (census.finished > 0).then_some(CellStatus::Completed),
+        ];
+        return worst(
+            counted
+                .into_iter()
+                .flatten()
+                .chain(notable.iter().map(|o| object_status(o))),
+        );
     };
     if ready >= desired {
         // Every replica ready, but a rollout still replaces old ones: not done yet.
-        return match objs.iter().find_map(|o| rolling(o)) {
+        return match notable.iter().find_map(|o| rolling(o)) {
             Some(rollout) => pending(&rollout.short()),
             None => ready_count(ready, desired),
         };
     }
     // Bare pods have no controller to replace them: a failed one fails the cell.
-    let bare_failure = objs
+    let bare_failure = notable
         .iter()
         .filter(|o| !o.deleting)
         .find_map(|o| match pod_health(o)? {
@@ -515,7 +595,7 @@ fn pod_cell(objs: &[&ObjectSummary]) -> CellStatus {
     if let Some(reason) = bare_failure {
         return failed(reason);
     }
-    stuck_pod(objs).unwrap_or_else(|| replicas_pending(ready, desired))
+    stuck_pod(notable).unwrap_or_else(|| replicas_pending(ready, desired))
 }
 
 #[cfg(test)]

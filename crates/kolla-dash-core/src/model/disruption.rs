@@ -68,43 +68,58 @@ pub fn zone_of(labels: &[(String, String)]) -> String {
     }
 }
 
-/// The controller's verdict for nodes given as (zone, Ready).
-pub fn evictions<'a>(nodes: impl IntoIterator<Item = (&'a str, bool)>) -> Evictions {
-    // zone -> (ready, not ready)
-    let mut zones: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for (zone, ready) in nodes {
-        let counts = zones.entry(zone).or_default();
-        if ready {
-            counts.0 += 1;
+/// Nodes counted per zone, Ready and not: what the controller's verdict reads, kept up to
+/// date one node at a time.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Zones {
+    /// zone -> (ready, not ready)
+    counts: BTreeMap<String, (usize, usize)>,
+}
+
+impl Zones {
+    /// Counts a node in `zone` (or, with `add` false, takes it back).
+    pub fn count(&mut self, zone: &str, ready: bool, add: bool) {
+        let counts = self.counts.entry(zone.to_string()).or_default();
+        let slot = if ready { &mut counts.0 } else { &mut counts.1 };
+        if add {
+            *slot += 1;
         } else {
-            counts.1 += 1;
+            *slot -= 1;
+        }
+        if *counts == (0, 0) {
+            self.counts.remove(zone);
         }
     }
-    if !zones.is_empty() && zones.values().all(|&(ready, _)| ready == 0) {
-        let nodes = zones.values().map(|&(_, down)| down).sum();
-        return Evictions::PausedEverywhere { nodes };
-    }
-    let mut verdict = Evictions::Normal;
-    for (zone, (ready, not_ready)) in zones {
-        let total = ready + not_ready;
-        if not_ready <= 2 || not_ready * 100 < UNHEALTHY_ZONE_PERCENT * total {
-            continue;
+
+    /// The controller's verdict for the nodes counted.
+    pub fn evictions(&self) -> Evictions {
+        let zones = &self.counts;
+        if !zones.is_empty() && zones.values().all(|&(ready, _)| ready == 0) {
+            let nodes = zones.values().map(|&(_, down)| down).sum();
+            return Evictions::PausedEverywhere { nodes };
         }
-        let zone = zone.to_string();
-        if total <= LARGE_ZONE {
-            return Evictions::PausedInZone {
+        let mut verdict = Evictions::Normal;
+        for (zone, &(ready, not_ready)) in zones {
+            let total = ready + not_ready;
+            if not_ready <= 2 || not_ready * 100 < UNHEALTHY_ZONE_PERCENT * total {
+                continue;
+            }
+            let zone = zone.clone();
+            if total <= LARGE_ZONE {
+                return Evictions::PausedInZone {
+                    zone,
+                    not_ready,
+                    total,
+                };
+            }
+            verdict = Evictions::SlowedInZone {
                 zone,
                 not_ready,
                 total,
             };
         }
-        verdict = Evictions::SlowedInZone {
-            zone,
-            not_ready,
-            total,
-        };
+        verdict
     }
-    verdict
 }
 
 /// "zone z" or, for unlabelled nodes, "the cluster".
@@ -154,10 +169,28 @@ impl fmt::Display for Evictions {
 mod tests {
     use super::*;
 
+    fn evictions<'a>(nodes: impl IntoIterator<Item = (&'a str, bool)>) -> Evictions {
+        let mut zones = Zones::default();
+        for (zone, ready) in nodes {
+            zones.count(zone, ready, true);
+        }
+        zones.evictions()
+    }
+
     fn flat(ready: usize, not_ready: usize) -> Evictions {
         let nodes = std::iter::repeat_n(("", true), ready)
             .chain(std::iter::repeat_n(("", false), not_ready));
         evictions(nodes)
+    }
+
+    #[test]
+    fn a_node_taken_back_leaves_the_counts_as_before() {
+        let mut zones = Zones::default();
+        zones.count("a", true, true);
+        let one = zones.clone();
+        zones.count("b", false, true);
+        zones.count("b", false, false);
+        assert_eq!(zones, one, "an emptied zone is forgotten");
     }
 
     #[test]

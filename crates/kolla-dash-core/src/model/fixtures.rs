@@ -916,3 +916,44 @@ pub fn bootstrapped_claim() -> ObjectSummary {
         },
     )
 }
+
+/// A small deterministic pseudo-random sequence (xorshift) for tests that churn many
+/// objects: the same seed gives the same run, so a failure replays.
+pub struct Dice(u64);
+
+impl Dice {
+    pub fn new(seed: u64) -> Dice {
+        Dice(seed.max(1))
+    }
+
+    /// A number in `0..n`.
+    pub fn roll(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
+}
+
+/// A memcached pod in one of the states the status rules tell apart, chosen by `pick`
+/// (any number): ready, starting, crash-looping, unschedulable, failed, finished; being
+/// deleted when `deleting`.
+pub fn pod_in_state(name: &str, pick: usize, deleting: bool) -> ObjectSummary {
+    let (phase, ready, reason) = match pick % 6 {
+        0 => (PodPhase::Running, true, None),
+        1 => (PodPhase::Pending, false, Some("ContainerCreating")),
+        2 => (PodPhase::Running, false, Some("CrashLoopBackOff")),
+        3 => (PodPhase::Pending, false, Some("0/3 nodes are available")),
+        4 => (PodPhase::Failed, false, Some("Evicted")),
+        _ => (PodPhase::Succeeded, false, None),
+    };
+    let mut p = pod(name, "memcached", Kind::Pod, phase, ready, reason);
+    if let ObjState::Pod { node, detail, .. } = &mut p.state
+        && pick % 6 == 3
+    {
+        *node = None;
+        *detail = detail_for("memcached", phase, ready, false, reason);
+    }
+    p.deleting = deleting;
+    p
+}

@@ -12,7 +12,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::kind::Kind;
-use crate::model::disruption::{self, Evictions};
+use crate::model::disruption::{self, Evictions, Zones};
 use crate::model::msg::{Connection, Msg};
 use crate::summary::{NodeReady, ObjKind, ObjRef, ObjState, ObjectSummary, PodPhase};
 
@@ -169,10 +169,10 @@ pub struct Incident {
     /// A node failure was seen during an API outage that has not ended yet.
     #[serde(skip)]
     outage_pending: bool,
-    /// Pods that existed when it opened (not replacements); a deleted one leaves the set,
-    /// so a StatefulSet pod re-created under the same name counts as its replacement.
+    /// Pods first seen up to this sighting (`PodView::seen`) existed when it opened; later
+    /// ones are replacements (a StatefulSet pod re-created under its old name included).
     #[serde(skip)]
-    known: BTreeSet<String>,
+    opened_after: u64,
     /// Affected pods not gone yet.
     #[serde(skip)]
     affected: BTreeSet<String>,
@@ -224,6 +224,29 @@ struct PodView {
     stateful: bool,
     /// Succeeded or Failed: not a replica.
     finished: bool,
+    /// When the tracker first saw it, counted in sightings of new pods.
+    seen: u64,
+}
+
+impl PodView {
+    /// Whether it is one of its service's pods at all (not finished, not leaving).
+    fn live(&self) -> bool {
+        !self.deleting && !self.finished
+    }
+
+    /// Whether it serves as a replica, if its node is Ready.
+    fn serves(&self) -> bool {
+        self.ready && !self.deleting
+    }
+}
+
+/// One service's pods, counted as they come and go: settling an incident reads these
+/// instead of going through every pod.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct ServiceCount {
+    live: u32,
+    /// Ready, not being deleted, on a node that is Ready: what heals a service.
+    serving: u32,
 }
 
 /// Turns watcher messages into incidents.
@@ -231,6 +254,13 @@ struct PodView {
 pub struct IncidentTracker {
     nodes: BTreeMap<String, NodeView>,
     pods: BTreeMap<String, PodView>,
+    /// The nodes' readiness per zone, for the eviction verdict.
+    zones: Zones,
+    /// Node name -> the pods placed on it.
+    on_node: BTreeMap<String, BTreeSet<String>>,
+    counts: BTreeMap<String, ServiceCount>,
+    /// New pods seen so far.
+    sightings: u64,
     /// Workload name -> (service, desired replicas).
     workloads: BTreeMap<String, (String, u32)>,
     incidents: Vec<Incident>,
@@ -262,6 +292,12 @@ impl IncidentTracker {
     /// incidents.
     pub fn observe(&mut self, msg: &Msg, now_ms: i64) -> Vec<IncidentEvent> {
         let mut out = Vec::new();
+        let nodes_changed = match msg {
+            Msg::Applied(obj) => obj.obj.kind == ObjKind::Node,
+            Msg::Deleted(obj) => obj.kind == ObjKind::Node,
+            Msg::Resynced(kind, _) => *kind == ObjKind::Node,
+            _ => false,
+        };
         match msg {
             Msg::Applied(obj) => self.apply(obj, now_ms, &mut out),
             Msg::Deleted(obj) => self.remove(obj, now_ms, &mut out),
@@ -280,6 +316,9 @@ impl IncidentTracker {
             }
             Msg::Connection(connection) => self.connection(*connection, now_ms, &mut out),
             _ => return out,
+        }
+        if nodes_changed {
+            self.follow_evictions(now_ms, &mut out);
         }
         self.settle(now_ms, &mut out);
         out
@@ -330,7 +369,7 @@ impl IncidentTracker {
                     taints: node.taints.clone(),
                     zone: disruption::zone_of(&node.labels),
                 };
-                let old = self.nodes.insert(name.clone(), new.clone());
+                let old = self.set_node(name, Some(new.clone()));
                 if old.is_none() {
                     let (since, created) = (node.ready_since * 1000, obj.created * 1000);
                     self.reconstruct(name, &new, since, created, now, out);
@@ -362,8 +401,22 @@ impl IncidentTracker {
                         .as_ref()
                         .is_some_and(|o| o.kind == ObjKind::StatefulSet),
                     finished: matches!(phase, PodPhase::Succeeded | PodPhase::Failed),
+                    seen: 0,
                 };
-                let old = self.pods.insert(name.clone(), new.clone());
+                let old = self.pods.remove(name);
+                let seen = match &old {
+                    Some(old) => {
+                        self.count(name, old, false);
+                        old.seen
+                    }
+                    None => {
+                        self.sightings += 1;
+                        self.sightings
+                    }
+                };
+                let new = PodView { seen, ..new };
+                self.count(name, &new, true);
+                self.pods.insert(name.clone(), new.clone());
                 if old.is_none() {
                     self.adopt(name, &new);
                 }
@@ -376,7 +429,7 @@ impl IncidentTracker {
     fn remove(&mut self, obj: &ObjRef, now: i64, out: &mut Vec<IncidentEvent>) {
         match obj.kind {
             ObjKind::Node => {
-                self.nodes.remove(&obj.name);
+                self.set_node(&obj.name, None);
                 for incident in self.incidents.iter_mut().filter(|i| i.is_open()) {
                     if let Some(fate) = incident.nodes.get_mut(&obj.name) {
                         *fate = NodeFate::Deleted;
@@ -389,8 +442,8 @@ impl IncidentTracker {
                 let Some(pod) = self.pods.remove(&obj.name) else {
                     return;
                 };
+                self.count(&obj.name, &pod, false);
                 for incident in self.incidents.iter_mut().filter(|i| i.is_open()) {
-                    incident.known.remove(&obj.name);
                     incident.scheduled.remove(&obj.name);
                     incident.ready.remove(&obj.name);
                     if incident.affected.remove(&obj.name) {
@@ -516,7 +569,6 @@ impl IncidentTracker {
         if !incident.reconstructed || !on_down_node {
             return;
         }
-        incident.known.insert(name.to_string());
         if incident.affected.insert(name.to_string()) {
             let heal = incident
                 .services
@@ -550,7 +602,7 @@ impl IncidentTracker {
             timeline: Vec::new(),
             reconstructed: false,
             outage_pending: false,
-            known: self.pods.keys().cloned().collect(),
+            opened_after: self.sightings,
             affected: BTreeSet::new(),
             scheduled: BTreeSet::new(),
             ready: BTreeSet::new(),
@@ -570,9 +622,12 @@ impl IncidentTracker {
     ) {
         // (pod, service, replicas the service needs)
         let on_node: Vec<(String, String, u32)> = self
-            .pods
-            .iter()
-            .filter(|(_, p)| p.node.as_deref() == Some(node) && !p.deleting && !p.finished)
+            .on_node
+            .get(node)
+            .into_iter()
+            .flatten()
+            .filter_map(|name| Some((name, self.pods.get(name)?)))
+            .filter(|(_, p)| p.live())
             .map(|(name, p)| (name.clone(), p.service.clone(), self.replicas(&p.service)))
             .collect();
         let incident = &mut self.incidents[i];
@@ -616,12 +671,73 @@ impl IncidentTracker {
         if desired > 0 {
             return desired;
         }
-        let live = self
-            .pods
-            .values()
-            .filter(|p| p.service == service && !p.deleting && !p.finished)
-            .count();
-        u32::try_from(live).unwrap_or(u32::MAX)
+        self.counts.get(service).map_or(0, |c| c.live)
+    }
+
+    /// Adds (or, with `add` false, takes back) a pod's part in its service's counts and
+    /// its node's list, as the nodes stand now.
+    fn count(&mut self, name: &str, pod: &PodView, add: bool) {
+        let on_ready_node = pod.node.as_deref().is_some_and(|n| self.node_ready(n));
+        let part = ServiceCount {
+            live: u32::from(pod.live()),
+            serving: u32::from(pod.serves() && on_ready_node),
+        };
+        let counts = self.counts.entry(pod.service.clone()).or_default();
+        if add {
+            counts.live += part.live;
+            counts.serving += part.serving;
+        } else {
+            counts.live -= part.live;
+            counts.serving -= part.serving;
+        }
+        if let Some(node) = &pod.node {
+            let pods = self.on_node.entry(node.clone()).or_default();
+            if add {
+                pods.insert(name.to_string());
+            } else {
+                pods.remove(name);
+                if pods.is_empty() {
+                    self.on_node.remove(node);
+                }
+            }
+        }
+    }
+
+    /// Sets what is known of node `name` (`None`: it was deleted); when it turns Ready or
+    /// stops being Ready, the pods on it start or stop counting as replicas.
+    fn set_node(&mut self, name: &str, view: Option<NodeView>) -> Option<NodeView> {
+        let was = self.node_ready(name);
+        if let Some(new) = &view {
+            self.zones
+                .count(&new.zone, new.ready == NodeReady::True, true);
+        }
+        let old = match view {
+            Some(view) => self.nodes.insert(name.to_string(), view),
+            None => self.nodes.remove(name),
+        };
+        if let Some(old) = &old {
+            self.zones
+                .count(&old.zone, old.ready == NodeReady::True, false);
+        }
+        let is = self.node_ready(name);
+        if was != is {
+            let pods = self.on_node.get(name).into_iter().flatten();
+            for pod in pods.filter_map(|p| self.pods.get(p)).filter(|p| p.serves()) {
+                let counts = self.counts.entry(pod.service.clone()).or_default();
+                if is {
+                    counts.serving += 1;
+                } else {
+                    counts.serving -= 1;
+                }
+            }
+        }
+        old
+    }
+
+    fn node_ready(&self, name: &str) -> bool {
+        self.nodes
+            .get(name)
+            .is_some_and(|n| n.ready == NodeReady::True)
     }
 
     fn pod_changed(
@@ -659,7 +775,7 @@ impl IncidentTracker {
                     record(incident, now, Step::PodNotReady { pod, service }, out);
                 }
             } else if incident.services.contains_key(&new.service)
-                && !incident.known.contains(name)
+                && new.seen > incident.opened_after
                 && !new.deleting
             {
                 if let Some(node) = &new.node
@@ -681,19 +797,16 @@ impl IncidentTracker {
         }
     }
 
-    /// What the node lifecycle controller does about evictions, judged from the nodes.
-    fn judge_evictions(&self) -> Evictions {
-        disruption::evictions(
-            self.nodes
-                .values()
-                .map(|n| (n.zone.as_str(), n.ready == NodeReady::True)),
-        )
+    /// What the node lifecycle controller does about evictions, as of the last node
+    /// seen change.
+    pub fn evictions(&self) -> Evictions {
+        self.evictions.clone().unwrap_or(Evictions::Normal)
     }
 
     /// Says in the open incident when evictions are held back or go on again; resuming
     /// after a pause restarts its heal clock, since nothing could heal meanwhile.
     fn follow_evictions(&mut self, now: i64, out: &mut Vec<IncidentEvent>) {
-        let evictions = self.judge_evictions();
+        let evictions = self.zones.evictions();
         let was = self.evictions.replace(evictions.clone());
         if was.as_ref() == Some(&evictions) {
             return;
@@ -722,41 +835,19 @@ impl IncidentTracker {
 
     /// Marks services healed and incidents closed once their conditions hold.
     fn settle(&mut self, now: i64, out: &mut Vec<IncidentEvent>) {
-        self.follow_evictions(now, out);
-        // A replica on a node that is down is no replica, whichever incident it is in.
-        let down: BTreeSet<&str> = self
-            .nodes
-            .iter()
-            .filter(|(_, n)| n.ready != NodeReady::True)
-            .map(|(name, _)| name.as_str())
-            .collect();
         for incident in self.incidents.iter_mut().filter(|i| i.is_open()) {
-            // A deleted node's pods still read ready until they are collected.
-            let deleted: BTreeSet<&str> = incident
-                .nodes
+            // A replica on a node that is down (or deleted) is no replica.
+            let healed: Vec<String> = incident
+                .services
                 .iter()
-                .filter(|(_, f)| **f == NodeFate::Deleted)
-                .map(|(n, _)| n.as_str())
+                .filter(|(_, heal)| heal.healed_after_ms.is_none())
+                .filter(|(service, heal)| {
+                    self.counts
+                        .get(*service)
+                        .is_some_and(|c| c.serving >= heal.replicas)
+                })
+                .map(|(service, _)| service.clone())
                 .collect();
-            let mut healed = Vec::new();
-            for (service, heal) in &incident.services {
-                if heal.healed_after_ms.is_some() {
-                    continue;
-                }
-                let ready = self
-                    .pods
-                    .values()
-                    .filter(|p| &p.service == service && p.ready && !p.deleting)
-                    .filter(|p| {
-                        p.node
-                            .as_deref()
-                            .is_none_or(|n| !down.contains(n) && !deleted.contains(n))
-                    })
-                    .count();
-                if u32::try_from(ready).unwrap_or(u32::MAX) >= heal.replicas {
-                    healed.push(service.clone());
-                }
-            }
             let after_ms = now - incident.heal_from_ms;
             for service in healed {
                 if let Some(heal) = incident.services.get_mut(&service) {
@@ -777,6 +868,10 @@ impl IncidentTracker {
                 incident.closed_ms = Some(now);
                 let after_ms = now - incident.opened_ms;
                 record(incident, now, Step::Closed { after_ms }, out);
+                // Only an open incident follows pods: a long session keeps no pod names.
+                incident.affected.clear();
+                incident.scheduled.clear();
+                incident.ready.clear();
             }
         }
     }
@@ -896,7 +991,7 @@ impl fmt::Display for IncidentEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::fixtures::{node_state, obj, workload};
+    use crate::model::fixtures::{Dice, node_state, obj, workload};
     use crate::summary::Owner;
 
     fn node_with(name: &str, ready: NodeReady, taints: &[&str]) -> ObjectSummary {
@@ -1615,6 +1710,72 @@ mod tests {
         assert!(incident.reconstructed && !incident.is_open());
         assert!(matches!(incident.timeline[0].step, Step::NodeUp { .. }));
         assert_eq!(incident.timeline[0].at_ms, 1_700_002_000_000);
+    }
+
+    #[test]
+    fn counts_kept_as_pods_and_nodes_change_match_a_recount_from_scratch() {
+        let mut t = healthy();
+        let mut dice = Dice::new(29);
+        let services = ["keystone", "horizon"];
+        let zones = ["", "a", "b"];
+        for step in 0..4_000 {
+            let node = format!("node-{}", dice.roll(5));
+            let pod_name = format!("pod-{}", dice.roll(20));
+            let msg = match dice.roll(8) {
+                0 => Msg::Deleted(pod_ref(&pod_name)),
+                1 => Msg::Deleted(ObjRef {
+                    kind: ObjKind::Node,
+                    name: node,
+                }),
+                2 | 3 => {
+                    let ready = [NodeReady::True, NodeReady::False, NodeReady::Unknown];
+                    let mut n = node_with(&node, ready[dice.roll(3)], &[]);
+                    if let ObjState::Node(summary) = &mut n.state {
+                        let zone = zones[dice.roll(3)].to_string();
+                        summary.labels = vec![("topology.kubernetes.io/zone".into(), zone)];
+                    }
+                    Msg::Applied(n)
+                }
+                _ => {
+                    let service = services[dice.roll(2)];
+                    let on = (dice.roll(6) > 0).then_some(node.as_str());
+                    let mut p = pod(&pod_name, service, on, dice.roll(2) == 0, false);
+                    p.deleting = dice.roll(6) == 0;
+                    Msg::Applied(p)
+                }
+            };
+            t.observe(&msg, step);
+            let mut counts: BTreeMap<String, ServiceCount> = BTreeMap::new();
+            let mut on_node: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+            for (name, p) in &t.pods {
+                let c = counts.entry(p.service.clone()).or_default();
+                c.live += u32::from(p.live());
+                let on_ready = p.node.as_deref().is_some_and(|n| t.node_ready(n));
+                c.serving += u32::from(p.serves() && on_ready);
+                if let Some(n) = &p.node {
+                    on_node.entry(n.clone()).or_default().insert(name.clone());
+                }
+            }
+            let mut zones = Zones::default();
+            for n in t.nodes.values() {
+                zones.count(&n.zone, n.ready == NodeReady::True, true);
+            }
+            let kept: BTreeMap<String, ServiceCount> = t
+                .counts
+                .iter()
+                .filter(|(_, c)| **c != ServiceCount::default())
+                .map(|(s, c)| (s.clone(), *c))
+                .collect();
+            counts.retain(|_, c| *c != ServiceCount::default());
+            assert_eq!(kept, counts, "step {step}: {msg:?}");
+            assert_eq!(t.on_node, on_node, "step {step}");
+            assert_eq!(t.zones, zones, "step {step}");
+            assert_eq!(t.evictions(), zones.evictions(), "step {step}");
+        }
+        assert!(
+            t.incidents().len() > 1,
+            "the churn opened and closed incidents"
+        );
     }
 
     #[test]

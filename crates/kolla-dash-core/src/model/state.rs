@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use crate::drift::Desired;
 use crate::kind::Kind;
-use crate::model::disruption::{self, Evictions, zone_of};
+use crate::model::disruption::Evictions;
 use crate::model::grid::{Grid, Row};
 use crate::model::incident::IncidentTracker;
 use crate::model::input::TextInput;
@@ -14,7 +14,7 @@ use crate::model::store::{Store, Sync};
 use crate::model::switch::{Picker, Target};
 use crate::model::workflow::{CellStep, WorkflowView};
 use crate::status::CellStatus;
-use crate::summary::{EventSummary, NodeReady, NodeSummary, ObjKind, ObjectSummary};
+use crate::summary::{EventSummary, NodeSummary, ObjKind, ObjectSummary};
 use crate::workflow::plan::{self, DeployOptions, Plan, PlanError, ServiceSpec};
 
 /// Given once, at start: where the dashboard looks and what the grid holds.
@@ -297,17 +297,12 @@ impl Model {
     }
 
     /// What Kubernetes does about evictions given the nodes' readiness (nothing to say
-    /// until the nodes are listed).
+    /// until the nodes are listed). The incident tracker keeps the verdict.
     pub fn evictions(&self) -> Evictions {
         if self.store.sync(ObjKind::Node) != Some(Sync::Synced) {
             return Evictions::Normal;
         }
-        let zones: Vec<(String, bool)> = self
-            .nodes()
-            .values()
-            .map(|n| (zone_of(&n.labels), n.ready == NodeReady::True))
-            .collect();
-        disruption::evictions(zones.iter().map(|(z, r)| (z.as_str(), *r)))
+        self.incidents.evictions()
     }
 
     pub fn mode(&self) -> &Mode {
