@@ -9,14 +9,14 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::overlay::{large_window, window};
 use super::theme;
+use crate::model::CellStatus;
 use crate::model::incident::{Incident, seconds};
 use crate::model::log::NoteLevel;
 use crate::model::store::Sync;
 use crate::model::switch::{self, Pick, Picker};
 use crate::model::{Model, Tally};
 use crate::status::{forbidden_note, object_status};
-use crate::summary::NodeReady;
-use crate::summary::ObjKind;
+use crate::summary::{NodeReady, NodeSummary, ObjKind, ObjectSummary};
 
 /// The context or namespace picker: kolla-dash's namespaces marked, the current one said.
 pub fn picker(buf: &mut Buffer, area: Rect, model: &Model, picker: &Picker) {
@@ -89,6 +89,8 @@ fn ready_words(ready: NodeReady) -> (&'static str, &'static str, Style) {
     }
 }
 
+/// The nodes view. Each node takes a fixed number of lines (its pods summed up when they
+/// do not fit one), so only the nodes on screen are drawn, however many there are.
 pub fn nodes(buf: &mut Buffer, area: Rect, model: &Model) {
     let tally = model.node_tally();
     let title = format!(" nodes: {} (Esc closes) ", theme::node_tally(tally).0);
@@ -104,20 +106,29 @@ pub fn nodes(buf: &mut Buffer, area: Rect, model: &Model) {
     }
     // Without the pod list, "no pods" would be a guess.
     let pods_known = model.store().sync(ObjKind::Pod) == Some(Sync::Synced);
-    // The first line of the selected node, to keep it in view.
-    let mut selected_line = 0;
+    let cursor = model.node_cursor().min(nodes.len().saturating_sub(1));
+    let height = |node: &NodeSummary| if node.taints.is_empty() { 2 } else { 3 };
+    // Stateless scrolling: the selected node's lines stay in view.
+    let selected_end: usize =
+        lines.len() + nodes.values().take(cursor + 1).map(height).sum::<usize>();
+    let mut skip = selected_end.saturating_sub(usize::from(inner.height));
+    let room = usize::from(inner.width);
     for (i, (name, node)) in nodes.iter().enumerate() {
-        let selected = i == model.node_cursor().min(nodes.len().saturating_sub(1));
-        if selected {
-            selected_line = lines.len();
+        if lines.len() >= usize::from(inner.height) {
+            break;
         }
+        if skip >= height(node) {
+            skip -= height(node);
+            continue;
+        }
+        let selected = i == cursor;
         let (symbol, word, style) = ready_words(node.ready);
         let name_style = if selected {
             theme::title().patch(theme::selected())
         } else {
             theme::title()
         };
-        lines.push(Line::from(vec![
+        let mut node_lines = vec![Line::from(vec![
             Span::raw(if selected { "▸ " } else { "  " }),
             Span::styled(format!("{name:<width$}"), name_style),
             Span::styled(format!("  {symbol} {word:<8}"), style),
@@ -126,41 +137,102 @@ pub fn nodes(buf: &mut Buffer, area: Rect, model: &Model) {
             } else {
                 Span::styled("  schedulable", theme::dim())
             },
-        ]));
+        ])];
         if !node.taints.is_empty() {
-            lines.push(Line::styled(
+            node_lines.push(Line::styled(
                 format!("    taints: {}", node.taints.join(", ")),
                 theme::dim(),
             ));
         }
-        let mut pods = vec![Span::styled("    pods: ", theme::dim())];
-        let mut any = false;
-        for pod in model.pods_on(name).filter(|_| pods_known) {
-            let status = object_status(pod);
-            let (sym, w, _) = theme::status_words(&status);
-            if any {
-                pods.push(Span::styled(", ", theme::dim()));
-            }
-            any = true;
-            pods.push(Span::raw(pod.obj.name.clone()));
-            pods.push(Span::styled(
-                format!(" {sym} {w}"),
-                theme::status_style(&status),
-            ));
-        }
-        if !pods_known {
-            pods.push(Span::styled("unknown (not listed)", theme::dim()));
-        } else if !any {
-            pods.push(Span::styled("none of kolla's", theme::dim()));
-        }
-        lines.push(Line::from(pods));
+        node_lines.push(if pods_known {
+            pods_line(model.pods_on(name), room)
+        } else {
+            Line::from(vec![
+                Span::styled("    pods: ", theme::dim()),
+                Span::styled("unknown (not listed)", theme::dim()),
+            ])
+        });
+        lines.extend(node_lines.into_iter().skip(skip));
+        skip = 0;
     }
-    // Stateless scrolling: the selected node's name, taints and pods lines stay visible.
-    let scroll = (selected_line + 3).saturating_sub(usize::from(inner.height));
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
-        .render(inner, buf);
+    Paragraph::new(lines).render(inner, buf);
+}
+
+/// A node's pods in one line of `room` columns: each with its status while they all fit;
+/// else how many there are and how many are ready, then the others, as many as fit.
+fn pods_line<'a>(pods: impl Iterator<Item = &'a ObjectSummary>, room: usize) -> Line<'static> {
+    let lead = Span::styled("    pods: ", theme::dim());
+    let pods: Vec<(&str, CellStatus)> = pods
+        .map(|p| (p.obj.name.as_str(), object_status(p)))
+        .collect();
+    if pods.is_empty() {
+        return Line::from(vec![lead, Span::styled("none of kolla's", theme::dim())]);
+    }
+    let every = pod_spans(&pods);
+    if width(&every) + lead.width() <= room {
+        return Line::from([vec![lead], every].concat());
+    }
+    let others: Vec<(&str, CellStatus)> = pods
+        .iter()
+        .filter(|(_, s)| !matches!(s, CellStatus::Ready { .. }))
+        .cloned()
+        .collect();
+    let counts = match others.len() {
+        0 => format!("{}, all ready", theme::thousands(pods.len())),
+        n => format!(
+            "{} ({} ready, {} not)",
+            theme::thousands(pods.len()),
+            theme::thousands(pods.len() - n),
+            theme::thousands(n)
+        ),
+    };
+    let mut line = vec![lead, Span::raw(counts)];
+    // The others by name, as many as fit with room left to say how many did not.
+    let mut shown = 0;
+    while shown < others.len() {
+        let next = pod_spans(&others[shown..=shown]);
+        let left = others.len() - shown - 1;
+        let more = if left > 0 {
+            format!(", +{left} more").len()
+        } else {
+            0
+        };
+        if width(&line) + 2 + width(&next) + more > room {
+            break;
+        }
+        line.push(Span::styled(
+            if shown == 0 { ": " } else { ", " },
+            theme::dim(),
+        ));
+        line.extend(next);
+        shown += 1;
+    }
+    if shown > 0 && shown < others.len() {
+        let more = format!(", +{} more", others.len() - shown);
+        line.push(Span::styled(more, theme::dim()));
+    }
+    Line::from(line)
+}
+
+fn width(spans: &[Span]) -> usize {
+    spans.iter().map(Span::width).sum()
+}
+
+/// "name ✓ ready, name ⧖ terminating".
+fn pod_spans(pods: &[(&str, CellStatus)]) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    for (i, (name, status)) in pods.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(", ", theme::dim()));
+        }
+        let (sym, word, _) = theme::status_words(status);
+        spans.push(Span::raw(name.to_string()));
+        spans.push(Span::styled(
+            format!(" {sym} {word}"),
+            theme::status_style(status),
+        ));
+    }
+    spans
 }
 
 pub fn incidents(buf: &mut Buffer, area: Rect, model: &Model) {

@@ -8,7 +8,8 @@ use super::{draw, hit_test};
 use crate::config::StorageProvider;
 use crate::kind::Kind;
 use crate::model::fixtures::{
-    deployed, drifted, failed_job, mid_deploy, mid_workflow, model, node, node_failure, synced,
+    deployed, drifted, failed_job, mid_deploy, mid_workflow, model, node, node_failure,
+    pod_in_state, synced,
 };
 use crate::model::{Connection, Key, Model, Msg, update};
 use crate::summary::{NodeReady, ObjKind};
@@ -177,6 +178,30 @@ fn nodes_view_keeps_the_selected_node_in_view() {
     }
     let text = screen(&m, 80, 16).backend().to_string();
     assert!(text.contains("▸ node-3"), "{text}");
+}
+
+/// A node crowded with pods: its line counts them and names those not ready, as many
+/// as fit, instead of wrapping over the screen.
+#[test]
+fn a_crowded_node_counts_its_pods_and_names_the_ones_not_ready() {
+    let mut m = synced(false);
+    let mut pods: Vec<_> = (0..40)
+        .map(|i| pod_in_state(&format!("memcached-{i:02}"), 0, false))
+        .collect();
+    pods[7] = pod_in_state("memcached-07", 2, false);
+    pods[21] = pod_in_state("memcached-21", 0, true);
+    pods[33] = pod_in_state("memcached-33", 1, false);
+    update(&mut m, Msg::Resynced(ObjKind::Pod, pods));
+    press(&mut m, &[Key::Char('N')]);
+    insta::assert_snapshot!("nodes_view_crowded_80x12", screen(&m, 80, 12).backend());
+    let wide = screen(&m, 200, 12).backend().to_string();
+    assert!(
+        wide.contains(
+            "pods: 40 (37 ready, 3 not): memcached-07 ✗ failed, memcached-21 ⧖ terminating, \
+             memcached-33 … pending"
+        ),
+        "{wide}"
+    );
 }
 
 #[test]

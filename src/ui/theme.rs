@@ -85,15 +85,19 @@ impl<'a> CellText<'a> {
 
 /// "listing 3,200…": a first list in progress, its count with thousands separated.
 pub fn so_far(count: usize) -> String {
+    format!("listing {}…", thousands(count))
+}
+
+/// "3,200": a count with its thousands separated.
+pub fn thousands(count: usize) -> String {
     let digits = count.to_string();
-    let mut out = String::from("listing ");
+    let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
     }
-    out.push('…');
     out
 }
 
