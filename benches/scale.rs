@@ -29,6 +29,7 @@ use kolla_dash::cluster::lean::LeanPod;
 use kolla_dash::devcluster::{DevCluster, SIMULATE, StartOptions};
 use kolla_dash::kind::Kind;
 use kolla_dash::model::{Key, Msg};
+use kolla_dash::summary::{ObjKind, ObjState};
 use kolla_dash::tui::{Dashboard, FRAME, Inbox};
 use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use kube::runtime::watcher::{self, watcher};
@@ -386,6 +387,7 @@ async fn change_to_screen(
     let mut writes = None;
     let mut linger = None;
     let mut frames_without_count = 0;
+    let mut relists = 0;
     loop {
         tokio::select! {
             Some(first) = inbox.msgs.recv() => {
@@ -394,11 +396,24 @@ async fn change_to_screen(
                     msgs.push(m);
                 }
                 for m in &msgs {
-                    if let Msg::Applied(obj) = m
-                        && obj.obj.name.starts_with("memcached-bench-")
-                        && !drawn.contains_key(&obj.obj.name)
-                    {
-                        arrived.push(obj.obj.name.clone());
+                    // A write reaches the dashboard as an update, or, when the API server
+                    // dropped the watch under the load, in the relist that follows it.
+                    let objs = match m {
+                        Msg::Applied(obj) => std::slice::from_ref(obj),
+                        Msg::Resynced(ObjKind::Pod, objs) => {
+                            relists += 1;
+                            objs.as_slice()
+                        }
+                        _ => &[],
+                    };
+                    for obj in objs {
+                        let unready = matches!(obj.state, ObjState::Pod { ready: false, .. });
+                        if unready
+                            && obj.obj.name.starts_with("memcached-bench-")
+                            && !drawn.contains_key(&obj.obj.name)
+                        {
+                            arrived.push(obj.obj.name.clone());
+                        }
                     }
                 }
                 dash.handle(msgs);
@@ -429,6 +444,11 @@ async fn change_to_screen(
     }
     if frames_without_count > 0 {
         println!("    ({frames_without_count} frames did not show the pod cell's count)");
+    }
+    if relists > 0 {
+        println!(
+            "    (the API server dropped the pod watch: {relists} relist(s) during the writes)"
+        );
     }
     let writes = writes.unwrap_or_default();
     let seen: Vec<(Duration, Duration)> = writes
