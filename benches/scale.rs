@@ -2,6 +2,7 @@
 //!
 //!   cargo bench --bench scale                  # the table below, about 15 minutes
 //!   cargo bench --bench scale -- --quick       # its first row only
+//!   cargo bench --bench scale -- --rows 2      # its first two rows (1k and 5k pods)
 //!   cargo bench --bench scale -- --soak 30     # 30 minutes of churn, RSS every minute
 //!
 //! One row per cluster size, grown in place (pods in the namespace, the same pods again in
@@ -380,8 +381,9 @@ async fn change_to_screen(
     let total = usize::try_from(rate * secs)?.min(pods);
     let mut terminal = Terminal::new(TestBackend::new(200, 50))?;
     let mut generator = tokio::spawn(turn_unready(client.clone(), rate, total));
-    let mut drawn: HashMap<String, Instant> = HashMap::new();
-    let mut arrived: Vec<String> = Vec::new();
+    // Pod -> (when its write reached the dashboard, when a frame showed it).
+    let mut drawn: HashMap<String, (Instant, Instant)> = HashMap::new();
+    let mut arrived: Vec<(String, Instant)> = Vec::new();
     let mut last_frame = Instant::now();
     let mut dirty = false;
     let mut writes = None;
@@ -391,6 +393,7 @@ async fn change_to_screen(
     loop {
         tokio::select! {
             Some(first) = inbox.msgs.recv() => {
+                let received = Instant::now();
                 let mut msgs = vec![first];
                 while let Ok(m) = inbox.msgs.try_recv() {
                     msgs.push(m);
@@ -412,7 +415,7 @@ async fn change_to_screen(
                             && obj.obj.name.starts_with("memcached-bench-")
                             && !drawn.contains_key(&obj.obj.name)
                         {
-                            arrived.push(obj.obj.name.clone());
+                            arrived.push((obj.obj.name.clone(), received));
                         }
                     }
                 }
@@ -426,8 +429,8 @@ async fn change_to_screen(
                 let shown = ready_count(dash)
                     .is_some_and(|(r, t)| text(&terminal).contains(&format!("{r}/{t}")));
                 if shown {
-                    for pod in arrived.drain(..) {
-                        drawn.entry(pod).or_insert(now);
+                    for (pod, received) in arrived.drain(..) {
+                        drawn.entry(pod).or_insert((received, now));
                     }
                 } else {
                     frames_without_count += 1;
@@ -451,24 +454,33 @@ async fn change_to_screen(
         );
     }
     let writes = writes.unwrap_or_default();
-    let seen: Vec<(Duration, Duration)> = writes
+    // Per write seen: from its acknowledgement and from its sending to the frame, and
+    // the two legs in between: the API server delivering the watch event, then ours.
+    let seen: Vec<[Duration; 4]> = writes
         .iter()
         .filter_map(|w| {
-            let d = drawn.get(&w.pod)?;
-            Some((
-                d.saturating_duration_since(w.acked),
-                d.saturating_duration_since(w.sent),
-            ))
+            let (received, shown) = drawn.get(&w.pod)?;
+            Some([
+                shown.saturating_duration_since(w.acked),
+                shown.saturating_duration_since(w.sent),
+                received.saturating_duration_since(w.acked),
+                shown.saturating_duration_since(*received),
+            ])
         })
         .collect();
     let n = seen.len();
-    let (from_sent_50, from_sent_99) = p50_p99(seen.iter().map(|s| s.1).collect());
+    let leg = |i: usize| p50_p99(seen.iter().map(|s| s[i]).collect());
+    let ((sent_50, sent_99), (watch_50, watch_99), (ours_50, ours_99)) = (leg(1), leg(2), leg(3));
     println!(
         "    @{rate}/s from sending the write (the API server's own time included): \
-         p50 {from_sent_50:.1} ms, p99 {from_sent_99:.1} ms"
+         p50 {sent_50:.1} ms, p99 {sent_99:.1} ms"
     );
-    let from_ack = seen.into_iter().map(|s| s.0).collect();
-    Ok((p50_p99(from_ack), n, writes.len()))
+    println!(
+        "    @{rate}/s acknowledgement to the watch event reaching the dashboard: \
+         p50 {watch_50:.1} ms, p99 {watch_99:.1} ms; from there to a frame showing it: \
+         p50 {ours_50:.1} ms, p99 {ours_99:.1} ms"
+    );
+    Ok((leg(0), n, writes.len()))
 }
 
 /// What one pod update costs the model alone (reducer, cell status, drift, incidents): each
@@ -636,7 +648,17 @@ async fn namespaces(client: &Client) -> anyhow::Result<()> {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let quick = args.iter().any(|a| a == "--quick");
+    let rows_arg = args
+        .iter()
+        .position(|a| a == "--rows")
+        .and_then(|i| args.get(i + 1))
+        .map(|n| n.parse::<usize>())
+        .transpose()?;
+    let rows_wanted = match rows_arg {
+        Some(n) => n,
+        None if args.iter().any(|a| a == "--quick") => 1,
+        None => SIZES.len(),
+    };
     let soak = args
         .iter()
         .position(|a| a == "--soak")
@@ -656,7 +678,7 @@ async fn main() -> anyhow::Result<()> {
         nodes: KWOK_NODES,
     };
     let mut rows = Vec::new();
-    for size in SIZES.into_iter().take(if quick { 1 } else { SIZES.len() }) {
+    for size in SIZES.into_iter().take(rows_wanted) {
         println!("growing to {} ...", size.label());
         let setup = grow(&client, was, size).await?;
         println!(
