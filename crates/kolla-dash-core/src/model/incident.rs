@@ -258,6 +258,7 @@ pub struct IncidentTracker {
     zones: Zones,
     /// Node name -> the pods placed on it.
     on_node: BTreeMap<String, BTreeSet<String>>,
+    /// Service -> its pods, counted.
     counts: BTreeMap<String, ServiceCount>,
     /// New pods seen so far.
     sightings: u64,
