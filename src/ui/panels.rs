@@ -159,7 +159,7 @@ pub fn nodes(buf: &mut Buffer, area: Rect, model: &Model) {
 }
 
 /// A node's pods in one line of `room` columns: each with its status while they all fit;
-/// else how many there are and how many are ready, then the others, as many as fit.
+/// else how many there are, ready and completed, then the others by name, as many as fit.
 fn pods_line<'a>(pods: impl Iterator<Item = &'a ObjectSummary>, room: usize) -> Line<'static> {
     let lead = Span::styled("    pods: ", theme::dim());
     let pods: Vec<(&str, CellStatus)> = pods
@@ -172,20 +172,30 @@ fn pods_line<'a>(pods: impl Iterator<Item = &'a ObjectSummary>, room: usize) -> 
     if width(&every) + lead.width() <= room {
         return Line::from([vec![lead], every].concat());
     }
+    let ready = pods
+        .iter()
+        .filter(|(_, s)| matches!(s, CellStatus::Ready { .. }))
+        .count();
+    // A finished Job pod is done, not in trouble: counted, not named.
+    let completed = pods
+        .iter()
+        .filter(|(_, s)| *s == CellStatus::Completed)
+        .count();
     let others: Vec<(&str, CellStatus)> = pods
         .iter()
-        .filter(|(_, s)| !matches!(s, CellStatus::Ready { .. }))
+        .filter(|(_, s)| !matches!(s, CellStatus::Ready { .. } | CellStatus::Completed))
         .cloned()
         .collect();
-    let counts = match others.len() {
-        0 => format!("{}, all ready", theme::thousands(pods.len())),
-        n => format!(
-            "{} ({} ready, {} not)",
-            theme::thousands(pods.len()),
-            theme::thousands(pods.len() - n),
-            theme::thousands(n)
-        ),
-    };
+    let parts: Vec<String> = [
+        (ready, "ready"),
+        (completed, "completed"),
+        (others.len(), "not"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, word)| format!("{} {word}", theme::thousands(n)))
+    .collect();
+    let counts = format!("{} ({})", theme::thousands(pods.len()), parts.join(", "));
     let mut line = vec![lead, Span::raw(counts)];
     // The others by name, as many as fit with room left to say how many did not.
     let mut shown = 0;

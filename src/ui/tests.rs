@@ -180,8 +180,8 @@ fn nodes_view_keeps_the_selected_node_in_view() {
     assert!(text.contains("▸ node-3"), "{text}");
 }
 
-/// A node crowded with pods: its line counts them and names those not ready, as many
-/// as fit, instead of wrapping over the screen.
+/// A node crowded with pods: its line counts them (a finished Job pod is completed, not
+/// in trouble) and names those not ready, as many as fit, instead of wrapping.
 #[test]
 fn a_crowded_node_counts_its_pods_and_names_the_ones_not_ready() {
     let mut m = synced(false);
@@ -191,14 +191,15 @@ fn a_crowded_node_counts_its_pods_and_names_the_ones_not_ready() {
     pods[7] = pod_in_state("memcached-07", 2, false);
     pods[21] = pod_in_state("memcached-21", 0, true);
     pods[33] = pod_in_state("memcached-33", 1, false);
+    pods[39] = pod_in_state("memcached-39", 5, false);
     update(&mut m, Msg::Resynced(ObjKind::Pod, pods));
     press(&mut m, &[Key::Char('N')]);
     insta::assert_snapshot!("nodes_view_crowded_80x12", screen(&m, 80, 12).backend());
     let wide = screen(&m, 200, 12).backend().to_string();
     assert!(
         wide.contains(
-            "pods: 40 (37 ready, 3 not): memcached-07 ✗ failed, memcached-21 ⧖ terminating, \
-             memcached-33 … pending"
+            "pods: 40 (36 ready, 1 completed, 3 not): memcached-07 ✗ failed, \
+             memcached-21 ⧖ terminating, memcached-33 … pending"
         ),
         "{wide}"
     );
