@@ -645,26 +645,30 @@ async fn namespaces(client: &Client) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The number given after `flag`, if the flag is there.
+fn value<T: std::str::FromStr>(args: &[String], flag: &str) -> anyhow::Result<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    let Some(i) = args.iter().position(|a| a == flag) else {
+        return Ok(None);
+    };
+    let given = args.get(i + 1).map(String::as_str).unwrap_or_default();
+    let n = given
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{flag} takes a number, not {given:?}: {e}"))?;
+    Ok(Some(n))
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let rows_arg = args
-        .iter()
-        .position(|a| a == "--rows")
-        .and_then(|i| args.get(i + 1))
-        .map(|n| n.parse::<usize>())
-        .transpose()?;
-    let rows_wanted = match rows_arg {
+    let rows_wanted = match value::<usize>(&args, "--rows")? {
         Some(n) => n,
         None if args.iter().any(|a| a == "--quick") => 1,
         None => SIZES.len(),
     };
-    let soak = args
-        .iter()
-        .position(|a| a == "--soak")
-        .and_then(|i| args.get(i + 1))
-        .map(|m| m.parse::<u64>())
-        .transpose()?;
+    let soak = value::<u64>(&args, "--soak")?;
     println!("kolla-dash scale benchmark ({} cores)", num_cpus());
     let cluster = DevCluster::start(StartOptions::default()).await?;
     let client = cluster.client();
