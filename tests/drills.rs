@@ -26,7 +26,7 @@ use kube::api::ListParams;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use support::cluster::TestCluster;
-use support::dash::{Headless, converge, feed_for, pump, synced_in};
+use support::dash::{Headless, feed_for, knows_what_a_fresh_start_knows, pump, synced_in};
 
 /// Every service's pods: what the kolla-dash labels select.
 const SERVICE_PODS: &str = "kolla-dash/kind=pod";
@@ -275,10 +275,10 @@ fn a_paused_api_server_is_noticed_blamed_for_the_node_failures_and_healed_withou
         );
 
         // And the dashboard then knows what a fresh start knows.
-        let (mut fresh, mut fresh_inbox) = synced_in(cluster.client(), ns).await;
-        converge(
+        knows_what_a_fresh_start_knows(
+            cluster.client(),
+            ns,
             (&mut dash, &mut inbox),
-            (&mut fresh, &mut fresh_inbox),
             "the dashboard to know what a fresh start knows",
         )
         .await;

@@ -24,7 +24,8 @@ use kube::Api;
 use kube::api::{DeleteParams, ListParams, PostParams};
 use support::cluster::TestCluster;
 use support::dash::{
-    Headless, WAIT, converge, engine_in, pump, pump_seeing, readonly, start_in, synced_in,
+    Headless, WAIT, engine_in, knows_what_a_fresh_start_knows, pump, pump_seeing, readonly,
+    start_in, synced_in,
 };
 use support::proxy::Proxy;
 use support::wait::wait_for_async;
@@ -122,10 +123,10 @@ fn reconnects_after_apiserver_restart_and_matches_a_fresh_start() {
             "the ConfigMap was deleted while the dashboard could not see: only a relist tells"
         );
 
-        let (mut fresh, mut fresh_inbox) = synced_in(client.clone(), ns).await;
-        converge(
+        knows_what_a_fresh_start_knows(
+            client.clone(),
+            ns,
             (&mut dash, &mut inbox),
-            (&mut fresh, &mut fresh_inbox),
             "the reconnected dashboard to know what a fresh start knows",
         )
         .await;
@@ -310,10 +311,10 @@ fn every_watch_relists_after_an_error_and_events_are_shown_once() {
             );
         }
         // The event watch relisted too: the old event came again and was not shown again.
-        let (mut fresh, mut fresh_inbox) = synced_in(client.clone(), ns).await;
-        converge(
+        knows_what_a_fresh_start_knows(
+            client.clone(),
+            ns,
             (&mut dash, &mut inbox),
-            (&mut fresh, &mut fresh_inbox),
             "the relisted dashboard to know what a fresh start knows",
         )
         .await;

@@ -102,14 +102,17 @@ pub async fn feed_for(dash: &mut Dashboard, inbox: &mut Inbox, how_long: Duratio
     }
 }
 
-/// Feeds two dashboards until their stores agree (each knows what the other knows): how a
-/// dashboard that lived through something is compared with a fresh start, without guessing
-/// how long the last messages take.
-pub async fn converge(
+/// Starts a fresh dashboard on `namespace` and feeds both until their stores agree (each
+/// knows what the other knows): how a dashboard that lived through something is compared
+/// with a fresh start, without guessing how long the last messages take.
+pub async fn knows_what_a_fresh_start_knows(
+    client: kube::Client,
+    namespace: &str,
     (a, a_inbox): (&mut Dashboard, &mut Inbox),
-    (b, b_inbox): (&mut Dashboard, &mut Inbox),
     what: &str,
 ) {
+    let (mut fresh, mut fresh_inbox) = synced_in(client, namespace).await;
+    let (b, b_inbox) = (&mut fresh, &mut fresh_inbox);
     let deadline = tokio::time::Instant::now() + WAIT;
     while a.model.store() != b.model.store() {
         tokio::select! {
