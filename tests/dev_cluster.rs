@@ -442,6 +442,21 @@ fn kolla_dash(args: &[&str], state_dir: &Path) -> std::process::Output {
     launch::dev_cluster(args, state_dir)
 }
 
+/// What a command printed, stdout then stderr.
+fn text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// `dev-cluster down` on `state_dir`, which must succeed.
+fn down(state_dir: &Path) {
+    let out = kolla_dash(&["down"], state_dir);
+    assert!(out.status.success(), "down failed: {}", text(&out));
+}
+
 /// component -> pid, as `cluster.json` records them (each with its start time and binary).
 fn recorded_pids(state_dir: &Path) -> BTreeMap<String, u32> {
     let Some(state) = std::fs::read_to_string(state_dir.join("cluster.json"))
@@ -489,13 +504,6 @@ fn a_recorded_pid_that_is_another_process_now_is_neither_running_nor_signalled()
     let dir = tmp.path().join("cluster");
     let mut other = Command::new("sleep").arg("600").spawn().expect("sleep");
     let pid = other.id();
-    let text = |out: &std::process::Output| {
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    };
 
     stale_state_dir(&dir, pid);
     let status = kolla_dash(&["status"], &dir);
@@ -506,8 +514,7 @@ fn a_recorded_pid_that_is_another_process_now_is_neither_running_nor_signalled()
         out.contains("the pid is now /") && out.contains("sleep's"),
         "{out}"
     );
-    let down = kolla_dash(&["down"], &dir);
-    assert!(down.status.success(), "{}", text(&down));
+    down(&dir);
     assert!(
         pid_alive(pid),
         "down signalled a process that is not the cluster's"
@@ -546,8 +553,7 @@ fn a_recorded_pid_that_is_another_process_now_is_neither_running_nor_signalled()
     assert!(!out.contains("stale"), "{out}");
     assert!(text(&kolla_dash(&["up"], &dir)).contains("already running"));
 
-    let down = kolla_dash(&["down"], &dir);
-    assert!(down.status.success(), "{}", text(&down));
+    down(&dir);
     assert!(
         pid_alive(pid),
         "down signalled a process that is not the cluster's"
@@ -583,12 +589,7 @@ fn cli_up_is_idempotent_and_down_stops_everything_even_after_an_interrupted_up()
     assert_eq!(status.matches("alive").count(), 5, "{status}");
     assert_eq!(status.matches(" Ready").count(), 2, "{status}");
 
-    let down = kolla_dash(&["down"], &dir);
-    assert!(
-        down.status.success(),
-        "{}",
-        String::from_utf8_lossy(&down.stderr)
-    );
+    down(&dir);
     for (component, pid) in &pids {
         assert!(!pid_alive(*pid), "{component} (pid {pid}) survived down");
     }
@@ -620,12 +621,7 @@ fn cli_up_is_idempotent_and_down_stops_everything_even_after_an_interrupted_up()
         "nothing to clean up: {left:?}"
     );
 
-    let down = kolla_dash(&["down"], &dir);
-    assert!(
-        down.status.success(),
-        "{}",
-        String::from_utf8_lossy(&down.stderr)
-    );
+    down(&dir);
     for (component, pid) in &left {
         assert!(!pid_alive(*pid), "{component} (pid {pid}) survived down");
     }
@@ -690,12 +686,7 @@ fn a_component_that_dies_at_start_shows_the_end_of_its_log() {
     // The failed start stopped etcd and kept the logs for reading; down removes them.
     assert!(recorded_pids(&dir).is_empty(), "{:?}", recorded_pids(&dir));
     assert!(dir.join("logs/kube-apiserver.log").exists());
-    let down = kolla_dash(&["down"], &dir);
-    assert!(
-        down.status.success(),
-        "{}",
-        String::from_utf8_lossy(&down.stderr)
-    );
+    down(&dir);
     assert!(!dir.exists());
 }
 
@@ -791,11 +782,6 @@ fn a_throwaway_clusters_processes_die_with_the_thread_that_started_them() {
         || pids.values().all(|&pid| !pid_alive(pid)),
     );
     // Nothing removed the directory; down does.
-    let down = kolla_dash(&["down"], &dir);
-    assert!(
-        down.status.success(),
-        "{}",
-        String::from_utf8_lossy(&down.stderr)
-    );
+    down(&dir);
     assert!(!dir.exists());
 }
