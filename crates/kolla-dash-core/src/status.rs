@@ -268,22 +268,21 @@ impl Census {
     }
 
     pub fn add(&mut self, obj: &ObjectSummary) {
-        let one = Census::one(obj);
-        self.objects += one.objects;
-        self.deleting += one.deleting;
-        self.live += one.live;
-        self.ready += one.ready;
-        self.finished += one.finished;
+        self.shift(obj, |total, one| total + one);
     }
 
     /// Takes back what `add` counted for `obj`.
     pub fn remove(&mut self, obj: &ObjectSummary) {
+        self.shift(obj, |total, one| total - one);
+    }
+
+    fn shift(&mut self, obj: &ObjectSummary, by: fn(u32, u32) -> u32) {
         let one = Census::one(obj);
-        self.objects -= one.objects;
-        self.deleting -= one.deleting;
-        self.live -= one.live;
-        self.ready -= one.ready;
-        self.finished -= one.finished;
+        self.objects = by(self.objects, one.objects);
+        self.deleting = by(self.deleting, one.deleting);
+        self.live = by(self.live, one.live);
+        self.ready = by(self.ready, one.ready);
+        self.finished = by(self.finished, one.finished);
     }
 
     fn one(obj: &ObjectSummary) -> Census {
